@@ -1,0 +1,533 @@
+"""The photo views: zoom, pan, point swatches, side-by-side and before/after split.
+
+The canvas only draws and reports what the user wants (signals with fractional image
+coordinates); the main window turns those intents into document edits.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QSizePolicy, QWidget
+
+MIN_SCALE, MAX_SCALE = 0.02, 32.0
+ZOOM_STEP = 1.25
+SWATCH_RADIUS = 6.0
+HIT_SLACK = 4.0  # extra pixels around a swatch that still count as a hit
+SPLIT_GRAB = 8.0
+BACKGROUND = QColor(43, 43, 46)
+
+
+@dataclass(frozen=True)
+class PointMark:
+    """What the canvas needs to draw one point: where, in which colour, how big a patch."""
+
+    x: float  # fraction of the width
+    y: float
+    colour: QColor
+    size: int  # patch width at the network's working resolution
+
+
+class ViewTransform(QObject):
+    """Zoom and centre shared by the views, so they stay in step.
+
+    In fit mode each view fits the photo to itself; otherwise `scale` is screen pixels per
+    photo pixel and `center` is the photo point shown at the middle of every view.
+    """
+
+    changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.fit = True
+        self.scale = 1.0
+        self.center = QPointF(0.0, 0.0)
+        self.image_size = QSize(0, 0)
+
+    def set_image_size(self, size: QSize) -> None:
+        if size != self.image_size:
+            self.image_size = QSize(size)
+            self.fit = True
+            self.center = QPointF(size.width() / 2, size.height() / 2)
+            self.changed.emit()
+
+    def fit_scale(self, view: QSize) -> float:
+        w, h = self.image_size.width(), self.image_size.height()
+        if w <= 0 or h <= 0 or view.width() <= 0 or view.height() <= 0:
+            return 1.0
+        return min(view.width() / w, view.height() / h) * 0.98
+
+    def effective(self, view: QSize) -> tuple[float, QPointF]:
+        """(scale, centre) for a view of this size."""
+        if self.fit:
+            w, h = self.image_size.width(), self.image_size.height()
+            return self.fit_scale(view), QPointF(w / 2, h / 2)
+        return self.scale, self.center
+
+    def set_fit(self) -> None:
+        self.fit = True
+        self.changed.emit()
+
+    def set_zoom(self, scale: float, center: QPointF) -> None:
+        self.fit = False
+        self.scale = min(max(scale, MIN_SCALE), MAX_SCALE)
+        w, h = self.image_size.width(), self.image_size.height()
+        self.center = QPointF(min(max(center.x(), 0.0), w), min(max(center.y(), 0.0), h))
+        self.changed.emit()
+
+
+class ImageView(QWidget):
+    """One view of the photo (grey original or colour result) with the point swatches."""
+
+    pointAddRequested = Signal(float, float)
+    pointMoveRequested = Signal(int, float, float)
+    pointMoveFinished = Signal(int, float, float)
+    pointSelected = Signal(int)
+    pointRemoveRequested = Signal(int)
+    painted = Signal()
+    holdBefore = Signal(bool)
+
+    def __init__(self, transform: ViewTransform, label: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.transform = transform
+        self.label = label
+        self.pixmap: QPixmap | None = None
+        self.before: QPixmap | None = None  # shown left of the split / while held
+        self.split: float | None = None  # split position (fraction of width) or None
+        self.show_before = False
+        self.marks: list[PointMark] = []
+        self.selected = -1
+        self.marks_visible = True
+        self.patch_scale = 1.0  # photo pixels per working-resolution pixel
+        self._space = False
+        self._drag: dict[str, object] | None = None
+        transform.changed.connect(self.update)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(160, 120)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+
+    # -- coordinates ---------------------------------------------------------------------
+    def _map(self) -> tuple[float, QPointF]:
+        scale, center = self.transform.effective(self.size())
+        origin = QPointF(self.width() / 2, self.height() / 2) - center * scale
+        return scale, origin
+
+    def to_widget(self, fx: float, fy: float) -> QPointF:
+        """Widget position of the fractional photo point (fx, fy)."""
+        scale, origin = self._map()
+        s = self.transform.image_size
+        return origin + QPointF(fx * s.width(), fy * s.height()) * scale
+
+    def to_fraction(self, pos: QPointF) -> tuple[float, float]:
+        """Fractional photo coordinates of a widget position (may lie outside 0..1)."""
+        scale, origin = self._map()
+        s = self.transform.image_size
+        p = (pos - origin) / scale
+        return p.x() / max(s.width(), 1), p.y() / max(s.height(), 1)
+
+    def hit(self, pos: QPointF) -> int:
+        """Index of the point swatch under pos (topmost), or -1."""
+        if not self.marks_visible:
+            return -1
+        best, best_d = -1, SWATCH_RADIUS + HIT_SLACK
+        for i in range(len(self.marks) - 1, -1, -1):
+            m = self.marks[i]
+            v = self.to_widget(m.x, m.y) - pos
+            d = math.hypot(v.x(), v.y())
+            if d <= best_d:
+                best, best_d = i, d
+        return best
+
+    def _split_x(self) -> float | None:
+        if self.split is None or self.pixmap is None:
+            return None
+        return self.to_widget(self.split, 0.0).x()
+
+    # -- painting ------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), BACKGROUND)
+        size = self.transform.image_size
+        main = self.before if self.show_before and self.before is not None else self.pixmap
+        if main is not None and size.width() > 0:
+            scale, origin = self._map()
+            target = QRectF(origin.x(), origin.y(), size.width() * scale, size.height() * scale)
+            # Smooth when shrinking; crisp pixels when the user zooms in to inspect.
+            smooth = target.width() < main.width() * 2
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
+            p.drawPixmap(target, main, QRectF(main.rect()))
+            sx = self._split_x()
+            if sx is not None and not self.show_before and self.before is not None:
+                p.save()
+                p.setClipRect(
+                    QRectF(target.left(), target.top(), sx - target.left(), target.height())
+                )
+                p.drawPixmap(target, self.before, QRectF(self.before.rect()))
+                p.restore()
+                self._paint_split(p, sx, target)
+            if self.marks_visible:
+                self._paint_marks(p, scale)
+        self._paint_label(p)
+        p.end()
+        self.painted.emit()
+
+    def _paint_label(self, p: QPainter) -> None:
+        text = self.label
+        if self.show_before:
+            text = "Before (original)"
+        elif self._split_x() is not None:
+            text = "Before  |  After"
+        if not text:
+            return
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        f = QFont(self.font())
+        f.setBold(True)
+        p.setFont(f)
+        r = p.fontMetrics().boundingRect(text).adjusted(-6, -3, 6, 3)
+        r.moveTopLeft(self.rect().topLeft() + QPointF(8, 8).toPoint())
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(0, 0, 0, 150))
+        p.drawRoundedRect(r, 4, 4)
+        p.setPen(QColor(240, 240, 240))
+        p.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _paint_split(self, p: QPainter, x: float, target: QRectF) -> None:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        top, bottom = max(target.top(), 0.0), min(target.bottom(), float(self.height()))
+        p.setPen(QPen(QColor(0, 0, 0, 160), 3))
+        p.drawLine(QPointF(x, top), QPointF(x, bottom))
+        p.setPen(QPen(QColor(255, 255, 255), 1))
+        p.drawLine(QPointF(x, top), QPointF(x, bottom))
+        mid = QPointF(x, (top + bottom) / 2)
+        p.setBrush(QColor(255, 255, 255))
+        p.setPen(QPen(QColor(0, 0, 0), 1.5))
+        p.drawEllipse(mid, 9, 9)
+        p.setPen(QPen(QColor(40, 40, 40), 1.5))
+        for sgn in (-1, 1):  # two small arrow heads: "drag me sideways"
+            tip = mid + QPointF(sgn * 6, 0)
+            p.drawLine(tip, tip + QPointF(-sgn * 3, -3))
+            p.drawLine(tip, tip + QPointF(-sgn * 3, 3))
+
+    def _paint_marks(self, p: QPainter, scale: float) -> None:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for i, m in enumerate(self.marks):
+            c = self.to_widget(m.x, m.y)
+            selected = i == self.selected
+            patch = m.size * self.patch_scale * scale
+            if patch > 2 * SWATCH_RADIUS:
+                # Zoomed in far enough to show the real extent the network receives.
+                r = QRectF(c.x() - patch / 2, c.y() - patch / 2, patch, patch)
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.setPen(QPen(QColor(0, 0, 0), 3))
+                p.drawRect(r)
+                p.setPen(QPen(QColor(255, 255, 255), 1))
+                p.drawRect(r)
+            rad = SWATCH_RADIUS + (2 if selected else 0)
+            if selected:
+                # A wide two-tone ring stands out on light, dark and busy backgrounds alike.
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.setPen(QPen(QColor(0, 0, 0), 5))
+                p.drawEllipse(c, rad + 5, rad + 5)
+                p.setPen(QPen(QColor(255, 215, 0), 2.5))
+                p.drawEllipse(c, rad + 5, rad + 5)
+            p.setPen(QPen(QColor(0, 0, 0), 3.5))
+            p.setBrush(m.colour)
+            p.drawEllipse(c, rad, rad)
+            p.setPen(QPen(QColor(255, 255, 255), 1.5))
+            p.drawEllipse(c, rad, rad)
+
+    # -- mouse ---------------------------------------------------------------------------
+    def mousePressEvent(self, ev: QMouseEvent) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        pos = ev.position()
+        button = ev.button()
+        if button == Qt.MouseButton.MiddleButton or (
+            button == Qt.MouseButton.LeftButton and self._space
+        ):
+            self._drag = {"kind": "pan", "last": pos}
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+            return
+        if button == Qt.MouseButton.RightButton:
+            i = self.hit(pos)
+            if i >= 0:
+                self.pointRemoveRequested.emit(i)
+            return
+        if button != Qt.MouseButton.LeftButton:
+            return
+        sx = self._split_x()
+        if sx is not None and abs(pos.x() - sx) <= SPLIT_GRAB:
+            self._drag = {"kind": "split"}
+            return
+        i = self.hit(pos)
+        if i >= 0:
+            m = self.marks[i]
+            self.pointSelected.emit(i)
+            self._drag = {
+                "kind": "point",
+                "index": i,
+                "start": pos,
+                "grab": pos - self.to_widget(m.x, m.y),
+                "moved": False,
+            }
+        else:
+            self._drag = {"kind": "empty", "start": pos, "last": pos}
+
+    def mouseMoveEvent(self, ev: QMouseEvent) -> None:
+        pos = ev.position()
+        d = self._drag
+        if d is None:
+            self._update_cursor(pos)
+            return
+        kind = d["kind"]
+        if kind == "pan":
+            self._pan(pos - d["last"])  # type: ignore[operator]
+            d["last"] = pos
+        elif kind == "split":
+            fx, _ = self.to_fraction(pos)
+            self.set_split(min(max(fx, 0.0), 1.0))
+        elif kind == "point":
+            if not d["moved"] and (pos - d["start"]).manhattanLength() < 3:  # type: ignore[operator]
+                return  # a click with a shaky hand is not a move
+            d["moved"] = True
+            fx, fy = self._clamped(pos - d["grab"])  # type: ignore[operator]
+            self.pointMoveRequested.emit(d["index"], fx, fy)
+        elif kind == "empty":
+            dist = (pos - d["start"]).manhattanLength()  # type: ignore[operator]
+            if dist >= QApplication.startDragDistance():
+                # Dragging on empty photo pans instead of adding a point.
+                d["kind"] = "pan"
+                self.setCursor(Qt.CursorShape.ClosedHandCursor)
+                self._pan(pos - d["last"])  # type: ignore[operator]
+                d["last"] = pos
+
+    def mouseReleaseEvent(self, ev: QMouseEvent) -> None:
+        d, self._drag = self._drag, None
+        pos = ev.position()
+        if d is not None:
+            if d["kind"] == "point" and d["moved"]:
+                fx, fy = self._clamped(pos - d["grab"])  # type: ignore[operator]
+                self.pointMoveFinished.emit(d["index"], fx, fy)
+            elif d["kind"] == "empty" and self.pixmap is not None:
+                fx, fy = self.to_fraction(pos)
+                if 0.0 <= fx <= 1.0 and 0.0 <= fy <= 1.0:
+                    self.pointAddRequested.emit(fx, fy)
+        self._update_cursor(pos)
+
+    def _clamped(self, pos: QPointF) -> tuple[float, float]:
+        fx, fy = self.to_fraction(pos)
+        return min(max(fx, 0.0), 1.0), min(max(fy, 0.0), 1.0)
+
+    def _update_cursor(self, pos: QPointF) -> None:
+        sx = self._split_x()
+        if self._space:
+            shape = Qt.CursorShape.OpenHandCursor
+        elif sx is not None and abs(pos.x() - sx) <= SPLIT_GRAB:
+            shape = Qt.CursorShape.SplitHCursor
+        elif self.hit(pos) >= 0:
+            shape = Qt.CursorShape.SizeAllCursor
+        else:
+            shape = Qt.CursorShape.CrossCursor
+        self.setCursor(shape)
+
+    def _pan(self, delta: QPointF) -> None:
+        scale, center = self.transform.effective(self.size())
+        self.transform.set_zoom(scale, center - delta / scale)
+
+    def wheelEvent(self, ev: QWheelEvent) -> None:
+        steps = ev.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(ZOOM_STEP**steps, ev.position())
+        ev.accept()
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Zoom keeping the photo point under `anchor` (default: the middle) in place."""
+        anchor = QPointF(self.width() / 2, self.height() / 2) if anchor is None else anchor
+        scale, center = self.transform.effective(self.size())
+        new = min(max(scale * factor, MIN_SCALE), MAX_SCALE)
+        mid = QPointF(self.width() / 2, self.height() / 2)
+        under = center + (anchor - mid) / scale
+        self.transform.set_zoom(new, under - (anchor - mid) / new)
+
+    def set_split(self, fraction: float | None) -> None:
+        self.split = fraction
+        self.update()
+
+    # -- keys ----------------------------------------------------------------------------
+    def keyPressEvent(self, ev: QKeyEvent) -> None:
+        if ev.isAutoRepeat():
+            ev.accept()
+            return
+        if ev.key() == Qt.Key.Key_Space:
+            self._space = True
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
+        elif ev.key() == Qt.Key.Key_Backslash:
+            self.holdBefore.emit(True)
+        else:
+            super().keyPressEvent(ev)
+
+    def keyReleaseEvent(self, ev: QKeyEvent) -> None:
+        if ev.isAutoRepeat():
+            ev.accept()
+            return
+        if ev.key() == Qt.Key.Key_Space:
+            self._space = False
+            self.setCursor(Qt.CursorShape.CrossCursor)
+        elif ev.key() == Qt.Key.Key_Backslash:
+            self.holdBefore.emit(False)
+        else:
+            super().keyReleaseEvent(ev)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.update()
+
+
+class Canvas(QWidget):
+    """The grey original and the colour result side by side, or the result alone."""
+
+    pointAddRequested = Signal(float, float)
+    pointMoveRequested = Signal(int, float, float)
+    pointMoveFinished = Signal(int, float, float)
+    pointSelected = Signal(int)
+    pointRemoveRequested = Signal(int)
+    zoomChanged = Signal(float)  # screen pixels per photo pixel
+    resultShown = Signal(int)  # generation of the colour result that was just painted
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.transform = ViewTransform(self)
+        self.original = ImageView(self.transform, "Original", self)
+        self.result = ImageView(self.transform, "Colourised", self)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.original)
+        layout.addWidget(self.result)
+        self._pending_generation: int | None = None
+        self.shown_generation = 0
+        self._split = 0.5
+        self._split_on = False
+        self._before_toggled = False
+        self._before_held = False
+        for view in (self.original, self.result):
+            view.pointAddRequested.connect(self.pointAddRequested)
+            view.pointMoveRequested.connect(self.pointMoveRequested)
+            view.pointMoveFinished.connect(self.pointMoveFinished)
+            view.pointSelected.connect(self.pointSelected)
+            view.pointRemoveRequested.connect(self.pointRemoveRequested)
+            view.holdBefore.connect(self.hold_before)
+        self.result.painted.connect(self._on_result_painted)
+        self.transform.changed.connect(lambda: self.zoomChanged.emit(self.zoom()))
+        self.set_side_by_side(False)
+
+    @property
+    def views(self) -> tuple[ImageView, ImageView]:
+        return self.original, self.result
+
+    # -- content -------------------------------------------------------------------------
+    def set_photo(self, grey: QImage, width: int, height: int, patch_scale: float) -> None:
+        """A new photo: the grey preview, the full-resolution size, working-pixel scale."""
+        pix = QPixmap.fromImage(grey)
+        self.transform.set_image_size(QSize(width, height))
+        for view in self.views:
+            view.before = pix
+            view.patch_scale = patch_scale
+        self.original.pixmap = pix
+        self.result.pixmap = pix  # until the first colour result arrives
+        self._pending_generation = None
+        self.update_views()
+
+    def set_result(self, image: QImage, generation: int) -> None:
+        self.result.pixmap = QPixmap.fromImage(image)
+        self._pending_generation = generation
+        self.result.update()
+
+    def _on_result_painted(self) -> None:
+        if self._pending_generation is not None:
+            self.shown_generation = self._pending_generation
+            self._pending_generation = None
+            self.resultShown.emit(self.shown_generation)
+
+    def set_marks(self, marks: list[PointMark], selected: int) -> None:
+        for view in self.views:
+            view.marks = marks
+            view.selected = selected
+        self.update_views()
+
+    def set_marks_visible(self, visible: bool) -> None:
+        for view in self.views:
+            view.marks_visible = visible
+        self.update_views()
+
+    def update_views(self) -> None:
+        for view in self.views:
+            view.update()
+
+    # -- modes ---------------------------------------------------------------------------
+    def set_side_by_side(self, on: bool) -> None:
+        self.original.setVisible(on)
+        self.result.label = "Colourised" if on else ""
+        self._apply_split()
+
+    def side_by_side(self) -> bool:
+        return self.original.isVisibleTo(self)
+
+    def set_split_enabled(self, on: bool) -> None:
+        """Before/after split line in the result view (only without side-by-side)."""
+        self._split_on = on
+        self._apply_split()
+
+    def _apply_split(self) -> None:
+        if self.result.split is not None:
+            self._split = self.result.split  # keep where the user left the line
+        on = self._split_on and not self.side_by_side()
+        self.result.set_split(self._split if on else None)
+
+    def set_before(self, on: bool) -> None:
+        """Show the original in place of the result until switched off again."""
+        self._before_toggled = on
+        self._show_before()
+
+    def hold_before(self, on: bool) -> None:
+        """Show the original only while a key is held down."""
+        self._before_held = on
+        self._show_before()
+
+    def _show_before(self) -> None:
+        self.result.show_before = self._before_toggled or self._before_held
+        self.result.update()
+
+    # -- zoom ----------------------------------------------------------------------------
+    def zoom(self) -> float:
+        return self.transform.effective(self.result.size())[0]
+
+    def zoom_in(self) -> None:
+        self.result.zoom_by(ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.result.zoom_by(1 / ZOOM_STEP)
+
+    def zoom_fit(self) -> None:
+        self.transform.set_fit()
+
+    def zoom_actual(self) -> None:
+        """100 %: one photo pixel per screen pixel, keeping the current centre."""
+        _, center = self.transform.effective(self.result.size())
+        self.transform.set_zoom(1.0, center)

@@ -1,0 +1,265 @@
+"""The editing session: one photo, its hints, the selection and the undo history.
+
+Widgets never change hints themselves; they ask the main window, which calls the methods
+here. Every hint edit is a QUndoCommand that swaps whole (frozen) Hints values, so undo
+and redo are exact and the network always sees a consistent snapshot.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from model.hints import DEFAULT_SIZE, Hints, PaletteColor, Point
+from model.imageio import LoadedImage
+
+AB = tuple[float, float]
+_MERGE_ID = 0x4855  # one id for all mergeable edits; the merge key decides what merges
+
+
+class HintsEdit(QUndoCommand):
+    """Replace the document's hints (and selection) by `after`; undo restores `before`.
+
+    Edits with the same non-None `merge_key` fold into one undo step while the earlier one
+    is still open (a drag in progress); an edit with `final=True` closes the step.
+    """
+
+    def __init__(
+        self,
+        doc: Document,
+        text: str,
+        after: Hints,
+        select_after: int | None = None,
+        merge_key: tuple[object, ...] | None = None,
+        final: bool = True,
+    ) -> None:
+        super().__init__(text)
+        self._doc = doc
+        self.before = doc.hints
+        self.after = after
+        self.select_before = doc.selected
+        self.select_after = doc.selected if select_after is None else select_after
+        self.merge_key = merge_key
+        self.closed = final
+
+    def redo(self) -> None:
+        self._doc._apply(self.after, self.select_after)
+
+    def undo(self) -> None:
+        self._doc._apply(self.before, self.select_before)
+
+    def id(self) -> int:
+        return _MERGE_ID if self.merge_key is not None else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, HintsEdit) or self.closed or other.merge_key != self.merge_key:
+            return False
+        self.after = other.after
+        self.select_after = other.select_after
+        self.closed = other.closed
+        return True
+
+
+class Document(QObject):
+    """Owns the photo, the hints, the selected point and the undo stack; emits changes."""
+
+    imageChanged = Signal()
+    hintsChanged = Signal()
+    selectionChanged = Signal(int)  # index of the selected point, -1 for none
+    dirtyChanged = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.image: LoadedImage | None = None
+        self.path: Path | None = None
+        self.session_path: Path | None = None
+        self._hints = Hints()
+        self._selected = -1
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda clean: self.dirtyChanged.emit(not clean))
+
+    # -- state ---------------------------------------------------------------------------
+    @property
+    def hints(self) -> Hints:
+        return self._hints
+
+    @property
+    def points(self) -> tuple[Point, ...]:
+        return self._hints.points
+
+    @property
+    def selected(self) -> int:
+        return self._selected
+
+    @property
+    def selected_point(self) -> Point | None:
+        return self.points[self._selected] if 0 <= self._selected < len(self.points) else None
+
+    @property
+    def dirty(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def _apply(self, hints: Hints, selected: int) -> None:
+        changed = hints != self._hints
+        old = self._selected
+        # Selection first, so hintsChanged listeners never see an index into the old points.
+        self._hints = hints
+        self._selected = selected if 0 <= selected < len(hints.points) else -1
+        if changed:
+            self.hintsChanged.emit()
+        if self._selected != old:
+            self.selectionChanged.emit(self._selected)
+
+    def select(self, index: int) -> None:
+        """Select point `index` (-1 or out of range clears the selection)."""
+        index = index if 0 <= index < len(self.points) else -1
+        if index != self._selected:
+            self._selected = index
+            self.selectionChanged.emit(index)
+
+    # -- photo and session ---------------------------------------------------------------
+    def set_image(self, image: LoadedImage, path: Path | None) -> None:
+        """Start a new session on a photo: no hints, empty history, clean."""
+        self.image = image
+        self.path = Path(path) if path else None
+        self.session_path = None
+        self.undo_stack.clear()
+        self._hints = Hints()
+        self._selected = -1
+        self.imageChanged.emit()
+        self.hintsChanged.emit()
+        self.selectionChanged.emit(-1)
+        self.undo_stack.setClean()
+
+    def load_hints(self, hints: Hints, text: str = "Open session", clean: bool = True) -> None:
+        """Replace all hints (undoable); `clean` marks the result as saved."""
+        self._push(text, hints, -1)
+        if clean:
+            self.undo_stack.setClean()
+
+    def mark_saved(self, path: Path) -> None:
+        self.session_path = Path(path)
+        self.undo_stack.setClean()
+
+    def _push(
+        self,
+        text: str,
+        after: Hints,
+        select_after: int | None = None,
+        merge_key: tuple[object, ...] | None = None,
+        final: bool = True,
+    ) -> None:
+        self.undo_stack.push(HintsEdit(self, text, after, select_after, merge_key, final))
+
+    # -- points --------------------------------------------------------------------------
+    def add_point(self, x: float, y: float, ab: AB, size: int = DEFAULT_SIZE) -> int:
+        """Add a point and select it; returns its index."""
+        p = Point(0.0, 0.0, (float(ab[0]), float(ab[1])), size).moved(x, y).resized(size)
+        pts = (*self.points, p)
+        self._push("Add point", self._hints.with_points(pts), len(pts) - 1)
+        return len(pts) - 1
+
+    def _replace_point(
+        self,
+        index: int,
+        p: Point,
+        text: str,
+        merge_key: tuple[object, ...] | None = None,
+        final: bool = True,
+    ) -> None:
+        pts = list(self.points)
+        if pts[index] == p and merge_key is None:
+            return
+        pts[index] = p
+        self._push(text, self._hints.with_points(pts), index, merge_key, final)
+
+    def move_point(self, index: int, x: float, y: float, final: bool = True) -> None:
+        """Move a point; the moves of one drag (until `final`) are one undo step."""
+        if 0 <= index < len(self.points):
+            p = self.points[index].moved(x, y)
+            self._replace_point(index, p, "Move point", ("move", index), final)
+
+    def recolour_point(self, index: int, ab: AB, final: bool = True) -> None:
+        """Give a point a new colour; a drag on the colour plane is one undo step."""
+        if 0 <= index < len(self.points):
+            p = self.points[index].recoloured(ab)
+            self._replace_point(index, p, "Recolour point", ("recolour", index), final)
+
+    def resize_point(self, index: int, size: int) -> None:
+        if 0 <= index < len(self.points):
+            self._replace_point(index, self.points[index].resized(size), "Resize point")
+
+    def remove_point(self, index: int) -> None:
+        if 0 <= index < len(self.points):
+            pts = self.points[:index] + self.points[index + 1 :]
+            self._push("Remove point", self._hints.with_points(pts), -1)
+
+    # -- palette and saturation ----------------------------------------------------------
+    @property
+    def palette(self) -> tuple[PaletteColor, ...]:
+        return self._hints.palette
+
+    def add_palette_colour(self, ab: AB, weight: float = 1.0) -> None:
+        pal = (*self.palette, PaletteColor((float(ab[0]), float(ab[1])), float(weight)))
+        self._push("Add palette colour", self._hints.with_palette(pal))
+
+    def edit_palette_colour(self, index: int, ab: AB) -> None:
+        if 0 <= index < len(self.palette):
+            pal = list(self.palette)
+            pal[index] = PaletteColor((float(ab[0]), float(ab[1])), pal[index].weight)
+            self._push("Edit palette colour", self._hints.with_palette(pal))
+
+    def set_palette_weight(self, index: int, weight: float, final: bool = True) -> None:
+        """Change a colour's weight; a slider drag is one undo step."""
+        if 0 <= index < len(self.palette):
+            pal = list(self.palette)
+            weight = max(0.0, float(weight))
+            if weight == pal[index].weight:
+                if final:
+                    self.close_open_edit()
+                return
+            pal[index] = PaletteColor(pal[index].ab, weight)
+            self._push(
+                "Change palette weight",
+                self._hints.with_palette(pal),
+                None,
+                ("weight", index),
+                final,
+            )
+
+    def remove_palette_colour(self, index: int) -> None:
+        if 0 <= index < len(self.palette):
+            pal = self.palette[:index] + self.palette[index + 1 :]
+            self._push("Remove palette colour", self._hints.with_palette(pal))
+
+    def set_palette(
+        self, colours: list[PaletteColor] | tuple[PaletteColor, ...], text: str
+    ) -> None:
+        self._push(text, self._hints.with_palette(colours))
+
+    def clear_palette(self) -> None:
+        if self.palette:
+            self._push("Clear palette", self._hints.with_palette(()))
+
+    def set_saturation(self, value: float | None, final: bool = True) -> None:
+        """Set the global saturation (0..1) or switch it off (None)."""
+        value = None if value is None else min(max(float(value), 0.0), 1.0)
+        if value != self._hints.saturation:
+            self._push(
+                "Change saturation", self._hints.with_saturation(value), None, ("sat",), final
+            )
+        elif final:
+            self.close_open_edit()
+
+    def close_open_edit(self) -> None:
+        """End a drag whose last step changed nothing, so the next drag is its own undo step."""
+        top = self.undo_stack.command(self.undo_stack.index() - 1)
+        if isinstance(top, HintsEdit):
+            top.closed = True
+
+    def reset_hints(self) -> None:
+        """Remove all points, the palette and the saturation (one undo step)."""
+        if not self._hints.empty:
+            self._push("Reset hints", Hints(), -1)

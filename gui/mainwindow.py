@@ -1,0 +1,926 @@
+"""The main window: menus, toolbar, docks, status bar, and all signal wiring in one place.
+
+Widgets emit intents, the Document applies them as undoable edits, and the worker renders
+the latest hints in the background. Nothing here runs the network.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer, QUrl
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeyEvent,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QWidget,
+)
+
+from gui.canvas import Canvas, PointMark
+from gui.colours import AB, lab_qcolor, snapped
+from gui.document import Document
+from gui.palette import PalettePanel
+from gui.picker import MAX_SUGGESTIONS, ColourPicker
+from gui.preferences import Preferences, PreferencesDialog
+from gui.recovery import RecoveryStore
+from gui.resources import app_icon, icon, model_card_excerpt, sample_photo
+from gui.worker import ColorizerFactory, ExportJob, InferenceWorker, OpenedPhoto, RenderResult
+from model import __version__
+from model.colorspace import rgb_to_lab
+from model.encoding import kmeans_palette
+from model.hints import HintError, Hints, sidecar_path
+from model.imageio import SUPPORTED_SUFFIXES, ImageLoadError, load_image, output_path_for
+from model.inference import Colorizer, Prediction, suggestions_at, working_shape
+
+MAX_RECENT_FILES = 10
+MAX_RECENT_COLOURS = 10
+AUTOSAVE_MS = 2000
+PALETTE_FROM_REFERENCE = 6
+REFERENCE_SAMPLES = 40_000  # pixels of a reference photo fed to k-means
+EXPORT_FILTERS = "PNG image (*.png);;TIFF image (*.tif *.tiff);;JPEG image (*.jpg *.jpeg)"
+SIXTEEN_BIT_SUFFIXES = (".png", ".tif", ".tiff")
+
+
+def default_threads() -> int:
+    """Network threads: leave one core to the GUI so drawing stays smooth."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def default_data_dir() -> Path:
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """True when two paths name one file (also through links)."""
+    if Path(os.path.abspath(a)) == Path(os.path.abspath(b)):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def rgb_icc(profile: bytes | None) -> bytes | None:
+    """The profile if it describes RGB data; a grey scan's profile would mislabel colour output."""
+    return profile if profile and len(profile) >= 20 and profile[16:20] == b"RGB " else None
+
+
+class MainWindow(QMainWindow):
+    """Huebrush's window. Pass `factory` to choose the network (tests inject a tiny one)."""
+
+    def __init__(
+        self,
+        factory: ColorizerFactory | None = None,
+        *,
+        weights: Path | None = None,
+        device: str | None = None,
+        settings: QSettings | None = None,
+        data_dir: Path | None = None,
+        threads: int | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings or QSettings("Huebrush", "Huebrush")
+        self.data_dir = Path(data_dir) if data_dir else default_data_dir()
+        self.recovery = RecoveryStore(self.data_dir / "recovery")
+        self.prefs = Preferences.load(self.settings)
+        self.device = device or self.prefs.device
+        if factory is None:
+
+            def factory(dev: str, size: int) -> Colorizer:
+                return Colorizer.load(weights, dev, size)
+
+        self.doc = Document(self)
+        self.worker = InferenceWorker(
+            factory, self.device, self.prefs.working_size, threads or default_threads(), self
+        )
+        self.canvas = Canvas(self)
+        self.picker = ColourPicker(self)
+        self.palette = PalettePanel(self)
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setSingleShot(True)
+        self.autosave_timer.setInterval(AUTOSAVE_MS)
+
+        self._token = 0
+        self._generation = 0
+        self._photo: OpenedPhoto | None = None
+        self._prediction: Prediction | None = None
+        self._is_sample = False
+        self._after_open: tuple[Hints, bool, str] | None = None
+        self._last_colour: AB | None = None
+        self.recent_colours: list[AB] = self._load_recent_colours()
+
+        self.setWindowIcon(app_icon())
+        self.setCentralWidget(self.canvas)
+        self.setAcceptDrops(True)
+        self._build_docks()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status()
+        self._connect()
+        self._update_title()
+        self._update_enabled()
+        self.picker.set_recent(self.recent_colours)
+        self.resize(1400, 860)
+        geometry = self.settings.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        self.worker.start()
+
+    # == construction =====================================================================
+    def _build_docks(self) -> None:
+        self.picker_dock = QDockWidget("Colour of point", self)
+        self.picker_dock.setObjectName("picker")
+        self.picker_dock.setWidget(self.picker)
+        self.palette_dock = QDockWidget("Palette", self)
+        self.palette_dock.setObjectName("palette")
+        self.palette_dock.setWidget(self.palette)
+        for dock in (self.picker_dock, self.palette_dock):
+            dock.setFeatures(
+                QDockWidget.DockWidgetFeature.DockWidgetMovable
+                | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            )
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.resizeDocks([self.picker_dock], [320], Qt.Orientation.Horizontal)
+
+    def _action(
+        self,
+        text: str,
+        slot: Callable[..., object] | None = None,
+        shortcut: QKeySequence | str | list[QKeySequence | str] | None = None,
+        tip: str = "",
+        icon_name: str = "",
+        checkable: bool = False,
+    ) -> QAction:
+        act = QAction(text, self)
+        if icon_name:
+            act.setIcon(icon(icon_name))
+        if shortcut is not None:
+            keys = shortcut if isinstance(shortcut, list) else [shortcut]
+            act.setShortcuts([QKeySequence(k) for k in keys])
+        act.setCheckable(checkable)
+        keys_text = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        tip = tip or text.replace("…", "").replace("&", "")
+        act.setToolTip(f"{tip} ({keys_text})" if keys_text else tip)
+        act.setStatusTip(tip)
+        if slot is not None:
+            (act.toggled if checkable else act.triggered).connect(slot)
+        self.addAction(act)  # shortcuts work even when the toolbar is hidden
+        return act
+
+    def _build_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        a = self._action
+        self.act_open = a(
+            "&Open Photo…", self.open_dialog, K.Open, "Open a black-and-white photo", "open"
+        )
+        self.act_open_session = a(
+            "Open &Session…",
+            self.open_session_dialog,
+            "Ctrl+Shift+O",
+            "Load colour hints from a hint file",
+        )
+        self.act_save = a(
+            "&Save Session",
+            self.save_session,
+            K.Save,
+            "Save the colour hints beside the photo",
+            "save",
+        )
+        self.act_save_as = a("Save Session &As…", self.save_session_as, K.SaveAs)
+        self.act_export = a(
+            "&Export Colour Photo…",
+            self.export_dialog,
+            "Ctrl+E",
+            "Save the colourised photo at full resolution",
+            "export",
+        )
+        self.act_quit = a("&Quit", self.close, K.Quit)
+
+        self.act_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
+        self.act_undo.setShortcuts([QKeySequence(K.Undo)])
+        self.act_undo.setIcon(icon("undo"))
+        self.act_redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.act_redo.setIcon(icon("redo"))
+        for act in (self.act_undo, self.act_redo):
+            self.addAction(act)
+        self.act_remove = a(
+            "Remove Point",
+            self._remove_selected,
+            ["Delete", "Backspace"],
+            "Remove the selected point",
+        )
+        self.act_bigger = a("Bigger Point", lambda: self._resize_selected(+1), "]")
+        self.act_smaller = a("Smaller Point", lambda: self._resize_selected(-1), "[")
+        self.act_suggest = a(
+            "Suggested Colour for New Points",
+            None,
+            "N",
+            "New points take the network's most likely colour there "
+            "(off: the last colour you chose)",
+            "suggest",
+            checkable=True,
+        )
+        self.act_suggest.setChecked(
+            str(self.settings.value("suggest_new", "true")).lower() == "true"
+        )
+        self.act_reset = a(
+            "&Reset Hints",
+            self.doc.reset_hints,
+            "Ctrl+Shift+Backspace",
+            "Remove all points, the palette and the saturation",
+            "reset",
+        )
+        self.act_prefs = a("&Preferences…", self.preferences_dialog, K.Preferences)
+        if self.act_prefs.shortcut().isEmpty():
+            self.act_prefs.setShortcut(QKeySequence("Ctrl+,"))
+
+        self.act_zoom_in = a(
+            "Zoom &In", self.canvas.zoom_in, [K.ZoomIn, "+", "="], icon_name="zoom-in"
+        )
+        self.act_zoom_out = a(
+            "Zoom &Out", self.canvas.zoom_out, [K.ZoomOut, "-"], icon_name="zoom-out"
+        )
+        self.act_fit = a(
+            "&Fit to Window", self.canvas.zoom_fit, ["Ctrl+0", "F"], icon_name="zoom-fit"
+        )
+        self.act_actual = a("&100%", self.canvas.zoom_actual, ["Ctrl+1", "1"], icon_name="zoom-100")
+        self.act_side = a(
+            "&Side by Side",
+            self.canvas.set_side_by_side,
+            "D",
+            "Original and colour result next to each other",
+            "side-by-side",
+            checkable=True,
+        )
+        self.act_split = a(
+            "Before/After &Split",
+            self._set_split,
+            "S",
+            "A movable line: original on the left, colour on the right",
+            "split",
+            checkable=True,
+        )
+        self.act_before = a(
+            "Show &Original",
+            self.canvas.set_before,
+            "B",
+            "Show the original instead of the colour result (hold \\ for a quick look)",
+            "before",
+            checkable=True,
+        )
+        self.act_points = a(
+            "Show &Points",
+            self.canvas.set_marks_visible,
+            "H",
+            "Show or hide the colour points",
+            "points",
+            checkable=True,
+        )
+        self.act_points.setChecked(True)
+        self.act_shortcuts = a("&Keyboard Shortcuts", self.show_shortcuts, K.HelpContents)
+        self.act_about = a("&About Huebrush", self.show_about)
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        m.addAction(self.act_open)
+        self.recent_menu = m.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        m.addSeparator()
+        m.addActions([self.act_open_session, self.act_save, self.act_save_as])
+        m.addSeparator()
+        m.addAction(self.act_export)
+        m.addSeparator()
+        m.addAction(self.act_quit)
+        m = mb.addMenu("&Edit")
+        m.addActions([self.act_undo, self.act_redo])
+        m.addSeparator()
+        m.addActions([self.act_remove, self.act_bigger, self.act_smaller, self.act_suggest])
+        m.addSeparator()
+        m.addAction(self.act_reset)
+        m.addSeparator()
+        m.addAction(self.act_prefs)
+        m = mb.addMenu("&View")
+        m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_actual])
+        m.addSeparator()
+        m.addActions([self.act_side, self.act_split, self.act_before, self.act_points])
+        m.addSeparator()
+        m.addAction(self.picker_dock.toggleViewAction())
+        m.addAction(self.palette_dock.toggleViewAction())
+        m = mb.addMenu("&Help")
+        m.addActions([self.act_shortcuts, self.act_about])
+
+    def _build_toolbar(self) -> None:
+        tb = self.addToolBar("Main")
+        tb.setObjectName("main-toolbar")
+        tb.setMovable(False)
+        tb.addActions([self.act_open, self.act_save, self.act_export])
+        tb.addSeparator()
+        tb.addActions([self.act_undo, self.act_redo])
+        tb.addSeparator()
+        tb.addActions([self.act_zoom_out, self.act_zoom_in, self.act_fit, self.act_actual])
+        tb.addSeparator()
+        tb.addActions([self.act_side, self.act_split, self.act_before, self.act_points])
+        tb.addSeparator()
+        tb.addActions([self.act_suggest, self.act_reset])
+        self._group = QActionGroup(self)  # side-by-side and split exclude each other
+        self._group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
+        self._group.addAction(self.act_side)
+        self._group.addAction(self.act_split)
+
+    def _build_status(self) -> None:
+        sb = self.statusBar()
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(90)
+        self.busy.setMaximumHeight(14)
+        self.busy.setTextVisible(False)
+        self.busy.setToolTip("The network is working")
+        self.busy.hide()
+        self.latency_label = QLabel("")
+        self.latency_label.setToolTip("Time from your last edit to the updated colours")
+        self.zoom_label = QLabel("")
+        self.device_label = QLabel("Device: starting…")
+        self.device_label.setToolTip("Where the network runs (Preferences to change)")
+        for w in (self.busy, self.latency_label, self.zoom_label, self.device_label):
+            sb.addPermanentWidget(w)
+
+    def _connect(self) -> None:
+        doc, canvas, w = self.doc, self.canvas, self.worker
+        doc.imageChanged.connect(self._update_enabled)
+        doc.hintsChanged.connect(self._on_hints_changed)
+        doc.selectionChanged.connect(self._on_selection_changed)
+        doc.dirtyChanged.connect(self._on_dirty_changed)
+
+        canvas.pointAddRequested.connect(self._add_point)
+        canvas.pointMoveRequested.connect(lambda i, x, y: doc.move_point(i, x, y, final=False))
+        canvas.pointMoveFinished.connect(lambda i, x, y: doc.move_point(i, x, y, final=True))
+        canvas.pointSelected.connect(doc.select)
+        canvas.pointRemoveRequested.connect(doc.remove_point)
+        canvas.zoomChanged.connect(self._on_zoom)
+
+        self.picker.colourPicked.connect(self._recolour_selected)
+        self.picker.sizeRequested.connect(lambda n: doc.resize_point(doc.selected, n))
+        self.picker.removeRequested.connect(self._remove_selected)
+
+        pal = self.palette
+        pal.addRequested.connect(lambda a, b: doc.add_palette_colour((a, b)))
+        pal.editRequested.connect(lambda i, a, b: doc.edit_palette_colour(i, (a, b)))
+        pal.weightRequested.connect(doc.set_palette_weight)
+        pal.removeRequested.connect(doc.remove_palette_colour)
+        pal.clearRequested.connect(doc.clear_palette)
+        pal.saturationRequested.connect(doc.set_saturation)
+        pal.referenceRequested.connect(self.palette_from_reference)
+
+        w.opened.connect(self._on_opened)
+        w.openFailed.connect(self._on_open_failed)
+        w.resultReady.connect(self._on_result)
+        w.failed.connect(self._on_render_failed)
+        w.exported.connect(self._on_exported)
+        w.exportFailed.connect(self._on_export_failed)
+        w.notice.connect(lambda msg: self.statusBar().showMessage(msg, 10000))
+        w.busyChanged.connect(self.busy.setVisible)
+        w.deviceChanged.connect(lambda name: self.device_label.setText(f"Device: {name}"))
+
+        self.autosave_timer.timeout.connect(self.autosave)
+
+    # == opening photos and sessions ======================================================
+    def open_photo(
+        self,
+        path: str | Path,
+        hints: Hints | None = None,
+        clean: bool = True,
+        sample: bool = False,
+    ) -> bool:
+        """Start loading a photo in the background; `hints` replace its sidecar's.
+
+        Returns False when the user cancelled (unsaved changes).
+        """
+        if not self._maybe_save("opening another photo"):
+            return False
+        self._token += 1
+        path = Path(path)
+        self._is_sample = sample
+        text = "Open session" if clean else "Restore unsaved hints"
+        self._after_open = (hints, clean, text) if hints is not None else None
+        self.worker.open_photo(path, path, self._token)
+        self.statusBar().showMessage(f"Opening {path.name}…")
+        return True
+
+    def open_sample(self) -> None:
+        self.open_photo(sample_photo(), sample=True)
+
+    def open_dialog(self) -> None:
+        start = str(self.doc.path.parent) if self.doc.path and not self._is_sample else ""
+        patterns = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a photo", start, f"Images ({patterns});;All files (*)"
+        )
+        if path:
+            self.open_photo(path)
+
+    def _on_opened(self, photo: OpenedPhoto) -> None:
+        if photo.token != self._token:
+            return  # the user opened something else meanwhile
+        self._photo = photo
+        self._prediction = None
+        img = photo.image
+        self.doc.set_image(img, photo.path)
+        self.canvas.set_photo(photo.gray, img.width, img.height, img.width / photo.work_shape[1])
+        msg = f"Opened {photo.path.name if photo.path else 'photo'} ({img.width}×{img.height}"
+        msg += f", {img.bit_depth}-bit)" + "".join(f"; {n}" for n in img.notes)
+        if self._after_open is not None:
+            hints, clean, text = self._after_open
+            self.doc.load_hints(hints, text, clean=clean)
+        elif photo.path is not None and not self._is_sample:
+            side = sidecar_path(photo.path)
+            if side.is_file():
+                try:
+                    self.doc.load_hints(Hints.from_json(side), "Open session")
+                    self.doc.session_path = side
+                    msg += f"; hints loaded from {side.name}"
+                except HintError as err:
+                    msg += f"; hint file ignored ({err})"
+        self._after_open = None
+        if photo.path is not None and not self._is_sample:
+            self._remember_file(photo.path)
+        self.statusBar().showMessage(msg, 8000)
+        self._update_title()
+        self._update_enabled()
+        self._request_render()
+
+    def _on_open_failed(self, token: int, message: str) -> None:
+        if token != self._token:
+            return
+        self._after_open = None
+        self.statusBar().clearMessage()
+        self._error("Cannot open the photo", message)
+
+    def open_session_dialog(self) -> None:
+        if self.doc.image is None:
+            return
+        start = str(self.doc.path.parent) if self.doc.path and not self._is_sample else ""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a hint file", start, "Hint files (*.hints.json *.json)"
+        )
+        if path:
+            self.open_session(Path(path))
+
+    def open_session(self, path: Path) -> bool:
+        """Replace the hints with a hint file's (undoable)."""
+        try:
+            hints = Hints.from_json(path)
+        except HintError as err:
+            self._error("Cannot open the hint file", str(err))
+            return False
+        self.doc.load_hints(hints, "Open session", clean=True)
+        self.doc.session_path = Path(path)
+        self.statusBar().showMessage(f"Hints loaded from {Path(path).name}", 5000)
+        return True
+
+    # == saving ===========================================================================
+    def save_session(self, path: Path | None = None) -> bool:
+        """Write the hint file (default: the photo's sidecar); False if not saved."""
+        if self.doc.image is None:
+            return False
+        target = Path(path) if path else self.doc.session_path
+        if target is None and self.doc.path is not None and not self._is_sample:
+            target = sidecar_path(self.doc.path)
+        if target is None:
+            return self.save_session_as()
+        try:
+            self.doc.hints.to_json(target)
+        except OSError as err:
+            self._error("Cannot save the hint file", f"{target}: {err.strerror or err}")
+            return False
+        self.doc.mark_saved(target)
+        self.recovery.clear()
+        self.statusBar().showMessage(f"Hints saved to {target}", 5000)
+        return True
+
+    def save_session_as(self) -> bool:
+        if self.doc.image is None:
+            return False
+        if self.doc.path is not None and not self._is_sample:
+            start = str(sidecar_path(self.doc.path))
+        else:
+            start = str(Path.home() / "untitled.hints.json")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the colour hints", start, "Hint files (*.hints.json)"
+        )
+        return self.save_session(Path(path)) if path else False
+
+    def export_dialog(self) -> None:
+        if self.doc.image is None:
+            return
+        if self.doc.path is not None and not self._is_sample:
+            start = output_path_for(self.doc.path, self.doc.path.parent, ".png")
+        else:
+            start = Path.home() / "colourised.png"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export the colour photo", str(start), EXPORT_FILTERS
+        )
+        if path:
+            self.export(Path(path))
+
+    def export(self, path: Path) -> bool:
+        """Render at full resolution in the background and save; never over the original."""
+        image = self.doc.image
+        if image is None:
+            return False
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_suffix(".png")
+        if self.doc.path is not None and same_file(path, self.doc.path):
+            self._error(
+                "Will not overwrite the original",
+                f"{path.name} is the photo you are colouring. Choose another file name.",
+            )
+            return False
+        depth = image.bit_depth if path.suffix.lower() in SIXTEEN_BIT_SUFFIXES else 8
+        job = ExportJob(self._token, path, self.doc.hints, depth, rgb_icc(image.output_icc_profile))
+        self.worker.export(job)
+        self.statusBar().showMessage(f"Exporting {path.name}…")
+        return True
+
+    def _on_exported(self, path: str) -> None:
+        self.statusBar().showMessage(f"Exported {path} (hints saved beside it)", 8000)
+
+    def _on_export_failed(self, message: str) -> None:
+        self.statusBar().clearMessage()
+        self._error("Export failed", message)
+
+    # == edits ============================================================================
+    def _add_point(self, x: float, y: float) -> None:
+        if self.doc.image is None:
+            return
+        self.doc.add_point(x, y, self._colour_for_new_point(x, y), self.prefs.point_size)
+
+    def _colour_for_new_point(self, x: float, y: float) -> AB:
+        L = self.lightness_at(x, y)
+        if (self.act_suggest.isChecked() or self._last_colour is None) and self._prediction:
+            best = suggestions_at(self._prediction, x, y, 1)
+            if best:
+                return snapped(L, best[0][0])
+        return snapped(L, self._last_colour or (0.0, 0.0))
+
+    def _recolour_selected(self, a: float, b: float, final: bool) -> None:
+        i = self.doc.selected
+        if i < 0:
+            return
+        self.doc.recolour_point(i, (a, b), final)
+        if final:
+            self._last_colour = (a, b)
+            self._remember_colour((a, b))
+
+    def _remove_selected(self) -> None:
+        if self.doc.selected >= 0:
+            self.doc.remove_point(self.doc.selected)
+
+    def _resize_selected(self, step: int) -> None:
+        p = self.doc.selected_point
+        if p is not None:
+            self.doc.resize_point(self.doc.selected, p.size + step)
+
+    def _set_split(self, on: bool) -> None:
+        self.canvas.set_split_enabled(on)
+
+    def palette_from_reference(self, path: str) -> None:
+        """The main colours of a reference photo become the palette (one undo step)."""
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            ref = load_image(path)
+            step = max(1, int(np.sqrt(ref.width * ref.height / REFERENCE_SAMPLES)))
+            ab = rgb_to_lab(ref.rgb[::step, ::step].astype(np.float64))[..., 1:].reshape(-1, 2)
+            colours = kmeans_palette(ab, PALETTE_FROM_REFERENCE, np.random.default_rng(0))
+        except ImageLoadError as err:
+            QApplication.restoreOverrideCursor()
+            self._error("Cannot open the reference photo", str(err))
+            return
+        QApplication.restoreOverrideCursor()
+        if float(np.hypot(ab[:, 0], ab[:, 1]).mean()) < 2.0:
+            self.statusBar().showMessage(
+                f"{Path(path).name} has almost no colour; palette unchanged", 8000
+            )
+            return
+        self.doc.set_palette(colours, "Palette from reference")
+        self.statusBar().showMessage(f"Palette taken from {Path(path).name}", 5000)
+
+    # == document -> views ================================================================
+    def lightness_at(self, x: float, y: float) -> float:
+        """Mean lightness of a 3×3 preview neighbourhood around the fractional point."""
+        if self._photo is None:
+            return 50.0
+        L = self._photo.preview_L
+        h, w = L.shape
+        r, c = min(int(y * h), h - 1), min(int(x * w), w - 1)
+        return float(L[max(r - 1, 0) : r + 2, max(c - 1, 0) : c + 2].mean())
+
+    def _on_hints_changed(self) -> None:
+        hints = self.doc.hints
+        marks = [
+            PointMark(p.x, p.y, lab_qcolor(self.lightness_at(p.x, p.y), p.ab), p.size)
+            for p in hints.points
+        ]
+        self.canvas.set_marks(marks, self.doc.selected)
+        self.palette.set_hints(hints.palette, hints.saturation)
+        self._update_picker()
+        self._request_render()
+        if self.doc.dirty:
+            self.autosave_timer.start()
+
+    def _on_selection_changed(self, index: int) -> None:
+        for view in self.canvas.views:
+            view.selected = index
+        self.canvas.update_views()
+        self._update_picker()
+        self._update_enabled()
+
+    def _update_picker(self) -> None:
+        p = self.doc.selected_point
+        if p is None:
+            self.picker.set_point(None, None, None, self.prefs.point_size)
+            self.picker.set_suggestions([])
+            return
+        self.picker.set_point(self.doc.selected, self.lightness_at(p.x, p.y), p.ab, p.size)
+        self._update_suggestions()
+
+    def _update_suggestions(self) -> None:
+        p = self.doc.selected_point
+        if p is None or self._prediction is None:
+            return
+        self.picker.set_suggestions(suggestions_at(self._prediction, p.x, p.y, MAX_SUGGESTIONS))
+
+    def _on_dirty_changed(self, dirty: bool) -> None:
+        self._update_title()
+        if not dirty:
+            self.autosave_timer.stop()
+            self.recovery.clear()
+
+    def _update_title(self) -> None:
+        name = self.doc.path.name if self.doc.path else "No photo"
+        self.setWindowTitle(f"{name}[*] — Huebrush")
+        self.setWindowModified(self.doc.dirty)
+
+    def _update_enabled(self) -> None:
+        has = self.doc.image is not None
+        for act in (
+            self.act_save, self.act_save_as, self.act_export, self.act_open_session,
+            self.act_reset, self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_actual,
+        ):  # fmt: skip
+            act.setEnabled(has)
+        for act in (self.act_remove, self.act_bigger, self.act_smaller):
+            act.setEnabled(self.doc.selected >= 0)
+
+    def _on_zoom(self, scale: float) -> None:
+        self.zoom_label.setText(f"{scale * 100:.0f}%")
+
+    # == rendering ========================================================================
+    def _request_render(self) -> None:
+        if self.doc.image is None or self._photo is None:
+            return
+        self._generation += 1
+        self.worker.request(self._generation, self._token, self.doc.hints)
+
+    @property
+    def generation(self) -> int:
+        """The newest render request's number."""
+        return self._generation
+
+    def _on_result(self, res: RenderResult) -> None:
+        if res.token != self._token or res.generation != self._generation:
+            return  # overtaken while queued: showing it would flash an older state
+        self._prediction = res.prediction
+        self.canvas.set_result(res.image, res.generation)
+        self.latency_label.setText(f"Updated in {res.latency_ms:.0f} ms")
+        self._update_suggestions()
+
+    def _on_render_failed(self, message: str) -> None:
+        self.statusBar().showMessage(f"Update failed: {message}", 15000)
+
+    # == autosave and recovery ============================================================
+    def autosave(self) -> None:
+        """Mirror unsaved hints into the recovery file (or remove it when all is saved)."""
+        if self.doc.dirty and self.doc.path is not None:
+            try:
+                self.recovery.write(self.doc.path, self.doc.hints)
+            except OSError as err:
+                self.statusBar().showMessage(f"Autosave failed: {err}", 8000)
+        else:
+            self.recovery.clear()
+
+    def offer_recovery(self) -> bool:
+        """After a crash: offer to restore the unsaved hints. True if a photo is being restored."""
+        found = self.recovery.read()
+        if found is None:
+            self.recovery.clear()
+            return False
+        if not found.image_path.is_file():
+            self.recovery.clear()
+            return False
+        answer = QMessageBox.question(
+            self,
+            "Restore unsaved work?",
+            "Huebrush did not close normally last time.\n\n"
+            f"Restore the unsaved colour hints for {found.image_path.name}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            self.recovery.clear()
+            return False
+        sample = same_file(found.image_path, sample_photo())
+        return self.open_photo(found.image_path, found.hints, clean=False, sample=sample)
+
+    # == settings, recent files and colours ===============================================
+    def _remember_file(self, path: Path) -> None:
+        files = [str(Path(path).resolve())]
+        files += [f for f in self.recent_files() if f != files[0]]
+        self.settings.setValue("recent_files", files[:MAX_RECENT_FILES])
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in value or []]
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        for f in files:
+            act = self.recent_menu.addAction(Path(f).name, lambda f=f: self.open_photo(f))
+            act.setToolTip(f)
+            act.setEnabled(Path(f).is_file())
+        if not files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def _load_recent_colours(self) -> list[AB]:
+        out: list[AB] = []
+        value = self.settings.value("recent_colours", [])
+        for item in [value] if isinstance(value, str) else value or []:
+            try:
+                a, b = (float(v) for v in str(item).split(","))
+            except ValueError:
+                continue
+            out.append((a, b))
+        return out[:MAX_RECENT_COLOURS]
+
+    def _remember_colour(self, ab: AB) -> None:
+        near = [c for c in self.recent_colours if np.hypot(c[0] - ab[0], c[1] - ab[1]) > 2.0]
+        self.recent_colours = [ab, *near][:MAX_RECENT_COLOURS]
+        self.settings.setValue(
+            "recent_colours", [f"{a:.2f},{b:.2f}" for a, b in self.recent_colours]
+        )
+        self.picker.set_recent(self.recent_colours)
+
+    def preferences_dialog(self) -> None:
+        dlg = PreferencesDialog(
+            Preferences(self.device, self.prefs.working_size, self.prefs.point_size), self
+        )
+        if dlg.exec():
+            self.apply_preferences(dlg.preferences())
+
+    def apply_preferences(self, prefs: Preferences) -> None:
+        """Store the preferences; a new device or resolution re-prepares the photo."""
+        changed = (prefs.device, prefs.working_size) != (self.device, self.prefs.working_size)
+        self.prefs, self.device = prefs, prefs.device
+        prefs.save(self.settings)
+        if changed:
+            self.worker.reconfigure(prefs.device, prefs.working_size)
+            if self._photo is not None and self.doc.image is not None:
+                img = self.doc.image
+                _, ww = working_shape(img.height, img.width, prefs.working_size)
+                for view in self.canvas.views:
+                    view.patch_scale = img.width / ww
+            self._request_render()
+
+    # == dialogs ==========================================================================
+    def _error(self, title: str, message: str) -> None:
+        QMessageBox.warning(self, title, message)
+
+    def _maybe_save(self, doing: str) -> bool:
+        """Ask about unsaved hints; False when the user cancels."""
+        if not self.doc.dirty:
+            return True
+        name = self.doc.path.name if self.doc.path else "this photo"
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"The colour hints for {name} have changed.\nSave them before {doing}?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save_session()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def show_about(self) -> None:
+        card = model_card_excerpt()
+        text = (
+            f"<h3>Huebrush {__version__}</h3>"
+            "<p>Colour black-and-white photos: place colour points, pick a palette, and a "
+            "neural network fills in the rest.</p>"
+            f"<p>{self.device_label.text()}</p>"
+        )
+        if card:
+            text += f"<p><b>Model</b></p><pre style='white-space: pre-wrap'>{_escape(card)}</pre>"
+        QMessageBox.about(self, "About Huebrush", text)
+
+    def show_shortcuts(self) -> None:
+        rows = [
+            ("Click on the photo", "add a colour point"),
+            ("Drag a point", "move it"),
+            ("Right-click a point / Delete", "remove it"),
+            ("[  ]", "smaller / bigger point"),
+            ("Wheel", "zoom"),
+            ("Middle drag, Space+drag, drag on empty photo", "pan"),
+            ("F / 1", "fit / 100%"),
+            ("D / S", "side by side / before-after split"),
+            ("B (toggle), hold \\", "show the original"),
+            ("H", "hide points"),
+            ("N", "suggested colour for new points"),
+            ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo"),
+        ]
+        html = "<table cellspacing=6>" + "".join(
+            f"<tr><td><b>{_escape(k)}</b></td><td>{v}</td></tr>" for k, v in rows
+        )
+        QMessageBox.information(self, "Keyboard shortcuts", html + "</table>")
+
+    # == window events ====================================================================
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_file(event.mimeData().urls()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._dropped_file(event.mimeData().urls())
+        if path is not None:
+            event.acceptProposedAction()
+            if path.name.endswith(".json"):
+                self.open_session(path)
+            else:
+                self.open_photo(path)
+
+    def _dropped_file(self, urls: list[QUrl]) -> Path | None:
+        for url in urls:
+            if url.isLocalFile():
+                p = Path(url.toLocalFile())
+                if p.suffix.lower() in SUPPORTED_SUFFIXES:
+                    return p
+                if p.name.endswith(".json") and self.doc.image is not None:
+                    return p
+        return None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # The quick "before" look works wherever the focus is.
+        if event.key() == Qt.Key.Key_Backslash and not event.isAutoRepeat():
+            self.canvas.hold_before(True)
+        else:
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Backslash and not event.isAutoRepeat():
+            self.canvas.hold_before(False)
+        else:
+            super().keyReleaseEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._maybe_save("quitting"):
+            event.ignore()
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop the worker and remove the recovery file: this is a clean exit."""
+        self.autosave_timer.stop()
+        if self.worker.isRunning():
+            self.worker.stop()
+        self.recovery.clear()
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("suggest_new", self.act_suggest.isChecked())
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,326 @@
+"""The colour picker for the selected point: the ab plane at its lightness, suggestions, recents."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import colours
+from gui.colours import AB, lab_qcolor, qcolor_ab, rgb_to_qimage, snapped
+from gui.swatch import SwatchButton
+from model.colorspace import lab_to_rgb_unclipped
+from model.hints import MAX_SIZE, MIN_SIZE
+
+PLANE_LIMIT = 110.0  # |a|, |b| shown; sRGB never goes further
+PLANE_STEPS = 221  # grid cells per side of the plane image
+OUT_OF_GAMUT = np.array([0.27, 0.27, 0.28], dtype=np.float32)
+MAX_SUGGESTIONS = 8
+
+
+def plane_image(L: float, steps: int = PLANE_STEPS, limit: float = PLANE_LIMIT) -> QImage:
+    """The ab plane at lightness L: in-gamut cells in their colour, the rest flat grey.
+
+    Row 0 is +b (yellow at the top), column 0 is -a (green at the left).
+    """
+    axis = np.linspace(-limit, limit, steps)
+    a, b = np.meshgrid(axis, axis[::-1])
+    lab = np.stack([np.full_like(a, L), a, b], -1)
+    rgb = lab_to_rgb_unclipped(lab)
+    ok = np.all((rgb >= -1e-6) & (rgb <= 1 + 1e-6), axis=-1)
+    out = np.where(ok[..., None], np.clip(rgb, 0, 1), OUT_OF_GAMUT).astype(np.float32)
+    return rgb_to_qimage(out)
+
+
+class GamutPlane(QWidget):
+    """Click or drag to choose ab; out-of-gamut picks snap to the nearest valid colour."""
+
+    picked = Signal(float, float, bool)  # a, b, final (mouse released)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lightness: float | None = None
+        self.ab: AB | None = None
+        self.suggestions: list[AB] = []
+        self.raw_suggestions: list[AB] = []
+        self._image: QImage | None = None
+        self._image_L: float | None = None
+        self._dragging = False
+        self.setMinimumSize(180, 180)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setToolTip(
+            "Colours that exist at this point's brightness.\n"
+            "Grey areas are not possible at this brightness. Click or drag to pick."
+        )
+
+    def sizeHint(self) -> QSize:
+        return QSize(240, 240)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return min(width, 320)
+
+    def set_state(self, lightness: float | None, ab: AB | None, suggestions: list[AB]) -> None:
+        self.lightness, self.ab = lightness, ab
+        # Marks sit where a click on them would land: inside the gamut.
+        self.suggestions = (
+            [snapped(lightness, s) for s in suggestions] if lightness is not None else []
+        )
+        self.raw_suggestions = suggestions
+        # Rounded L: the plane barely changes within one unit and redrawing it costs ~10 ms.
+        key = None if lightness is None else round(lightness)
+        if key is not None and key != self._image_L:
+            self._image = plane_image(float(key))
+            self._image_L = key
+        self.update()
+
+    def _square(self) -> QRectF:
+        side = min(self.width(), self.height()) - 2
+        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+
+    def to_pos(self, ab: AB) -> QPointF:
+        r = self._square()
+        fx = (ab[0] + PLANE_LIMIT) / (2 * PLANE_LIMIT)
+        fy = (PLANE_LIMIT - ab[1]) / (2 * PLANE_LIMIT)
+        return QPointF(r.left() + fx * r.width(), r.top() + fy * r.height())
+
+    def to_ab(self, pos: QPointF) -> AB:
+        r = self._square()
+        fx = min(max((pos.x() - r.left()) / r.width(), 0.0), 1.0)
+        fy = min(max((pos.y() - r.top()) / r.height(), 0.0), 1.0)
+        return (fx * 2 - 1) * PLANE_LIMIT, (1 - fy * 2) * PLANE_LIMIT
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        r = self._square()
+        if self._image is None or self.lightness is None or not self.isEnabled():
+            p.fillRect(r, QColor(70, 70, 72))
+            p.setPen(QColor(200, 200, 200))
+            p.drawText(r, Qt.AlignmentFlag.AlignCenter, "No point selected")
+            p.end()
+            return
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        p.drawImage(r, self._image)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        centre = self.to_pos((0.0, 0.0))
+        p.setPen(QPen(QColor(255, 255, 255, 70), 1))
+        p.drawLine(QPointF(r.left(), centre.y()), QPointF(r.right(), centre.y()))
+        p.drawLine(QPointF(centre.x(), r.top()), QPointF(centre.x(), r.bottom()))
+        self._paint_axis_names(p, r)
+        for i, ab in enumerate(self.suggestions):
+            c = self.to_pos(ab)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(QColor(0, 0, 0, 200), 2.5))
+            p.drawEllipse(c, 4, 4)
+            p.setPen(QPen(QColor(255, 255, 255, 230), 1))
+            p.drawEllipse(c, 4, 4)
+            if i == 0:
+                p.drawEllipse(c, 1.5, 1.5)
+        if self.ab is not None:
+            c = self.to_pos(self.ab)
+            p.setBrush(lab_qcolor(self.lightness, self.ab))
+            p.setPen(QPen(QColor(0, 0, 0), 4))
+            p.drawEllipse(c, 8, 8)
+            p.setPen(QPen(QColor(255, 255, 255), 2))
+            p.drawEllipse(c, 8, 8)
+        p.end()
+
+    def _paint_axis_names(self, p: QPainter, r: QRectF) -> None:
+        f = p.font()
+        f.setPointSizeF(max(7.0, f.pointSizeF() - 1.5))
+        p.setFont(f)
+        p.setPen(QColor(230, 230, 230, 200))
+        m = 3.0
+        flags = Qt.AlignmentFlag
+        box = r.adjusted(m, m, -m, -m)
+        p.drawText(box, flags.AlignTop | flags.AlignHCenter, "yellow")
+        p.drawText(box, flags.AlignBottom | flags.AlignHCenter, "blue")
+        p.drawText(box, flags.AlignVCenter | flags.AlignLeft, "green")
+        p.drawText(box, flags.AlignVCenter | flags.AlignRight, "red")
+
+    def mousePressEvent(self, ev: QMouseEvent) -> None:
+        if ev.button() == Qt.MouseButton.LeftButton and self.lightness is not None:
+            self._dragging = True
+            self._emit(ev.position(), False)
+
+    def mouseMoveEvent(self, ev: QMouseEvent) -> None:
+        if self._dragging:
+            self._emit(ev.position(), False)
+
+    def mouseReleaseEvent(self, ev: QMouseEvent) -> None:
+        if self._dragging:
+            self._dragging = False
+            self._emit(ev.position(), True)
+
+    def _emit(self, pos: QPointF, final: bool) -> None:
+        assert self.lightness is not None
+        a, b = snapped(self.lightness, self.to_ab(pos))
+        self.ab = (a, b)
+        self.update()
+        self.picked.emit(a, b, final)
+
+
+class ColourPicker(QWidget):
+    """Everything about the selected point: its colour, the network's ideas, its size."""
+
+    colourPicked = Signal(float, float, bool)  # a, b, final
+    sizeRequested = Signal(int)
+    removeRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lightness: float | None = None
+        self.ab: AB | None = None
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.plane = GamutPlane(self)
+        self.plane.picked.connect(self._on_plane)
+
+        self.suggest_row = QHBoxLayout()
+        self.suggest_row.setSpacing(2)
+        self.recent_row = QHBoxLayout()
+        self.recent_row.setSpacing(2)
+        self.suggest_buttons: list[SwatchButton] = []
+        self.recent_buttons: list[SwatchButton] = []
+
+        self.size_spin = QSpinBox()
+        self.size_spin.setRange(MIN_SIZE, MAX_SIZE)
+        self.size_spin.setSuffix(" px")
+        self.size_spin.setToolTip(
+            "Patch width at the network's working resolution ([ and ] keys).\n"
+            "Larger patches hold the colour more firmly."
+        )
+        self.size_spin.valueChanged.connect(self._on_size)
+        self.dialog_button = QPushButton("Other colour…")
+        self.dialog_button.setToolTip("Choose a colour in the standard colour dialog")
+        self.dialog_button.clicked.connect(self._on_dialog)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Remove the selected point (Delete)")
+        self.remove_button.clicked.connect(self.removeRequested)
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(6)
+        self.suggest_empty = QLabel("<i>after the next update</i>")
+        self.recent_empty = QLabel("<i>none yet</i>")
+        grid.addWidget(QLabel("Suggested:"), 0, 0)
+        grid.addWidget(self.suggest_empty, 0, 1)
+        grid.addLayout(self.suggest_row, 0, 1)
+        grid.addWidget(QLabel("Recent:"), 1, 0)
+        grid.addWidget(self.recent_empty, 1, 1)
+        grid.addLayout(self.recent_row, 1, 1)
+        grid.setColumnStretch(1, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(QLabel("Size:"))
+        bottom.addWidget(self.size_spin)
+        bottom.addStretch(1)
+        bottom.addWidget(self.dialog_button)
+        bottom.addWidget(self.remove_button)
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.title)
+        lay.addWidget(self.plane, 1)
+        lay.addLayout(grid)
+        lay.addLayout(bottom)
+        lay.addStretch(0)
+        self.set_point(None, None, None, 5)
+
+    # -- state from the main window ------------------------------------------------------
+    def set_point(
+        self, index: int | None, lightness: float | None, ab: AB | None, size: int
+    ) -> None:
+        """Show point `index` (None: nothing selected) at lightness L with colour ab."""
+        self.lightness, self.ab = lightness, ab
+        enabled = index is not None and lightness is not None
+        if enabled:
+            self.title.setText(
+                f"<b>Point {index + 1}</b> — brightness L {lightness:.0f}, "  # type: ignore[operator]
+                f"a {ab[0]:+.0f}, b {ab[1]:+.0f}"  # type: ignore[index]
+            )
+        else:
+            self.title.setText("<b>No point selected.</b> Click the photo to add a colour point.")
+        for w in (self.plane, self.size_spin, self.dialog_button, self.remove_button):
+            w.setEnabled(enabled)
+        self.size_spin.blockSignals(True)
+        self.size_spin.setValue(size)
+        self.size_spin.blockSignals(False)
+        self.plane.set_state(lightness if enabled else None, ab, self.plane.raw_suggestions)
+        self._restyle(self.suggest_buttons)
+        self._restyle(self.recent_buttons)
+
+    def set_suggestions(self, suggestions: list[tuple[AB, float]]) -> None:
+        """The network's most likely colours here, most likely first, with probabilities."""
+        self._fill(self.suggest_row, self.suggest_buttons, [ab for ab, _ in suggestions])
+        for i, (btn, (ab, prob)) in enumerate(zip(self.suggest_buttons, suggestions, strict=True)):
+            btn.setToolTip(
+                f"Suggestion {i + 1}: {prob * 100:.0f}% likely\na {ab[0]:+.0f}, b {ab[1]:+.0f}"
+            )
+        self.plane.set_state(self.plane.lightness, self.plane.ab, [ab for ab, _ in suggestions])
+        self.suggest_empty.setText(
+            "<i>select a point</i>" if self.lightness is None else "<i>after the next update</i>"
+        )
+        self.suggest_empty.setVisible(not suggestions)
+
+    def set_recent(self, recent: list[AB]) -> None:
+        self._fill(self.recent_row, self.recent_buttons, recent)
+        for btn in self.recent_buttons:
+            a, b = btn.property("ab")
+            btn.setToolTip(f"Recently used\na {a:+.0f}, b {b:+.0f}")
+        self.recent_empty.setVisible(not recent)
+
+    def _fill(self, row: QHBoxLayout, buttons: list[SwatchButton], colours: list[AB]) -> None:
+        while buttons:
+            btn = buttons.pop()
+            row.removeWidget(btn)
+            btn.deleteLater()
+        while row.count():
+            row.takeAt(0)
+        for ab in colours[:MAX_SUGGESTIONS]:
+            btn = SwatchButton(QColor(128, 128, 128), 24, self)
+            btn.setProperty("ab", (float(ab[0]), float(ab[1])))
+            btn.clicked.connect(lambda _=False, ab=ab: self._pick(ab))
+            row.addWidget(btn)
+            buttons.append(btn)
+        row.addStretch(1)
+        self._restyle(buttons)
+
+    def _restyle(self, buttons: list[SwatchButton]) -> None:
+        # Chips show the colour as it would appear at this point's brightness.
+        L = 65.0 if self.lightness is None else self.lightness
+        for btn in buttons:
+            ab = btn.property("ab")
+            btn.set_colour(lab_qcolor(L, snapped(L, ab)))
+            btn.setEnabled(self.lightness is not None)
+
+    # -- user actions --------------------------------------------------------------------
+    def _pick(self, ab: AB) -> None:
+        if self.lightness is None:
+            return
+        a, b = snapped(self.lightness, ab)
+        self.colourPicked.emit(a, b, True)
+
+    def _on_plane(self, a: float, b: float, final: bool) -> None:
+        self.colourPicked.emit(a, b, final)
+
+    def _on_size(self, value: int) -> None:
+        self.sizeRequested.emit(value)
+
+    def _on_dialog(self) -> None:
+        if self.lightness is None:
+            return
+        initial = lab_qcolor(self.lightness, self.ab or (0.0, 0.0))
+        colour = colours.ask_colour(self, "Colour for the point", initial)
+        if colour is not None:
+            self._pick(qcolor_ab(colour))

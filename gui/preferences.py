@@ -1,0 +1,93 @@
+"""Preferences: device, working resolution and the size of new points, kept in QSettings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
+
+from model.hints import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE
+
+DEVICES = ("auto", "cpu", "cuda")
+MIN_WORKING, MAX_WORKING, WORKING_STEP = 128, 512, 32
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """What the user can set; `device` and `working_size` need a new colouriser."""
+
+    device: str = "auto"
+    working_size: int = 256
+    point_size: int = DEFAULT_SIZE
+
+    @classmethod
+    def load(cls, settings: QSettings) -> Preferences:
+        device = str(settings.value("device", "auto"))
+        try:
+            size = int(settings.value("working_size", 256))  # type: ignore[arg-type]
+            point = int(settings.value("point_size", DEFAULT_SIZE))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            size, point = 256, DEFAULT_SIZE
+        return cls(
+            device if device in DEVICES else "auto",
+            min(max(size, MIN_WORKING), MAX_WORKING),
+            min(max(point, MIN_SIZE), MAX_SIZE),
+        )
+
+    def save(self, settings: QSettings) -> None:
+        settings.setValue("device", self.device)
+        settings.setValue("working_size", self.working_size)
+        settings.setValue("point_size", self.point_size)
+
+
+class PreferencesDialog(QDialog):
+    """A small form; `preferences()` reads the chosen values."""
+
+    def __init__(self, prefs: Preferences, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        self.device = QComboBox()
+        for name, label in zip(
+            DEVICES, ("Automatic (GPU if present)", "CPU", "GPU (CUDA)"), strict=True
+        ):
+            self.device.addItem(label, name)
+        self.device.setCurrentIndex(DEVICES.index(prefs.device))
+        self.working = QSpinBox()
+        self.working.setRange(MIN_WORKING, MAX_WORKING)
+        self.working.setSingleStep(WORKING_STEP)
+        self.working.setSuffix(" px")
+        self.working.setValue(prefs.working_size)
+        self.working.setToolTip(
+            "Resolution the network works at. Higher: finer colour detail, slower updates.\n"
+            "The exported photo always keeps its full resolution."
+        )
+        self.point = QSpinBox()
+        self.point.setRange(MIN_SIZE, MAX_SIZE)
+        self.point.setSuffix(" px")
+        self.point.setValue(prefs.point_size)
+        self.point.setToolTip("Patch width of new colour points")
+        form = QFormLayout(self)
+        form.addRow("Compute on:", self.device)
+        form.addRow("Working resolution:", self.working)
+        form.addRow("New point size:", self.point)
+        note = QLabel("<small>Changing the device or resolution re-prepares the photo.</small>")
+        form.addRow(note)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def preferences(self) -> Preferences:
+        size = round(self.working.value() / WORKING_STEP) * WORKING_STEP
+        return Preferences(str(self.device.currentData()), size, self.point.value())

@@ -1,0 +1,57 @@
+"""Crash recovery: the unsaved session is mirrored into the user's data folder.
+
+The file is the core's hint format with the photo's path in its "meta" field. A clean exit
+removes it, so a file found at start-up means the last session ended without saving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.atomic import atomic_write_bytes
+from model.hints import HintError, Hints
+
+RECOVERY_NAME = "session.hints.json"
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """An unsaved session found at start-up."""
+
+    image_path: Path
+    hints: Hints
+
+
+class RecoveryStore:
+    """Reads and writes the recovery file in `folder` (created on first write)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / RECOVERY_NAME
+
+    def write(self, image_path: Path, hints: Hints) -> None:
+        """Mirror the session (atomically, so a crash mid-write keeps the previous copy)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        doc = hints.to_dict()
+        doc["meta"] = {"image": str(Path(image_path).resolve())}
+        atomic_write_bytes(self.path, json.dumps(doc, indent=1).encode("utf-8") + b"\n")
+
+    def read(self) -> Recovered | None:
+        """The saved session, or None when there is none or it is unusable."""
+        if not self.path.is_file():
+            return None
+        try:
+            hints = Hints.from_json(self.path)
+        except HintError:
+            return None
+        image = hints.extra.get("image") if isinstance(hints.extra, dict) else None
+        if not isinstance(image, str) or not image:
+            return None
+        return Recovered(Path(image), hints)
+
+    def clear(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()

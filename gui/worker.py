@@ -1,0 +1,332 @@
+"""All network work in one background thread; the newest request wins.
+
+The GUI thread only posts requests into single-slot mailboxes and receives results through
+queued signals. Each render request carries a generation number: a pending request is
+replaced by a newer one (superseded), and a result computed for an older generation than the
+newest request is dropped rather than shown, so the view never steps backwards.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtGui import QImage
+
+from gui.colours import rgb_to_qimage
+from model import __version__
+from model.hints import Hints, sidecar_path
+from model.imageio import LoadedImage, load_image, save_image
+from model.inference import Colorizer, Prediction, Prepared, lab_to_rgb_rows, resize_plane
+from model.weights import WeightsError
+
+PREVIEW_PIXELS = 2_000_000  # on-screen copies of big scans stay below this
+
+ColorizerFactory = Callable[[str, int], Colorizer]
+
+
+@dataclass(frozen=True)
+class OpenedPhoto:
+    """A photo loaded and prepared for the network, with its on-screen grey preview."""
+
+    token: int
+    image: LoadedImage
+    path: Path | None
+    preview_L: np.ndarray  # (h, w) lightness 0..100, at most PREVIEW_PIXELS
+    gray: QImage
+    work_shape: tuple[int, int]
+    elapsed_ms: float
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """One preview render for the hints of one generation."""
+
+    generation: int
+    token: int
+    hints: Hints
+    image: QImage
+    prediction: Prediction
+    latency_ms: float  # from the request to the finished preview
+
+
+@dataclass(frozen=True)
+class ExportJob:
+    """Render at full resolution and save, plus the hint file beside the output."""
+
+    token: int
+    path: Path
+    hints: Hints
+    bit_depth: int
+    icc_profile: bytes | None = None
+
+
+def preview_plane(L: np.ndarray, max_pixels: int = PREVIEW_PIXELS) -> np.ndarray:
+    """L reduced (area average) to at most max_pixels; small photos are returned as is."""
+    h, w = L.shape
+    if h * w <= max_pixels:
+        return L
+    s = math.sqrt(max_pixels / (h * w))
+    return resize_plane(L, max(1, int(h * s)), max(1, int(w * s)))
+
+
+def render_at(colorizer: Colorizer, prep: Prepared, pred: Prediction, L: np.ndarray) -> np.ndarray:
+    """(H, W, 3) float sRGB under lightness L, also for photos smaller than the network input."""
+    H, W = L.shape
+    h, w = pred.ab.shape[:2]
+    if h > H or w > W:
+        # The edge-aware upsampler only enlarges; a photo smaller than the working size
+        # needs its ab reduced first.
+        pred = Prediction(resize_plane(pred.ab, H, W), pred.probs)
+    return colorizer.render(prep, pred, L=L)
+
+
+def grey_preview(L: np.ndarray) -> QImage:
+    """Lightness shown as the sRGB grey the colour view would have with no colour."""
+    zeros = np.zeros((*L.shape, 2), dtype=np.float32)
+    return rgb_to_qimage(lab_to_rgb_rows(L, zeros))
+
+
+def _is_device_failure(err: BaseException, colorizer: Colorizer) -> bool:
+    return isinstance(err, RuntimeError) and colorizer.device.type == "cuda"
+
+
+def describe_error(err: BaseException) -> str:
+    """One line for the user: out-of-memory gets advice, the rest the exception's message."""
+    if isinstance(err, MemoryError) or "out of memory" in str(err).lower():
+        return "Out of memory. Try a smaller working resolution in Preferences."
+    return str(err).strip().splitlines()[0] if str(err).strip() else err.__class__.__name__
+
+
+class InferenceWorker(QThread):
+    """Owns the Colorizer and runs prepare/predict/render/export off the GUI thread."""
+
+    opened = Signal(object)  # OpenedPhoto
+    openFailed = Signal(int, str)  # token, message
+    resultReady = Signal(object)  # RenderResult
+    exported = Signal(str)  # output path
+    exportFailed = Signal(str)
+    failed = Signal(str)  # a render failed; the app keeps the last good result
+    notice = Signal(str)  # e.g. the switch from GPU to CPU
+    busyChanged = Signal(bool)
+    deviceChanged = Signal(str)
+
+    def __init__(
+        self,
+        factory: ColorizerFactory,
+        device: str = "auto",
+        working_size: int = 256,
+        threads: int | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._factory = factory
+        self._threads = threads
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._config: tuple[str, int] | None = (device, working_size)
+        self._open: tuple[Any, Path | None, int] | None = None
+        self._render: tuple[int, int, Hints, float] | None = None
+        self._exports: list[ExportJob] = []
+        self._busy = False
+        self.latest_generation = 0
+        # Thread-owned state: touched only inside run().
+        self._colorizer: Colorizer | None = None
+        self._prep: Prepared | None = None
+        self._token = -1
+        self._preview_L: np.ndarray | None = None
+        # Counters for the status bar and tests (written by the worker, read anywhere).
+        self.last_delivered = 0
+        self.delivered = 0
+        self.dropped = 0
+        self.superseded = 0
+
+    # -- requests (GUI thread) -----------------------------------------------------------
+    def open_photo(self, source: Any, path: Path | None, token: int) -> None:
+        """Load (if a path) and prepare a photo; replaces any photo still waiting."""
+        with self._cond:
+            self._open = (source, path, token)
+            self._cond.notify()
+
+    def request(self, generation: int, token: int, hints: Hints) -> None:
+        """Render `hints` on photo `token`; a still-pending older request is discarded."""
+        with self._cond:
+            if self._render is not None:
+                self.superseded += 1
+            self.latest_generation = max(self.latest_generation, generation)
+            self._render = (generation, token, hints, time.perf_counter())
+            self._cond.notify()
+
+    def export(self, job: ExportJob) -> None:
+        with self._cond:
+            self._exports.append(job)
+            self._cond.notify()
+
+    def reconfigure(self, device: str, working_size: int) -> None:
+        """Use a new device / working resolution; the current photo is prepared again."""
+        with self._cond:
+            self._config = (device, working_size)
+            self._cond.notify()
+
+    def stop(self) -> None:
+        """Finish the current job, then end the thread (pending requests are discarded)."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        self.wait()
+
+    # -- the thread ----------------------------------------------------------------------
+    def run(self) -> None:
+        if self._threads:
+            torch.set_num_threads(self._threads)
+        while True:
+            with self._cond:
+                while not self._stopping and not self._has_work():
+                    if self._busy:
+                        self._busy = False
+                        self.busyChanged.emit(False)
+                    self._cond.wait()
+                if self._stopping:
+                    return
+                job = self._take()
+            if not self._busy:
+                self._busy = True
+                self.busyChanged.emit(True)
+            self._run_guarded(job)
+
+    def _has_work(self) -> bool:
+        return bool(self._config or self._open or self._exports or self._render)
+
+    def _take(self) -> tuple[str, Any]:
+        # Order matters: a new device or photo makes older renders meaningless.
+        if self._config is not None:
+            job, self._config = ("config", self._config), None
+        elif self._open is not None:
+            job, self._open = ("open", self._open), None
+        elif self._exports:
+            job = ("export", self._exports.pop(0))
+        else:
+            job, self._render = ("render", self._render), None
+        return job
+
+    def _run_guarded(self, job: tuple[str, Any]) -> None:
+        kind, arg = job
+        handler = getattr(self, f"_do_{kind}")
+        for attempt in (0, 1):
+            try:
+                handler(arg)
+                return
+            except Exception as err:  # the worker must outlive any failure
+                colorizer = self._colorizer
+                if (
+                    attempt == 0
+                    and colorizer is not None
+                    and _is_device_failure(err, colorizer)
+                    and self._fall_back_to_cpu(err)
+                ):
+                    continue
+                self._report(kind, arg, err)
+                return
+
+    def _report(self, kind: str, arg: Any, err: BaseException) -> None:
+        traceback.print_exception(err)
+        msg = describe_error(err)
+        if isinstance(err, WeightsError):
+            msg = f"the network weights could not be loaded ({msg})"
+        if kind == "open":
+            self.openFailed.emit(arg[2], msg)
+        elif kind == "export":
+            self.exportFailed.emit(msg)
+        else:
+            self.failed.emit(msg)
+
+    def _fall_back_to_cpu(self, err: BaseException) -> bool:
+        """After a GPU failure, continue on the CPU with the same photo; False if that fails."""
+        assert self._colorizer is not None
+        try:
+            size = self._colorizer.working_size
+            self._colorizer = self._factory("cpu", size)
+            if self._prep is not None:
+                self._prep = self._colorizer.prepare(self._prep.image)
+        except Exception:
+            return False
+        self.notice.emit(f"GPU failed ({describe_error(err)}); continuing on the CPU.")
+        self.deviceChanged.emit(self._colorizer.device_name)
+        return True
+
+    def _need_colorizer(self) -> Colorizer:
+        if self._colorizer is None:
+            raise RuntimeError("no colouriser configured")
+        return self._colorizer
+
+    def _do_config(self, arg: tuple[str, int]) -> None:
+        device, size = arg
+        try:
+            self._colorizer = self._factory(device, size)
+        except RuntimeError as err:  # e.g. CUDA asked for but absent
+            self.notice.emit(f"{describe_error(err)}; using the CPU.")
+            self._colorizer = self._factory("cpu", size)
+        self.deviceChanged.emit(self._colorizer.device_name)
+        if self._prep is not None:
+            self._prep = self._colorizer.prepare(self._prep.image)
+
+    def _do_open(self, arg: tuple[Any, Path | None, int]) -> None:
+        source, path, token = arg
+        t0 = time.perf_counter()
+        image = source if isinstance(source, LoadedImage) else load_image(source)
+        prep = self._need_colorizer().prepare(image)
+        preview = preview_plane(image.L)
+        self._prep, self._token, self._preview_L = prep, token, preview
+        ms = (time.perf_counter() - t0) * 1000
+        grey = grey_preview(preview)
+        self.opened.emit(OpenedPhoto(token, image, path, preview, grey, prep.work_shape, ms))
+
+    def _do_render(self, arg: tuple[int, int, Hints, float]) -> None:
+        generation, token, hints, t0 = arg
+        if token != self._token or self._prep is None or self._preview_L is None:
+            return  # meant for a photo that is no longer (or not yet) prepared
+        colorizer = self._need_colorizer()
+        pred = colorizer.predict(self._prep, hints)
+        if generation < self.latest_generation:
+            self.dropped += 1  # a newer request came in while the network ran
+            return
+        rgb = render_at(colorizer, self._prep, pred, self._preview_L)
+        if generation < self.latest_generation:
+            self.dropped += 1
+            return
+        ms = (time.perf_counter() - t0) * 1000
+        self.last_delivered = generation
+        self.delivered += 1
+        self.resultReady.emit(RenderResult(generation, token, hints, rgb_to_qimage(rgb), pred, ms))
+
+    def _do_export(self, job: ExportJob) -> None:
+        if job.token != self._token or self._prep is None:
+            raise RuntimeError("the photo changed before the export started")
+        colorizer = self._need_colorizer()
+        image = self._prep.image
+        pred = colorizer.predict(self._prep, job.hints)
+        rgb = render_at(colorizer, self._prep, pred, image.L)  # full resolution, original L
+        name = f"Huebrush {__version__}"
+        meta = {
+            "Software": name,
+            "Description": f"Colourised by {name}, weights {colorizer.weights_id()}",
+        }
+        save_image(
+            job.path,
+            rgb,
+            bit_depth=job.bit_depth,
+            alpha=image.alpha,
+            icc_profile=job.icc_profile,
+            metadata=meta,
+        )
+        job.hints.to_json(sidecar_path(job.path))
+        self.exported.emit(str(job.path))

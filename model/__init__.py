@@ -1,0 +1,8 @@
+"""Huebrush core: colour science, hints, networks and inference (no Qt)."""
+
+__version__ = "0.1.0"
+
+from model.hints import Hints, PaletteColor, Point  # noqa: E402
+from model.inference import Colorizer  # noqa: E402
+
+__all__ = ["Colorizer", "Hints", "PaletteColor", "Point", "__version__"]

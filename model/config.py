@@ -1,0 +1,38 @@
+"""The network's configuration; stored inside every weights file so loaders need no side files."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    """Shape of the colourisation network.
+
+    width: channels of the first U-Net block (SIGGRAPH17 uses 64); later blocks use 2x, 4x, 8x.
+    semantic: "effnet" fuses frozen ImageNet EfficientNet-Lite0 features at 1/8 scale; "none".
+    prior: feed the edge-aware spread of the hints (model.propagate) as extra inputs.
+    """
+
+    width: int = 32
+    semantic: str = "effnet"
+    prior: bool = True
+    n_bins: int = 313
+    ab_scale: float = 110.0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> NetConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown network config keys: {sorted(unknown)}")
+        return cls(**d)
+
+    @classmethod
+    def from_json(cls, text: str) -> NetConfig:
+        return cls.from_dict(json.loads(text))

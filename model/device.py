@@ -1,0 +1,53 @@
+"""Device choice and the fast-math settings for it (no Qt)."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator
+from pathlib import Path
+
+import torch
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """'auto' -> CUDA when present, else CPU; 'cuda' without a GPU is an error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(name)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("CUDA was requested but no CUDA device is available")
+    return dev
+
+
+def device_label(dev: torch.device) -> str:
+    """A human-readable name, e.g. 'CPU (2 threads)' or 'NVIDIA H100'."""
+    if dev.type == "cuda":
+        return torch.cuda.get_device_name(dev)
+    return f"CPU ({torch.get_num_threads()} threads)"
+
+
+@functools.cache
+def cpu_has_bf16() -> bool:
+    """True where bf16 convolutions are fast (AVX-512 BF16 or AMX); elsewhere bf16 is emulated."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+@contextlib.contextmanager
+def autocast(dev: torch.device, enabled: bool = True) -> Iterator[None]:
+    """bf16 autocast on CPUs that have it, fp16 on CUDA; a no-op otherwise."""
+    if not enabled:
+        yield
+        return
+    if dev.type == "cuda":
+        with torch.autocast("cuda", dtype=torch.float16):
+            yield
+    elif cpu_has_bf16():
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            yield
+    else:
+        yield

@@ -1,0 +1,66 @@
+"""Colourisation engines behind one call: the network, or the Levin et al. 2004 baseline."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from model.encoding import AB_SCALE, encode_points
+from model.hints import Hints
+from model.imageio import LoadedImage
+from model.inference import Colorizer, fit_ab, lab_to_rgb_rows, resize_plane, working_shape
+
+
+class Engine(Protocol):
+    def __call__(self, image: LoadedImage, hints: Hints) -> np.ndarray: ...
+
+    def describe(self) -> str: ...
+
+
+class NetEngine:
+    """The network: full-resolution float sRGB output with the original L."""
+
+    def __init__(self, colorizer: Colorizer) -> None:
+        self.colorizer = colorizer
+
+    def __call__(self, image: LoadedImage, hints: Hints) -> np.ndarray:
+        prep = self.colorizer.prepare(image)
+        return self.colorizer.render(prep, self.colorizer.predict(prep, hints))
+
+    def describe(self) -> str:
+        from model import __version__
+
+        return f"Colourised by Huebrush {__version__}, weights {self.colorizer.weights_id()}"
+
+
+class LevinEngine:
+    """Optimisation propagation of the same hints (no network): the classic baseline."""
+
+    def __init__(self, working_size: int = 256) -> None:
+        self.working_size = working_size
+
+    def __call__(self, image: LoadedImage, hints: Hints) -> np.ndarray:
+        from model.levin import levin_colorize
+
+        h, w = working_shape(*image.L.shape, self.working_size)
+        L = resize_plane(image.L, h, w)
+        local = encode_points(hints.points, h, w).numpy()
+        ab = levin_colorize(L, local[:2].transpose(1, 2, 0) * AB_SCALE, local[2] > 0)
+        return lab_to_rgb_rows(image.L, fit_ab(ab, image.L))
+
+    def describe(self) -> str:
+        from model import __version__
+
+        return f"Colourised by Huebrush {__version__}, Levin et al. 2004 propagation"
+
+
+def make_engine(name: str, device: str = "auto", weights: str | None = None, working_size: int = 256) -> Engine:
+    """'net' or 'levin'."""
+    if name == "levin":
+        return LevinEngine(working_size)
+    if name == "net":
+        col = Colorizer.load(weights, device=device, working_size=working_size)
+        _ = col.net  # load now so a bad weights file fails before any photo is read
+        return NetEngine(col)
+    raise ValueError(f"unknown engine {name!r}")

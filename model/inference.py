@@ -1,0 +1,204 @@
+"""The Qt-free inference service: photo + hints -> colour photo at full resolution."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from model.bins import top_modes
+from model.gamut import lab_to_rgb_keep_l
+from model.device import autocast, device_label, pick_device
+from model.encoding import encode_hints
+from model.hints import Hints
+from model.imageio import LoadedImage, load_image
+from model.network import ColorNet
+from model.paths import default_weights_path
+from model.upsample import downsample_area, upsample_ab
+from model.weights import file_hash, load_network
+
+DEFAULT_WORKING_SIZE = 256
+_MULTIPLE = 32  # the network pools to 1/32 (EfficientNet) and 1/8 (U-Net)
+
+
+def working_shape(h: int, w: int, size: int = DEFAULT_WORKING_SIZE) -> tuple[int, int]:
+    """Network resolution for an h x w photo: about size^2 pixels, sides multiples of 32."""
+    scale = size / np.sqrt(h * w)
+    wh = max(_MULTIPLE, int(round(h * scale / _MULTIPLE)) * _MULTIPLE)
+    ww = max(_MULTIPLE, int(round(w * scale / _MULTIPLE)) * _MULTIPLE)
+    return wh, ww
+
+
+def resize_plane(x: np.ndarray, h: int, w: int) -> np.ndarray:
+    """Area-average resize of an (H, W) or (H, W, C) float array."""
+    t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    t = t[None, None] if t.ndim == 2 else t.permute(2, 0, 1)[None]
+    out = F.interpolate(t, size=(h, w), mode="area" if h <= x.shape[0] else "bilinear", align_corners=None if h <= x.shape[0] else False)
+    out = out[0, 0] if x.ndim == 2 else out[0].permute(1, 2, 0)
+    return out.numpy()
+
+
+@dataclass
+class Prepared:
+    """A photo made ready for repeated inference: working-size L and cached features."""
+
+    image: LoadedImage
+    L_work: torch.Tensor  # (1, 1, h, w) on the device
+    sem: torch.Tensor | None = None
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def work_shape(self) -> tuple[int, int]:
+        return int(self.L_work.shape[-2]), int(self.L_work.shape[-1])
+
+
+@dataclass
+class Prediction:
+    """The network's answer at working resolution."""
+
+    ab: np.ndarray  # (h, w, 2)
+    probs: np.ndarray  # (313, h/4, w/4)
+
+
+class Colorizer:
+    """Loads the network lazily and colours photos with hints.
+
+    One instance may be shared by threads: calls into the network are serialised.
+    """
+
+    def __init__(
+        self,
+        net: ColorNet | None = None,
+        device: str = "auto",
+        working_size: int = DEFAULT_WORKING_SIZE,
+        weights_path: str | Path | None = None,
+        fast_math: bool = True,
+    ) -> None:
+        self.device = pick_device(device)
+        self.working_size = working_size
+        self.weights_path = Path(weights_path) if weights_path else None
+        self.fast_math = fast_math
+        self._net = net
+        self._lock = threading.Lock()
+        if net is not None:
+            self._setup(net)
+
+    @classmethod
+    def load(
+        cls, path: str | Path | None = None, device: str = "auto", working_size: int = DEFAULT_WORKING_SIZE
+    ) -> Colorizer:
+        """A colorizer on the given weights (default: the shipped ones); loads on first use."""
+        return cls(None, device, working_size, path or default_weights_path())
+
+    # -- network --------------------------------------------------------------------------
+    def _setup(self, net: ColorNet) -> None:
+        net.eval().to(self.device)
+        if self.device.type == "cpu" or self.fast_math:
+            net.to(memory_format=torch.channels_last)
+        self._net = net
+
+    @property
+    def net(self) -> ColorNet:
+        if self._net is None:
+            with self._lock:
+                if self._net is None:
+                    assert self.weights_path is not None
+                    self._setup(load_network(self.weights_path))
+        assert self._net is not None
+        return self._net
+
+    @property
+    def device_name(self) -> str:
+        return device_label(self.device)
+
+    def weights_id(self) -> str:
+        """Short hash of the weights file (for provenance), or 'in-memory'."""
+        return file_hash(self.weights_path) if self.weights_path else "in-memory"
+
+    # -- the pipeline ---------------------------------------------------------------------
+    def prepare(self, image: Any) -> Prepared:
+        """Load the photo (path, PIL image, array or LoadedImage) and cache its features."""
+        img = image if isinstance(image, LoadedImage) else load_image(image)
+        h, w = working_shape(*img.L.shape, self.working_size)
+        L = resize_plane(img.L, h, w)
+        L_t = torch.from_numpy(L)[None, None].to(self.device)
+        prep = Prepared(img, L_t)
+        net = self.net
+        with self._lock, torch.inference_mode(), autocast(self.device, self.fast_math):
+            prep.sem = net.semantic_features(self._cl(L_t))
+        return prep
+
+    def _cl(self, x: torch.Tensor) -> torch.Tensor:
+        return x.contiguous(memory_format=torch.channels_last)
+
+    def predict(self, prep: Prepared, hints: Hints) -> Prediction:
+        """Run the network once at working resolution."""
+        h, w = prep.work_shape
+        local, glob = encode_hints(hints, h, w)
+        net = self.net
+        with self._lock, torch.inference_mode(), autocast(self.device, self.fast_math):
+            out = net(
+                self._cl(prep.L_work),
+                self._cl(local[None].to(self.device)),
+                glob[None].to(self.device),
+                sem=prep.sem,
+            )
+            ab = out.ab[0].float().permute(1, 2, 0).cpu().numpy()
+            probs = torch.softmax(out.logits[0].float(), 0).cpu().numpy()
+        return Prediction(ab, probs)
+
+    def render(self, prep: Prepared, pred: Prediction, L: np.ndarray | None = None) -> np.ndarray:
+        """(H, W, 3) float32 sRGB: ab upsampled edge-aware under the original L."""
+        L_full = prep.image.L if L is None else L
+        return lab_to_rgb_rows(L_full, fit_ab(pred.ab, L_full))
+
+    def colorize(self, image: Any, hints: Hints | None = None) -> np.ndarray:
+        """Colour a photo; returns (H, W, 3) uint8 at the input's full resolution."""
+        prep = self.prepare(image)
+        rgb = self.render(prep, self.predict(prep, hints or Hints()))
+        return to_uint8(rgb)
+
+    def suggest(
+        self, image: Any, hints: Hints | None, x: float, y: float, k: int = 6
+    ) -> list[tuple[tuple[float, float], float]]:
+        """The k most likely colours at (x, y) (fractions) with their probabilities."""
+        prep = image if isinstance(image, Prepared) else self.prepare(image)
+        pred = self.predict(prep, hints or Hints())
+        return suggestions_at(pred, x, y, k)
+
+
+def suggestions_at(pred: Prediction, x: float, y: float, k: int) -> list[tuple[tuple[float, float], float]]:
+    """Top-k colour modes of the predicted distribution at fractional (x, y)."""
+    _, h, w = pred.probs.shape
+    col = min(int(x * w), w - 1)
+    row = min(int(y * h), h - 1)
+    return [((float(ab[0]), float(ab[1])), p) for ab, p in top_modes(pred.probs[:, row, col], k)]
+
+
+def fit_ab(ab: np.ndarray, L: np.ndarray) -> np.ndarray:
+    """ab at working size -> ab at L's size: area-shrunk where the photo is smaller, else
+    upsampled edge-aware under L."""
+    H, W = L.shape
+    h, w = ab.shape[:2]
+    if h > H or w > W:
+        ab = downsample_area(ab, min(h, H), min(w, W))
+    return upsample_ab(ab, L)
+
+
+def lab_to_rgb_rows(L: np.ndarray, ab: np.ndarray, rows: int = 512) -> np.ndarray:
+    """L (H, W) + ab (H, W, 2) -> sRGB float32, in row bands so huge photos stay in memory."""
+    H, W = L.shape
+    out = np.empty((H, W, 3), dtype=np.float32)
+    for r in range(0, H, rows):
+        lab = np.concatenate([L[r : r + rows, :, None], ab[r : r + rows]], axis=-1)
+        out[r : r + rows] = lab_to_rgb_keep_l(lab)
+    return out
+
+
+def to_uint8(rgb: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8)

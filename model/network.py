@@ -1,0 +1,162 @@
+"""The colourisation network after Zhang et al. 2017 (local and global hints networks).
+
+A U-Net maps L plus sparse hints (ab + mask) to ab. Encoder blocks of conv3x3+ReLU+BN
+down to 1/8, dilated blocks at 1/8, a decoder with symmetric shortcuts. A global branch
+turns the palette histogram and saturation into a bias on the 1/8-scale features, a
+distribution head predicts 313 ab bins at 1/4 scale from a hypercolumn, and optionally
+frozen ImageNet features and an edge-aware spread of the hints join in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from model.config import NetConfig
+from model.encoding import GLOBAL_DIM, normalize_l
+from model.propagate import spread_hints
+
+
+def _block(cin: int, cout: int, n: int, dilation: int = 1) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for i in range(n):
+        layers += [
+            nn.Conv2d(cin if i == 0 else cout, cout, 3, padding=dilation, dilation=dilation),
+            nn.ReLU(inplace=True),
+        ]
+    layers.append(nn.BatchNorm2d(cout))
+    return nn.Sequential(*layers)
+
+
+class GlobalBranch(nn.Module):
+    """Histogram (313 + flag) and saturation (1 + flag) -> a per-channel bias at 1/8 scale.
+
+    Each part is multiplied by its flag, so an absent global hint adds exactly zero.
+    """
+
+    def __init__(self, n_bins: int, channels: int) -> None:
+        super().__init__()
+        self.n_bins = n_bins
+        self.hist = nn.Sequential(
+            nn.Conv2d(n_bins, channels, 1), nn.ReLU(inplace=True), nn.Conv2d(channels, channels, 1)
+        )
+        self.sat = nn.Sequential(
+            nn.Conv2d(1, channels, 1), nn.ReLU(inplace=True), nn.Conv2d(channels, channels, 1)
+        )
+
+    def forward(self, g: torch.Tensor) -> torch.Tensor:
+        g = g.reshape(g.shape[0], -1, 1, 1)
+        n = self.n_bins
+        hist, hist_flag = g[:, :n], g[:, n : n + 1]
+        sat, sat_flag = g[:, n + 1 : n + 2], g[:, n + 2 : n + 3]
+        return hist_flag * self.hist(hist) + sat_flag * self.sat(sat)
+
+
+@dataclass
+class NetOutput:
+    ab: torch.Tensor  # (B, 2, H, W) CIELAB ab
+    logits: torch.Tensor  # (B, 313, H/4, W/4) distribution logits
+
+
+class ColorNet(nn.Module):
+    """L + hints -> ab and a 313-bin distribution. Input sizes must be multiples of 32."""
+
+    def __init__(self, cfg: NetConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        w = cfg.width
+        cin = 4 + (3 if cfg.prior else 0)
+        self.enc1 = _block(cin, w, 2)
+        self.enc2 = _block(w, 2 * w, 2)
+        self.enc3 = _block(2 * w, 4 * w, 3)
+        self.enc4 = _block(4 * w, 8 * w, 3)
+        self.mid5 = _block(8 * w, 8 * w, 3, dilation=2)
+        self.mid6 = _block(8 * w, 8 * w, 3, dilation=2)
+        self.mid7 = _block(8 * w, 8 * w, 3)
+        self.global_branch = GlobalBranch(cfg.n_bins, 8 * w)
+        self.semantic: nn.Module | None = None
+        if cfg.semantic == "effnet":
+            from model.semantic import CHANNELS, SemanticEncoder
+
+            self.semantic = SemanticEncoder()
+            self.sem_fuse = nn.Sequential(
+                nn.Conv2d(CHANNELS, 8 * w, 1), nn.ReLU(inplace=True), nn.Conv2d(8 * w, 8 * w, 1)
+            )
+        elif cfg.semantic != "none":
+            raise ValueError(f"unknown semantic encoder {cfg.semantic!r}")
+        self.up8 = nn.ConvTranspose2d(8 * w, 4 * w, 4, stride=2, padding=1)
+        self.skip8 = nn.Conv2d(4 * w, 4 * w, 3, padding=1)
+        self.dec8 = _block(4 * w, 4 * w, 3)
+        self.up9 = nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1)
+        self.skip9 = nn.Conv2d(2 * w, 2 * w, 3, padding=1)
+        self.dec9 = _block(2 * w, 2 * w, 2)
+        self.up10 = nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1)
+        self.skip10 = nn.Conv2d(w, w, 3, padding=1)
+        self.dec10 = nn.Sequential(
+            nn.Conv2d(w, w, 3, padding=1),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(w, w, 3, padding=1),
+            nn.LeakyReLU(0.2, inplace=True),
+        )
+        # ab delta, ab delta, gate between the spread prior and the network's own colour.
+        self.out = nn.Conv2d(w, 3, 1)
+        self.dist = nn.Sequential(
+            nn.Conv2d(4 * w + 8 * w, 4 * w, 1), nn.ReLU(inplace=True), nn.Conv2d(4 * w, cfg.n_bins, 1)
+        )
+
+    def semantic_features(self, L: torch.Tensor) -> torch.Tensor | None:
+        """ImageNet features at 1/8 scale for L (B,1,H,W); cacheable across hint edits."""
+        if self.semantic is None:
+            return None
+        with torch.no_grad():
+            s8, s16, head = self.semantic(L)
+            s16 = F.interpolate(s16, size=s8.shape[-2:], mode="nearest")
+            head = head.expand(-1, -1, *s8.shape[-2:])
+            return torch.cat([s8, s16, head], 1)
+
+    def forward(
+        self,
+        L: torch.Tensor,
+        local: torch.Tensor,
+        glob: torch.Tensor,
+        sem: torch.Tensor | None = None,
+        prior: torch.Tensor | None = None,
+    ) -> NetOutput:
+        """L (B,1,H,W) in 0..100; local (B,3,H,W) from the encoder; glob (B,316).
+
+        `sem` and `prior` may be passed in precomputed (the GUI caches `sem` per photo).
+        """
+        parts = [normalize_l(L), local]
+        if self.cfg.prior:
+            if prior is None:
+                prior = spread_hints(L, local)
+            parts.append(prior.to(L.dtype))
+        x = torch.cat(parts, 1)
+        c1 = self.enc1(x)
+        c2 = self.enc2(F.max_pool2d(c1, 2))
+        c3 = self.enc3(F.max_pool2d(c2, 2))
+        c4 = self.enc4(F.max_pool2d(c3, 2))
+        c4 = c4 + self.global_branch(glob.to(c4.dtype))
+        if self.semantic is not None:
+            if sem is None:
+                sem = self.semantic_features(L)
+            c4 = c4 + self.sem_fuse(sem.to(c4.dtype))
+        c5 = self.mid5(c4)
+        c6 = self.mid6(c5)
+        c7 = self.mid7(c6)
+        c8 = self.dec8(F.relu(self.up8(c7) + self.skip8(c3)))
+        c9 = self.dec9(F.relu(self.up9(c8) + self.skip9(c2)))
+        c10 = self.dec10(F.relu(self.up10(c9) + self.skip10(c1)))
+        o = self.out(c10).float()
+        own = torch.tanh(o[:, :2])
+        if self.cfg.prior:
+            gate = torch.sigmoid(o[:, 2:3])
+            ab = gate * prior[:, :2].float() + (1 - gate) * own
+        else:
+            ab = own
+        hyper = torch.cat([c8, F.interpolate(c7, size=c8.shape[-2:], mode="nearest")], 1)
+        logits = self.dist(hyper).float()
+        return NetOutput(ab * self.cfg.ab_scale, logits)

@@ -1,0 +1,95 @@
+"""Weights files: safetensors with the network config in the metadata; never unpickled."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from model.config import NetConfig
+from model.network import ColorNet
+
+
+class WeightsError(ValueError):
+    """A weights file that is missing, malformed or does not fit its config."""
+
+
+def save_weights(
+    net: ColorNet, path: str | Path, half: bool = True, extra: dict[str, str] | None = None
+) -> None:
+    """Write the network (fp16 by default) with its config stored in the header."""
+    sd = {}
+    for k, v in net.state_dict().items():
+        if k.endswith("num_batches_tracked"):
+            continue
+        v = v.detach().cpu().contiguous()
+        sd[k] = v.half() if half and v.is_floating_point() else v
+    meta = {"config": net.cfg.to_json(), "format": "huebrush-weights", **(extra or {})}
+    tmp = Path(path).with_suffix(".tmp")
+    save_file(sd, str(tmp), metadata=meta)
+    tmp.replace(path)
+
+
+def read_metadata(path: str | Path) -> dict[str, str]:
+    """The header metadata of a weights file."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+        if len(head) < 8:
+            raise WeightsError(f"{path}: not a safetensors file (too short)")
+        n = int.from_bytes(head, "little")
+        if n <= 0 or n > 100_000_000:
+            raise WeightsError(f"{path}: not a safetensors file (bad header length)")
+        try:
+            header = json.loads(f.read(n))
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise WeightsError(f"{path}: not a safetensors file (bad header)") from e
+    meta = header.get("__metadata__") or {}
+    if not isinstance(meta, dict):
+        raise WeightsError(f"{path}: bad metadata")
+    return meta
+
+
+def load_network(path: str | Path) -> ColorNet:
+    """Build the network its file describes and load the weights (float32, eval mode)."""
+    p = Path(path)
+    if not p.is_file():
+        raise WeightsError(f"{p}: weights file not found")
+    meta = read_metadata(p)
+    if "config" not in meta:
+        raise WeightsError(f"{p}: no network config in the weights file")
+    try:
+        cfg = NetConfig.from_json(meta["config"])
+        net = ColorNet(cfg)
+    except (ValueError, TypeError) as e:
+        raise WeightsError(f"{p}: bad network config ({e})") from e
+    try:
+        sd = load_file(str(p))
+    except (SafetensorError, OSError) as e:
+        raise WeightsError(f"{p}: cannot read weights ({e})") from e
+    own = net.state_dict()
+    missing = [k for k in own if k not in sd and not k.endswith("num_batches_tracked")]
+    unexpected = [k for k in sd if k not in own]
+    if missing or unexpected:
+        raise WeightsError(
+            f"{p}: weights do not fit the network (missing {missing[:3]}, unexpected {unexpected[:3]})"
+        )
+    for k, v in sd.items():
+        if tuple(v.shape) != tuple(own[k].shape):
+            raise WeightsError(f"{p}: {k} has shape {tuple(v.shape)}, expected {tuple(own[k].shape)}")
+    net.load_state_dict({k: v.to(own[k].dtype) for k, v in sd.items()}, strict=False)
+    return net.eval()
+
+
+def file_hash(path: str | Path) -> str:
+    """Short SHA-256 of a file, for provenance."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+

@@ -1,0 +1,57 @@
+"""Fixtures for the GUI tests: offscreen Qt, a tiny random network, generated photos."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from PySide6.QtCore import QSettings
+
+from guihelpers import gradient
+
+from gui.mainwindow import MainWindow
+from model.config import NetConfig
+from model.inference import Colorizer
+from model.network import ColorNet
+
+@pytest.fixture(scope="session")
+def tiny_net() -> ColorNet:
+    torch.manual_seed(0)
+    return ColorNet(NetConfig(width=4, semantic="none"))
+
+
+@pytest.fixture
+def factory(tiny_net: ColorNet) -> Callable[[str, int], Colorizer]:
+    """Colorizers on the tiny network: always CPU, whatever the preferences say."""
+
+    def make(device: str, size: int) -> Colorizer:
+        return Colorizer(net=tiny_net, device="cpu", working_size=size)
+
+    return make
+
+
+@pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    path = tmp_path / "photo.png"
+    Image.fromarray(gradient(), "L").save(path)
+    return path
+
+
+@pytest.fixture
+def window(qtbot, factory, tmp_path: Path) -> Iterator[MainWindow]:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(factory, settings=settings, data_dir=tmp_path / "data", threads=1)
+    qtbot.addWidget(win)
+    win.resize(900, 600)
+    win.show()
+    yield win
+    win.doc.undo_stack.setClean()  # no "save changes?" prompt at teardown
+    win.shutdown()

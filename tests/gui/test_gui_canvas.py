@@ -1,0 +1,120 @@
+"""Mouse and keyboard on the photo view: add, select, move, remove, pan, zoom."""
+
+from __future__ import annotations
+
+import pytest
+from guihelpers import LEFT, NO_MOD, at, click, drag, open_photo, wait_rendered
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+
+@pytest.fixture
+def view(qtbot, window, photo):
+    open_photo(qtbot, window, photo)
+    return window.canvas.result
+
+
+def test_click_adds_point_where_clicked(qtbot, window, view) -> None:
+    click(view, 0.25, 0.5)
+    click(view, 0.75, 0.4)
+    pts = window.doc.points
+    assert len(pts) == 2
+    tol = 2 / view.width() + 1 / 128  # a pixel or two of rounding
+    assert pts[0].x == pytest.approx(0.25, abs=tol) and pts[0].y == pytest.approx(0.5, abs=0.03)
+    assert pts[1].x == pytest.approx(0.75, abs=tol)
+    assert window.doc.selected == 1
+    assert pts[0].size == window.prefs.point_size
+    wait_rendered(qtbot, window)
+    window.doc.undo_stack.undo()
+    assert len(window.doc.points) == 1
+
+
+def test_new_point_uses_suggestion_or_last_colour(qtbot, window, view) -> None:
+    click(view, 0.3, 0.3)
+    assert window.doc.points[0].ab != (0.0, 0.0)  # the network's top suggestion
+    window.picker.colourPicked.emit(30.0, 40.0, True)
+    assert window.doc.points[0].ab == (30.0, 40.0)
+    window.act_suggest.setChecked(False)
+    click(view, 0.6, 0.6)
+    a, b = window.doc.points[1].ab
+    assert (a, b) == pytest.approx((30.0, 40.0), abs=1e-6) or abs(a) < 30  # snapped if needed
+    assert window.recent_colours[0] == (30.0, 40.0)
+
+
+def test_drag_moves_point_in_one_undo_step(qtbot, window, view) -> None:
+    click(view, 0.3, 0.3)
+    count = window.doc.undo_stack.count()
+    drag(view, (0.3, 0.3), (0.7, 0.6))
+    p = window.doc.points[0]
+    assert p.x == pytest.approx(0.7, abs=0.03) and p.y == pytest.approx(0.6, abs=0.03)
+    assert len(window.doc.points) == 1
+    assert window.doc.undo_stack.count() == count + 1
+    window.doc.undo_stack.undo()
+    assert window.doc.points[0].x == pytest.approx(0.3, abs=0.03)
+    window.doc.undo_stack.redo()
+    assert window.doc.points[0].x == pytest.approx(0.7, abs=0.03)
+
+
+def test_click_on_point_selects_and_right_click_removes(qtbot, window, view) -> None:
+    click(view, 0.2, 0.2)
+    click(view, 0.8, 0.8)
+    click(view, 0.2, 0.2)  # on the first point: select, not add
+    assert len(window.doc.points) == 2 and window.doc.selected == 0
+    click(view, 0.8, 0.8, Qt.MouseButton.RightButton)
+    assert len(window.doc.points) == 1
+    assert window.doc.points[0].x == pytest.approx(0.2, abs=0.03)
+    window.doc.undo_stack.undo()
+    assert len(window.doc.points) == 2
+
+
+def test_delete_key_removes_selected_point(qtbot, window, view) -> None:
+    click(view, 0.4, 0.4)
+    click(view, 0.6, 0.6)
+    window.doc.select(0)
+    QTest.keyClick(view, Qt.Key.Key_Delete)
+    assert len(window.doc.points) == 1
+    assert window.doc.points[0].x == pytest.approx(0.6, abs=0.03)
+    QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.doc.points) == 2
+
+
+def test_drag_on_empty_photo_pans_and_adds_nothing(qtbot, window, view) -> None:
+    window.canvas.zoom_actual()
+    window.canvas.zoom_in()
+    before = view.to_widget(0.5, 0.5)
+    drag(view, (0.5, 0.5), (0.45, 0.45), steps=6)
+    assert window.doc.points == ()
+    after = view.to_widget(0.5, 0.5)
+    assert after != before
+
+
+def test_wheel_zoom_and_fit_keep_views_in_step(qtbot, window, view) -> None:
+    window.act_side.setChecked(True)
+    qtbot.waitUntil(lambda: window.canvas.original.isVisible())
+    fit = window.canvas.zoom()
+    window.canvas.zoom_in()
+    assert window.canvas.zoom() == pytest.approx(fit * 1.25)
+    # Both views show the same photo point at their centres.
+    o, r = window.canvas.original, window.canvas.result
+    co = o.to_fraction(o.rect().center().toPointF())
+    cr = r.to_fraction(r.rect().center().toPointF())
+    assert co == pytest.approx(cr, abs=0.02)
+    window.canvas.zoom_fit()
+    assert window.canvas.transform.fit
+
+
+def test_split_and_before_toggle(qtbot, window, view) -> None:
+    window.act_split.setChecked(True)
+    assert view.split == pytest.approx(0.5)
+    QTest.mousePress(view, LEFT, NO_MOD, at(view, 0.5, 0.5))
+    QTest.mouseMove(view, at(view, 0.3, 0.5))
+    QTest.mouseRelease(view, LEFT, NO_MOD, at(view, 0.3, 0.5))
+    assert view.split == pytest.approx(0.3, abs=0.03)
+    assert window.doc.points == ()  # moving the split line is not a click on the photo
+    window.act_before.setChecked(True)
+    assert view.show_before
+    window.act_before.setChecked(False)
+    QTest.keyPress(view, Qt.Key.Key_Backslash)
+    assert view.show_before
+    QTest.keyRelease(view, Qt.Key.Key_Backslash)
+    assert not view.show_before

@@ -1,0 +1,75 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from model.cli import main
+from model.colorspace import rgb_to_lab
+from model.hints import Hints, Point, sidecar_path
+
+
+def test_colours_a_folder_with_sidecars_and_reports_bad_files(
+    photo_dir: Path, tmp_path: Path, tiny_weights: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Hints((Point(0.5, 0.5, (30.0, 30.0), 5),)).to_json(sidecar_path(photo_dir / "p0.png"))
+    (photo_dir / "broken.png").write_bytes(b"not an image at all")
+    out = tmp_path / "out"
+    code = main([str(photo_dir), "-o", str(out), "--weights", str(tiny_weights), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "broken.png" in err and "Traceback" not in err
+    for i in range(3):
+        res = out / f"p{i}_color.png"
+        assert res.is_file()
+        src = np.asarray(Image.open(photo_dir / f"p{i}.png"))
+        got = np.asarray(Image.open(res))
+        assert got.shape == src.shape
+        assert np.median(np.abs(rgb_to_lab(src / 255.0)[..., 0] - rgb_to_lab(got / 255.0)[..., 0])) < 0.5
+    # The hint file beside the output reproduces the input's sidecar.
+    assert Hints.from_json(sidecar_path(out / "p0_color.png")).points == Hints.from_json(
+        sidecar_path(photo_dir / "p0.png")
+    ).points
+
+
+def test_never_overwrites_an_input(photo_dir: Path, tiny_weights: Path) -> None:
+    first = photo_dir / "p1_color.png"
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(first)
+    before = first.read_bytes()
+    code = main([str(photo_dir), "-o", str(photo_dir), "--weights", str(tiny_weights), "--no-progress"])
+    assert code == 0
+    assert first.read_bytes() == before  # an input, so its colourised twin went elsewhere
+    assert (photo_dir / "p1_color_color.png").is_file()
+    assert (photo_dir / "p0_color.png").is_file()
+
+
+def test_levin_engine_follows_the_hints(photo_dir: Path, tmp_path: Path) -> None:
+    grey = tmp_path / "grey.png"
+    Image.fromarray(np.full((40, 60), 128, np.uint8)).save(grey)
+    hints = tmp_path / "h.json"
+    Hints((Point(0.5, 0.5, (0.0, 60.0), 5),)).to_json(hints)
+    code = main([str(grey), "-o", str(tmp_path / "o"), "--engine", "levin", "--hints", str(hints), "--no-progress"])
+    assert code == 0
+    out = np.asarray(Image.open(tmp_path / "o" / "grey_color.png")) / 255.0
+    ab = rgb_to_lab(out)[..., 1:]
+    assert ab[..., 1].mean() > 30  # one yellow hint on a flat photo colours all of it
+
+
+def test_sixteen_bit_in_gives_sixteen_bit_out(tmp_path: Path, tiny_weights: Path) -> None:
+    arr = (np.linspace(0, 65535, 48 * 64).reshape(48, 64)).astype(np.uint16)
+    src = tmp_path / "deep.png"
+    Image.fromarray(arr).save(src)
+    assert main([str(src), "-o", str(tmp_path / "o"), "--weights", str(tiny_weights), "--no-progress"]) == 0
+    from model.imageio import load_image
+
+    out = load_image(tmp_path / "o" / "deep_color.png")
+    assert out.bit_depth == 16
+    assert np.abs(out.L - load_image(src).L).max() < 0.05
+
+
+def test_bad_arguments(tmp_path: Path, photo_dir: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    assert main([str(photo_dir), "-o", str(tmp_path / "o"), "--hints", str(bad)]) == 2
+    assert main([str(photo_dir), "-o", str(tmp_path / "o"), "--weights", str(bad)]) == 2
+    assert main([str(photo_dir), "-o", str(tmp_path / "o"), "--palette", "#zzz"]) == 2

@@ -1,0 +1,62 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from model import Colorizer, Hints, Point
+from model.colorspace import rgb_to_lab
+from model.inference import working_shape
+from tests.conftest import photo, tiny_net
+
+
+@pytest.fixture
+def colorizer() -> Colorizer:
+    return Colorizer(tiny_net(), device="cpu", working_size=64)
+
+
+def test_working_shape_multiples_of_32() -> None:
+    assert working_shape(256, 256) == (256, 256)
+    h, w = working_shape(3000, 4500)
+    assert h % 32 == 0 and w % 32 == 0 and abs(w / h - 1.5) < 0.2
+    assert working_shape(10, 5000)[0] == 32
+
+
+def test_colorize_keeps_full_resolution_and_lightness(colorizer: Colorizer) -> None:
+    img = photo(90, 130)
+    out = colorizer.colorize(img, Hints((Point(0.3, 0.4, (40.0, 20.0), 5),)))
+    assert out.shape == (90, 130, 3) and out.dtype == np.uint8
+    L_in = rgb_to_lab(img / 255.0)[..., 0]
+    L_out = rgb_to_lab(out / 255.0)[..., 0]
+    # 8-bit rounding and gamut clipping of saturated colours move L a little at most.
+    assert np.median(np.abs(L_in - L_out)) < 0.5
+
+
+def test_inputs_of_every_kind(colorizer: Colorizer, tmp_path: Path) -> None:
+    arr = photo(40, 50)
+    p = tmp_path / "in.png"
+    Image.fromarray(arr).save(p)
+    a = colorizer.colorize(arr)
+    b = colorizer.colorize(p)
+    c = colorizer.colorize(Image.fromarray(arr))
+    assert np.array_equal(a, b) and np.array_equal(b, c)
+    grey = colorizer.colorize(arr.mean(-1).astype(np.uint8))
+    assert grey.shape == (40, 50, 3)
+
+
+def test_suggestions_are_ranked_distinct_colours(colorizer: Colorizer) -> None:
+    sug = colorizer.suggest(photo(64, 64), None, 0.5, 0.5, k=5)
+    assert 1 <= len(sug) <= 5
+    probs = [p for _, p in sug]
+    assert probs == sorted(probs, reverse=True)
+    assert all(0.0 <= p <= 1.0 for p in probs)
+    abs_ = np.array([ab for ab, _ in sug])
+    d = np.hypot(*(abs_[:, None] - abs_[None]).transpose(2, 0, 1))
+    assert (d[~np.eye(len(sug), dtype=bool)] >= 10).all()
+
+
+def test_default_weights_ship_and_load() -> None:
+    col = Colorizer.load(device="cpu")
+    assert col.weights_path is not None and col.weights_path.is_file()
+    net = col.net
+    assert net.cfg.width >= 4

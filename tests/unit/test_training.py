@@ -1,0 +1,122 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from model.weights import load_network
+from training.cli import main as train_main
+from training.config import TrainConfig, apply_overrides
+from training.data import HintedCrops, colour_photos, is_colourful
+from training.evaluate import evaluate, gray_predictor, psnr
+from training.simulate import eval_points, simulate_points
+from tests.conftest import photo
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "train"
+    (d / "sub").mkdir(parents=True)
+    for i in range(6):
+        Image.fromarray(photo(48, 64, seed=i)).save(d / ("sub" if i % 2 else ".") / f"c{i}.jpg")
+    Image.fromarray(np.full((48, 64, 3), 120, np.uint8)).save(d / "grey.jpg")
+    return d
+
+
+def test_grey_photos_are_skipped(data_dir: Path) -> None:
+    assert not is_colourful(data_dir / "grey.jpg")
+    files = colour_photos(data_dir)
+    assert len(files) == 6 and all("grey" not in f.name for f in files)
+
+
+def test_simulated_points_follow_the_recipe() -> None:
+    rng = np.random.default_rng(0)
+    ab = np.random.default_rng(1).normal(0, 20, (64, 64, 2)).astype(np.float32)
+    counts = [len(simulate_points(ab, rng)) for _ in range(3000)]
+    assert np.mean(np.array(counts) == 0) == pytest.approx(1 / 8, abs=0.02)
+    assert np.mean(counts) == pytest.approx(7, rel=0.1)
+    pts = [p for _ in range(200) for p in simulate_points(ab, rng)]
+    assert {p.size for p in pts} == set(range(1, 10))
+    xs = np.array([p.x for p in pts])
+    assert 0.4 < np.median(xs) < 0.6 and xs.min() < 0.1  # central, but edges are reached too
+
+
+def test_patch_values_are_the_mean_true_colour() -> None:
+    ab = np.random.default_rng(2).normal(0, 20, (32, 32, 2)).astype(np.float32)
+    (p,) = eval_points(ab, 1, np.random.default_rng(3))
+    assert p.size == 6
+    col, row = int(p.x * 32) - 2, int(p.y * 32) - 2
+    assert np.allclose(p.ab, ab[row : row + 6, col : col + 6].reshape(-1, 2).mean(0), atol=1e-4)
+
+
+def test_dataset_items(data_dir: Path) -> None:
+    ds = HintedCrops(colour_photos(data_dir), 32, {}, seed=1)
+    a, b = ds[0], ds[0]
+    assert a["L"].shape == (1, 32, 32) and a["ab"].shape == (2, 32, 32)
+    assert a["local"].shape == (3, 32, 32) and a["glob"].shape == (316,)
+    assert all((a[k] == b[k]).all() for k in a)  # deterministic per (seed, epoch, index)
+
+
+def test_psnr_and_gray_baseline() -> None:
+    a = np.zeros((4, 4, 3), np.uint8)
+    b = a.copy()
+    b[0, 0, 0] = 10
+    assert psnr(a, b) == pytest.approx(10 * np.log10(255**2 / (100 / 48)))
+    imgs = [photo(32, 32, s) for s in range(2)]
+    res = evaluate(gray_predictor, imgs, points=(0, 5))
+    assert res[0] == res[5] and 10 < res[0] < 40
+
+
+def test_overrides(tmp_path: Path) -> None:
+    cfg = apply_overrides(TrainConfig(), ["batch=4", "net.width=8", "bf16=false", "val_points=0,10"])
+    assert cfg.batch == 4 and cfg.net.width == 8 and cfg.bf16 is False and cfg.val_points == (0, 10)
+    with pytest.raises(ValueError, match="unknown"):
+        apply_overrides(TrainConfig(), ["bacth=4"])
+    with pytest.raises(ValueError, match="unknown"):
+        apply_overrides(TrainConfig(), ["net.depth=4"])
+
+
+TINY_RUN = [
+    "crop=32", "batch=2", "net.width=4", "net.semantic=none", "val_images=2", "val_every=2",
+    "val_points=0,5", "ckpt_every=2", "log_every=1", "threads=1", "workers=0", "warmup_steps=1",
+]  # fmt: skip
+
+
+def test_train_resume_export(data_dir: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    args = ["--data", str(data_dir), "--val", str(data_dir), "--out", str(run), "--no-progress"]
+    assert train_main([*args, "steps=3", *TINY_RUN]) == 0
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["batch"] == 2 and saved["net"]["width"] == 4
+    assert train_main([*args, "--resume", "steps=5"]) == 0
+    log = [json.loads(x) for x in (run / "log.jsonl").read_text().splitlines()]
+    steps = [r["step"] for r in log if "loss" in r]
+    assert steps == [1, 2, 3, 4, 5]  # resumed at 4, not from scratch
+    assert any(r.get("val") for r in log)
+    dest = tmp_path / "release" / "w.safetensors"
+    assert train_main(["--out", str(run), "--export", str(dest)]) == 0
+    net = load_network(dest)
+    assert net.cfg.width == 4
+    card = dest.with_suffix(".md").read_text()
+    assert "| points |" in card and "Steps:" in card
+
+
+def test_two_process_distributed_training(data_dir: Path, tmp_path: Path) -> None:
+    run = tmp_path / "ddp"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+        "-m", "training.cli", "--data", str(data_dir), "--out", str(run), "--no-progress",
+        "steps=2", *TINY_RUN,
+    ]  # fmt: skip
+    res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert res.returncode == 0, res.stderr[-2000:]
+    log = [json.loads(x) for x in (run / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log if "loss" in r] == [1, 2]
+    assert (run / "last.pt").is_file()

@@ -1,0 +1,117 @@
+"""Training data: any folder tree of colour photos, as random crops with simulated hints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.data import Dataset
+
+from model.colorspace import rgb_to_lab
+from model.encoding import hsv_saturation
+from training.simulate import simulate_global, simulate_points
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
+
+
+def list_images(root: str | Path) -> list[Path]:
+    """All photos under root, sorted for determinism."""
+    return sorted(p for p in Path(root).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def is_colourful(path: Path, min_chroma: float = 4.0) -> bool:
+    """The ab range test: the 95th percentile of chroma on a thumbnail must reach min_chroma."""
+    try:
+        with Image.open(path) as im:
+            im.draft("RGB", (64, 64))
+            im = im.convert("RGB")
+            im.thumbnail((64, 64))
+            rgb = np.asarray(im, dtype=np.float32) / 255.0
+    except (OSError, ValueError):
+        return False
+    lab = rgb_to_lab(rgb)
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    return float(np.percentile(chroma, 95)) >= min_chroma
+
+
+def colour_photos(root: str | Path, cache: Path | None = None) -> list[Path]:
+    """Photos under root that pass the ab range test (cached in `cache` when given)."""
+    if cache is not None and cache.is_file():
+        data = json.loads(cache.read_text())
+        if data.get("root") == str(Path(root).resolve()):
+            return [Path(p) for p in data["files"]]
+    files = [p for p in list_images(root) if is_colourful(p)]
+    if cache is not None:
+        cache.write_text(json.dumps({"root": str(Path(root).resolve()), "files": [str(p) for p in files]}))
+    return files
+
+
+def random_resized_crop(
+    im: Image.Image, size: int, scale_min: float, rng: np.random.Generator
+) -> Image.Image:
+    """A crop covering scale_min..1 of the area (aspect 3/4..4/3), resized to size x size."""
+    W, H = im.size
+    area = W * H
+    for _ in range(10):
+        s = rng.uniform(scale_min, 1.0) * area
+        ar = np.exp(rng.uniform(np.log(3 / 4), np.log(4 / 3)))
+        w = int(round(np.sqrt(s * ar)))
+        h = int(round(np.sqrt(s / ar)))
+        if 0 < w <= W and 0 < h <= H:
+            x = int(rng.integers(0, W - w + 1))
+            y = int(rng.integers(0, H - h + 1))
+            return im.resize((size, size), Image.BICUBIC, box=(x, y, x + w, y + h))
+    m = min(W, H)
+    x, y = (W - m) // 2, (H - m) // 2
+    return im.resize((size, size), Image.BICUBIC, box=(x, y, x + m, y + m))
+
+
+class HintedCrops(Dataset):
+    """Random crops of colour photos with simulated local and global hints.
+
+    Each item is seeded from (seed, epoch, index) so runs are reproducible and resumable.
+    """
+
+    def __init__(self, files: list[Path], crop: int, cfg_sim: dict, seed: int = 0, scale_min: float = 0.35):
+        self.files = files
+        self.crop = crop
+        self.sim = cfg_sim
+        self.seed = seed
+        self.scale_min = scale_min
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        rng = np.random.default_rng([self.seed, self.epoch, i])
+        with Image.open(self.files[i]) as im:
+            im = im.convert("RGB")
+            im = random_resized_crop(im, self.crop, self.scale_min, rng)
+        if rng.random() < 0.5:
+            im = im.transpose(Image.FLIP_LEFT_RIGHT)
+        rgb = np.asarray(im, dtype=np.float32) / 255.0
+        return make_sample(rgb, rng, self.sim)
+
+
+def make_sample(rgb: np.ndarray, rng: np.random.Generator, sim: dict) -> dict[str, torch.Tensor]:
+    """Tensors for one (H, W, 3) sRGB crop: L, ab, local hints, global hints."""
+    from training.simulate import encode_sample
+
+    lab = rgb_to_lab(rgb).astype(np.float32)
+    ab = lab[..., 1:]
+    h, w = ab.shape[:2]
+    points = simulate_points(ab, rng, sim.get("p_geom", 0.125), sim.get("p_gauss", 0.75))
+    sat = float(hsv_saturation(torch.from_numpy(rgb).permute(2, 0, 1)))
+    glob = simulate_global(
+        ab, sat, rng, sim.get("p_hist", 0.2), sim.get("p_palette", 0.5), sim.get("p_saturation", 0.2)
+    )
+    return {
+        "L": torch.from_numpy(lab[..., :1].copy()).permute(2, 0, 1),
+        "ab": torch.from_numpy(ab.copy()).permute(2, 0, 1),
+        "local": encode_sample(points, h, w),
+        "glob": glob,
+    }

@@ -1,0 +1,212 @@
+"""The training loop: resumable, logged, validated, optionally distributed (torchrun)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
+from tqdm import tqdm
+
+from model.device import autocast, pick_device
+from model.network import ColorNet
+from model.weights import save_weights
+from training.config import TrainConfig
+from training.data import HintedCrops, colour_photos
+from training.evaluate import evaluate, load_eval_images, net_predictor
+from training.losses import colour_loss
+
+CKPT = "last.pt"
+BEST = "best.safetensors"
+
+
+def _dist_info() -> tuple[int, int]:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    return rank, world
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Linear warm-up, then cosine decay to 10% over lr_decay_steps."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    t = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.lr_decay_steps - cfg.warmup_steps))
+    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def build_model(cfg: TrainConfig) -> ColorNet:
+    """A fresh network (ImageNet features loaded), or the one in cfg.init to fine-tune."""
+    if cfg.init:
+        from model.weights import load_network
+
+        net = load_network(cfg.init)
+        if net.cfg != cfg.net:
+            raise SystemExit(f"{cfg.init}: its network config {net.cfg} differs from {cfg.net}")
+        return net.float()
+    net = ColorNet(cfg.net)
+    if net.semantic is not None:
+        net.semantic.load_imagenet()  # type: ignore[operator]
+    return net
+
+
+def _save_ckpt(path: Path, net: ColorNet, opt: torch.optim.Optimizer, state: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save({"model": net.state_dict(), "opt": opt.state_dict(), **state}, tmp)
+    tmp.replace(path)
+
+
+def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict[str, Any]:
+    """Run (or resume) training as configured; returns the last validation result."""
+    rank, world = _dist_info()
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed + rank)
+    device = pick_device("auto")
+    if device.type == "cuda" and world > 1:
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    is_main = rank == 0
+    if is_main:
+        cfg.save(out / "config.json")
+
+    files = colour_photos(cfg.data, out / "train_files.json" if is_main else None)
+    if not files:
+        raise SystemExit(f"no colour photos found under {cfg.data}")
+    sim = {
+        "p_geom": cfg.p_points_geom,
+        "p_gauss": cfg.p_point_gauss,
+        "p_hist": cfg.p_hist,
+        "p_palette": cfg.p_hist_palette,
+        "p_saturation": cfg.p_saturation,
+    }
+    ds = HintedCrops(files, cfg.crop, sim, seed=cfg.seed, scale_min=cfg.crop_scale_min)
+
+    net = build_model(cfg).to(device)
+    if cfg.channels_last:
+        net = net.to(memory_format=torch.channels_last)
+    params = [p for p in net.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    step, epoch, best, history = 0, 0, -1.0, []
+    if resume and (out / CKPT).is_file():
+        ck = torch.load(out / CKPT, map_location=device, weights_only=True)
+        net.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, epoch, best = int(ck["step"]), int(ck["epoch"]), float(ck["best"])
+        if is_main:
+            print(f"resumed from step {step} (epoch {epoch}, best val {best:.3f} dB)")
+    model: torch.nn.Module = net
+    if world > 1:
+        model = torch.nn.parallel.DistributedDataParallel(net)
+
+    val_images = load_eval_images(cfg.val, cfg.val_images) if (cfg.val and is_main) else []
+    log = open(out / "log.jsonl", "a") if is_main else None
+    t_start = time.time()
+    last_val: dict[str, Any] = {}
+    bar = tqdm(total=cfg.steps, initial=step, disable=not (progress and is_main), dynamic_ncols=True)
+    seen, t_window = 0, time.time()
+    try:
+        stop = False
+        while step < cfg.steps and not stop:
+            ds.epoch = epoch
+            per_epoch = len(ds) // (cfg.batch * world)
+            if world > 1:
+                sampler: Any = DistributedSampler(ds, world, rank, shuffle=True, seed=cfg.seed)
+                sampler.set_epoch(epoch)
+            else:
+                g = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
+                perm = torch.randperm(len(ds), generator=g).tolist()
+                # Resuming mid-epoch: start after the batches already seen.
+                sampler = perm[(step - epoch * per_epoch) * cfg.batch :]
+            loader = DataLoader(
+                ds,
+                batch_size=cfg.batch,
+                sampler=sampler,
+                num_workers=cfg.workers,
+                drop_last=True,
+                prefetch_factor=4 if cfg.workers else None,
+            )
+            for batch in loader:
+                if step >= cfg.steps:
+                    break
+                for grp in opt.param_groups:
+                    grp["lr"] = lr_at(step, cfg)
+                cl = torch.channels_last if cfg.channels_last else torch.contiguous_format
+                L = batch["L"].to(device).contiguous(memory_format=cl)
+                ab = batch["ab"].to(device)
+                local = batch["local"].to(device).contiguous(memory_format=cl)
+                glob = batch["glob"].to(device)
+                model.train()
+                with autocast(device, cfg.bf16):
+                    o = model(L, local, glob)
+                loss, parts = colour_loss(o, ab, cfg.ce_weight, cfg.reg_weight, cfg.huber_beta)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(params, 5.0)
+                opt.step()
+                step += 1
+                seen += L.shape[0] * world
+                bar.update(1)
+                if is_main and step % cfg.log_every == 0:
+                    ips = seen / max(time.time() - t_window, 1e-6)
+                    seen, t_window = 0, time.time()
+                    rec = {
+                        "step": step,
+                        "epoch": epoch,
+                        "loss": float(loss.detach()),
+                        **parts,
+                        "lr": lr_at(step, cfg),
+                        "img_s": round(ips, 2),
+                        "elapsed_min": round((time.time() - t_start) / 60, 2),
+                    }
+                    bar.set_postfix(loss=f"{float(loss):.3f}", img_s=f"{ips:.1f}")
+                    assert log is not None
+                    log.write(json.dumps(rec) + "\n")
+                    log.flush()
+                if is_main and val_images and step % cfg.val_every == 0:
+                    last_val = _validate(net, device, val_images, cfg, step, log)
+                    score = float(np.mean(list(last_val["psnr"].values())))
+                    if score > best:
+                        best = score
+                        extra = {"step": str(step), "val": json.dumps(last_val["psnr"])}
+                        save_weights(net, out / BEST, extra=extra)
+                if is_main and step % cfg.ckpt_every == 0:
+                    _save_ckpt(out / CKPT, net, opt, {"step": step, "epoch": epoch, "best": best})
+                if cfg.max_minutes and (time.time() - t_start) > cfg.max_minutes * 60:
+                    stop = True
+                    break
+            if step >= (epoch + 1) * per_epoch:
+                epoch += 1
+    finally:
+        bar.close()
+        if is_main:
+            _save_ckpt(out / CKPT, net, opt, {"step": step, "epoch": epoch, "best": best})
+            if log:
+                log.close()
+        if world > 1 and dist.is_initialized():
+            dist.barrier()
+            dist.destroy_process_group()
+    return {"step": step, "val": last_val, "best": best}
+
+
+def _validate(
+    net: ColorNet, device: torch.device, images: list[np.ndarray], cfg: TrainConfig, step: int, log: Any
+) -> dict[str, Any]:
+    t = time.time()
+    net.eval()
+    res = evaluate(net_predictor(net, device, cfg.bf16), images, cfg.val_points, seed=1234)
+    net.train()
+    rec = {"step": step, "val": True, "psnr": {str(k): round(v, 3) for k, v in res.items()},
+           "val_s": round(time.time() - t, 1)}
+    log.write(json.dumps(rec) + "\n")
+    log.flush()
+    tqdm.write(f"step {step} val PSNR " + " ".join(f"{k}:{v:.2f}" for k, v in res.items()))
+    return rec
