@@ -16,6 +16,7 @@ LOG_NAME = "huebrush.log"
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line: huebrush [PHOTO] [--hints FILE] [--device D] [--weights PATH]."""
     ap = argparse.ArgumentParser(
         prog="huebrush", description="Colour black-and-white photos interactively."
     )
@@ -73,6 +74,9 @@ def install_excepthook(log_dir: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the app; returns the exit status."""
     args = build_parser().parse_args(argv)
+    from gui.qtfix import protect_none
+
+    protect_none()
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from gui.mainwindow import MainWindow, default_data_dir

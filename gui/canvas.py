@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QSizePolicy, QWidget
 
 MIN_SCALE, MAX_SCALE = 0.02, 32.0
 ZOOM_STEP = 1.25
-SWATCH_RADIUS = 6.0
+SWATCH_RADIUS = 7.0
 HIT_SLACK = 4.0  # extra pixels around a swatch that still count as a hit
 SPLIT_GRAB = 8.0
 BACKGROUND = QColor(43, 43, 46)
@@ -60,6 +60,7 @@ class ViewTransform(QObject):
         self.image_size = QSize(0, 0)
 
     def set_image_size(self, size: QSize) -> None:
+        """A new photo size (full-resolution pixels); resets to fit."""
         if size != self.image_size:
             self.image_size = QSize(size)
             self.fit = True
@@ -67,6 +68,7 @@ class ViewTransform(QObject):
             self.changed.emit()
 
     def fit_scale(self, view: QSize) -> float:
+        """Scale at which the whole photo fits a view of this size."""
         w, h = self.image_size.width(), self.image_size.height()
         if w <= 0 or h <= 0 or view.width() <= 0 or view.height() <= 0:
             return 1.0
@@ -80,10 +82,12 @@ class ViewTransform(QObject):
         return self.scale, self.center
 
     def set_fit(self) -> None:
+        """Fit the photo to each view again."""
         self.fit = True
         self.changed.emit()
 
     def set_zoom(self, scale: float, center: QPointF) -> None:
+        """An explicit scale and centre (photo pixels), kept inside the photo."""
         self.fit = False
         self.scale = min(max(scale, MIN_SCALE), MAX_SCALE)
         w, h = self.image_size.width(), self.image_size.height()
@@ -231,27 +235,30 @@ class ImageView(QWidget):
             c = self.to_widget(m.x, m.y)
             selected = i == self.selected
             patch = m.size * self.patch_scale * scale
-            if patch > 2 * SWATCH_RADIUS:
+            if patch > 2 * SWATCH_RADIUS + 10:
                 # Zoomed in far enough to show the real extent the network receives.
                 r = QRectF(c.x() - patch / 2, c.y() - patch / 2, patch, patch)
                 p.setBrush(Qt.BrushStyle.NoBrush)
-                p.setPen(QPen(QColor(0, 0, 0), 3))
+                p.setPen(QPen(QColor(0, 0, 0, 180), 3))
                 p.drawRect(r)
-                p.setPen(QPen(QColor(255, 255, 255), 1))
+                p.setPen(QPen(QColor(255, 255, 255, 220), 1))
                 p.drawRect(r)
-            rad = SWATCH_RADIUS + (2 if selected else 0)
-            if selected:
-                # A wide two-tone ring stands out on light, dark and busy backgrounds alike.
-                p.setBrush(Qt.BrushStyle.NoBrush)
-                p.setPen(QPen(QColor(0, 0, 0), 5))
-                p.drawEllipse(c, rad + 5, rad + 5)
-                p.setPen(QPen(QColor(255, 215, 0), 2.5))
-                p.drawEllipse(c, rad + 5, rad + 5)
-            p.setPen(QPen(QColor(0, 0, 0), 3.5))
+            rad = SWATCH_RADIUS + (1.5 if selected else 0.0)
+            # The colour fills the disc; a white then a black ring outside it make the
+            # swatch stand out on light, dark and busy backgrounds alike.
+            p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(m.colour)
             p.drawEllipse(c, rad, rad)
-            p.setPen(QPen(QColor(255, 255, 255), 1.5))
-            p.drawEllipse(c, rad, rad)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(QColor(255, 255, 255), 2))
+            p.drawEllipse(c, rad + 1, rad + 1)
+            p.setPen(QPen(QColor(0, 0, 0), 1.5))
+            p.drawEllipse(c, rad + 2.6, rad + 2.6)
+            if selected:
+                p.setPen(QPen(QColor(0, 0, 0), 5))
+                p.drawEllipse(c, rad + 7, rad + 7)
+                p.setPen(QPen(QColor(255, 215, 0), 2.5))
+                p.drawEllipse(c, rad + 7, rad + 7)
 
     # -- mouse ---------------------------------------------------------------------------
     def mousePressEvent(self, ev: QMouseEvent) -> None:
@@ -366,6 +373,7 @@ class ImageView(QWidget):
         self.transform.set_zoom(new, under - (anchor - mid) / new)
 
     def set_split(self, fraction: float | None) -> None:
+        """Position of the before/after line (fraction of the width), None to hide it."""
         self.split = fraction
         self.update()
 
@@ -439,6 +447,7 @@ class Canvas(QWidget):
 
     @property
     def views(self) -> tuple[ImageView, ImageView]:
+        """The original and the result view."""
         return self.original, self.result
 
     # -- content -------------------------------------------------------------------------
@@ -446,6 +455,7 @@ class Canvas(QWidget):
         """A new photo: the grey preview, the full-resolution size, working-pixel scale."""
         pix = QPixmap.fromImage(grey)
         self.transform.set_image_size(QSize(width, height))
+        self.transform.set_fit()  # a new photo starts whole, even at the old one's size
         for view in self.views:
             view.before = pix
             view.patch_scale = patch_scale
@@ -455,6 +465,7 @@ class Canvas(QWidget):
         self.update_views()
 
     def set_result(self, image: QImage, generation: int) -> None:
+        """Show a new colour result; `generation` is reported once it is painted."""
         self.result.pixmap = QPixmap.fromImage(image)
         self._pending_generation = generation
         self.result.update()
@@ -466,27 +477,32 @@ class Canvas(QWidget):
             self.resultShown.emit(self.shown_generation)
 
     def set_marks(self, marks: list[PointMark], selected: int) -> None:
+        """The point swatches to draw and which one is selected (-1: none)."""
         for view in self.views:
             view.marks = marks
             view.selected = selected
         self.update_views()
 
     def set_marks_visible(self, visible: bool) -> None:
+        """Show or hide the point swatches (to judge the result)."""
         for view in self.views:
             view.marks_visible = visible
         self.update_views()
 
     def update_views(self) -> None:
+        """Repaint both views."""
         for view in self.views:
             view.update()
 
     # -- modes ---------------------------------------------------------------------------
     def set_side_by_side(self, on: bool) -> None:
+        """Original and result next to each other, or the result alone."""
         self.original.setVisible(on)
         self.result.label = "Colourised" if on else ""
         self._apply_split()
 
     def side_by_side(self) -> bool:
+        """True while the original is shown beside the result."""
         return self.original.isVisibleTo(self)
 
     def set_split_enabled(self, on: bool) -> None:
@@ -515,16 +531,24 @@ class Canvas(QWidget):
         self.result.update()
 
     # -- zoom ----------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.zoomChanged.emit(self.zoom())  # "fit" means a new scale for every size
+
     def zoom(self) -> float:
+        """Current scale of the result view (screen pixels per photo pixel)."""
         return self.transform.effective(self.result.size())[0]
 
     def zoom_in(self) -> None:
+        """One step closer, around the middle of the view."""
         self.result.zoom_by(ZOOM_STEP)
 
     def zoom_out(self) -> None:
+        """One step further out, around the middle of the view."""
         self.result.zoom_by(1 / ZOOM_STEP)
 
     def zoom_fit(self) -> None:
+        """The whole photo in view."""
         self.transform.set_fit()
 
     def zoom_actual(self) -> None:

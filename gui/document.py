@@ -19,6 +19,11 @@ AB = tuple[float, float]
 _MERGE_ID = 0x4855  # one id for all mergeable edits; the merge key decides what merges
 
 
+def _ab(ab: AB) -> AB:
+    """ab at the precision of the hint file, so saving and reopening gives equal hints."""
+    return round(float(ab[0]), 3), round(float(ab[1]), 3)
+
+
 class HintsEdit(QUndoCommand):
     """Replace the document's hints (and selection) by `after`; undo restores `before`.
 
@@ -78,27 +83,36 @@ class Document(QObject):
         self._hints = Hints()
         self._selected = -1
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.dirtyChanged.emit(not clean))
+        # A bound slot (not a lambda) is disconnected before the stack dies with us.
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.dirtyChanged.emit(not clean)
 
     # -- state ---------------------------------------------------------------------------
     @property
     def hints(self) -> Hints:
+        """The current hints (an immutable snapshot)."""
         return self._hints
 
     @property
     def points(self) -> tuple[Point, ...]:
+        """The local colour points."""
         return self._hints.points
 
     @property
     def selected(self) -> int:
+        """Index of the selected point, -1 for none."""
         return self._selected
 
     @property
     def selected_point(self) -> Point | None:
+        """The selected point, or None."""
         return self.points[self._selected] if 0 <= self._selected < len(self.points) else None
 
     @property
     def dirty(self) -> bool:
+        """True when the hints differ from the last saved (or opened) state."""
         return not self.undo_stack.isClean()
 
     def _apply(self, hints: Hints, selected: int) -> None:
@@ -135,11 +149,13 @@ class Document(QObject):
 
     def load_hints(self, hints: Hints, text: str = "Open session", clean: bool = True) -> None:
         """Replace all hints (undoable); `clean` marks the result as saved."""
-        self._push(text, hints, -1)
+        if hints != self._hints:
+            self._push(text, hints, -1)
         if clean:
             self.undo_stack.setClean()
 
     def mark_saved(self, path: Path) -> None:
+        """The hints were written to `path`; this state is now clean."""
         self.session_path = Path(path)
         self.undo_stack.setClean()
 
@@ -156,7 +172,7 @@ class Document(QObject):
     # -- points --------------------------------------------------------------------------
     def add_point(self, x: float, y: float, ab: AB, size: int = DEFAULT_SIZE) -> int:
         """Add a point and select it; returns its index."""
-        p = Point(0.0, 0.0, (float(ab[0]), float(ab[1])), size).moved(x, y).resized(size)
+        p = Point(0.0, 0.0, _ab(ab), size).moved(x, y).resized(size)
         pts = (*self.points, p)
         self._push("Add point", self._hints.with_points(pts), len(pts) - 1)
         return len(pts) - 1
@@ -184,14 +200,16 @@ class Document(QObject):
     def recolour_point(self, index: int, ab: AB, final: bool = True) -> None:
         """Give a point a new colour; a drag on the colour plane is one undo step."""
         if 0 <= index < len(self.points):
-            p = self.points[index].recoloured(ab)
+            p = self.points[index].recoloured(_ab(ab))
             self._replace_point(index, p, "Recolour point", ("recolour", index), final)
 
     def resize_point(self, index: int, size: int) -> None:
+        """Change a point's patch width (clamped to the format's range)."""
         if 0 <= index < len(self.points):
             self._replace_point(index, self.points[index].resized(size), "Resize point")
 
     def remove_point(self, index: int) -> None:
+        """Remove a point; nothing is selected afterwards."""
         if 0 <= index < len(self.points):
             pts = self.points[:index] + self.points[index + 1 :]
             self._push("Remove point", self._hints.with_points(pts), -1)
@@ -199,16 +217,19 @@ class Document(QObject):
     # -- palette and saturation ----------------------------------------------------------
     @property
     def palette(self) -> tuple[PaletteColor, ...]:
+        """The global palette colours."""
         return self._hints.palette
 
     def add_palette_colour(self, ab: AB, weight: float = 1.0) -> None:
-        pal = (*self.palette, PaletteColor((float(ab[0]), float(ab[1])), float(weight)))
+        """Append a colour to the palette."""
+        pal = (*self.palette, PaletteColor(_ab(ab), float(weight)))
         self._push("Add palette colour", self._hints.with_palette(pal))
 
     def edit_palette_colour(self, index: int, ab: AB) -> None:
+        """Give a palette entry a new colour, keeping its weight."""
         if 0 <= index < len(self.palette):
             pal = list(self.palette)
-            pal[index] = PaletteColor((float(ab[0]), float(ab[1])), pal[index].weight)
+            pal[index] = PaletteColor(_ab(ab), pal[index].weight)
             self._push("Edit palette colour", self._hints.with_palette(pal))
 
     def set_palette_weight(self, index: int, weight: float, final: bool = True) -> None:
@@ -230,6 +251,7 @@ class Document(QObject):
             )
 
     def remove_palette_colour(self, index: int) -> None:
+        """Remove one palette entry."""
         if 0 <= index < len(self.palette):
             pal = self.palette[:index] + self.palette[index + 1 :]
             self._push("Remove palette colour", self._hints.with_palette(pal))
@@ -237,9 +259,13 @@ class Document(QObject):
     def set_palette(
         self, colours: list[PaletteColor] | tuple[PaletteColor, ...], text: str
     ) -> None:
-        self._push(text, self._hints.with_palette(colours))
+        """Replace the whole palette (e.g. from a reference photo) in one undo step."""
+        self._push(
+            text, self._hints.with_palette(PaletteColor(_ab(c.ab), c.weight) for c in colours)
+        )
 
     def clear_palette(self) -> None:
+        """Remove all palette colours."""
         if self.palette:
             self._push("Clear palette", self._hints.with_palette(()))
 

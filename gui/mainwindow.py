@@ -38,6 +38,7 @@ from gui.document import Document
 from gui.palette import PalettePanel
 from gui.picker import MAX_SUGGESTIONS, ColourPicker
 from gui.preferences import Preferences, PreferencesDialog
+from gui.qtfix import protect_none
 from gui.recovery import RecoveryStore
 from gui.resources import app_icon, icon, model_card_excerpt, sample_photo
 from gui.worker import ColorizerFactory, ExportJob, InferenceWorker, OpenedPhoto, RenderResult
@@ -55,6 +56,13 @@ PALETTE_FROM_REFERENCE = 6
 REFERENCE_SAMPLES = 40_000  # pixels of a reference photo fed to k-means
 EXPORT_FILTERS = "PNG image (*.png);;TIFF image (*.tif *.tiff);;JPEG image (*.jpg *.jpeg)"
 SIXTEEN_BIT_SUFFIXES = (".png", ".tif", ".tiff")
+SWATCH_MIN_L, SWATCH_MAX_L = 35.0, 85.0
+
+
+def swatch_lightness(L: float) -> float:
+    """Lightness a point's swatch is drawn at: its pixel's, but never so dark or light that
+    the hue cannot be told (the picker shows the exact colour)."""
+    return min(max(L, SWATCH_MIN_L), SWATCH_MAX_L)
 
 
 def default_threads() -> int:
@@ -63,6 +71,7 @@ def default_threads() -> int:
 
 
 def default_data_dir() -> Path:
+    """The user's data folder for Huebrush (recovery file, error log)."""
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
 
 
@@ -95,6 +104,7 @@ class MainWindow(QMainWindow):
         threads: int | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        protect_none()  # before the thousands of Qt calls an editing session makes
         super().__init__(parent)
         self.settings = settings or QSettings("Huebrush", "Huebrush")
         self.data_dir = Path(data_dir) if data_dir else default_data_dir()
@@ -124,6 +134,8 @@ class MainWindow(QMainWindow):
         self._is_sample = False
         self._after_open: tuple[Hints, bool, str] | None = None
         self._last_colour: AB | None = None
+        self.last_latency_ms = 0.0  # request to finished preview, for the status bar
+        self.last_result_refined = False
         self.recent_colours: list[AB] = self._load_recent_colours()
 
         self.setWindowIcon(app_icon())
@@ -159,7 +171,8 @@ class MainWindow(QMainWindow):
                 | QDockWidget.DockWidgetFeature.DockWidgetClosable
             )
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        self.resizeDocks([self.picker_dock], [320], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.picker_dock], [330], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.picker_dock, self.palette_dock], [560, 260], Qt.Orientation.Vertical)
 
     def _action(
         self,
@@ -398,9 +411,9 @@ class MainWindow(QMainWindow):
         w.failed.connect(self._on_render_failed)
         w.exported.connect(self._on_exported)
         w.exportFailed.connect(self._on_export_failed)
-        w.notice.connect(lambda msg: self.statusBar().showMessage(msg, 10000))
+        w.notice.connect(self._on_notice)
         w.busyChanged.connect(self.busy.setVisible)
-        w.deviceChanged.connect(lambda name: self.device_label.setText(f"Device: {name}"))
+        w.deviceChanged.connect(self._on_device)
 
         self.autosave_timer.timeout.connect(self.autosave)
 
@@ -428,9 +441,11 @@ class MainWindow(QMainWindow):
         return True
 
     def open_sample(self) -> None:
+        """Open the bundled black-and-white sample photo."""
         self.open_photo(sample_photo(), sample=True)
 
     def open_dialog(self) -> None:
+        """Ask for a photo and open it."""
         start = str(self.doc.path.parent) if self.doc.path and not self._is_sample else ""
         patterns = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
         path, _ = QFileDialog.getOpenFileName(
@@ -477,6 +492,7 @@ class MainWindow(QMainWindow):
         self._error("Cannot open the photo", message)
 
     def open_session_dialog(self) -> None:
+        """Ask for a hint file and load it onto the open photo."""
         if self.doc.image is None:
             return
         start = str(self.doc.path.parent) if self.doc.path and not self._is_sample else ""
@@ -519,6 +535,7 @@ class MainWindow(QMainWindow):
         return True
 
     def save_session_as(self) -> bool:
+        """Ask where to save the hint file, then save it."""
         if self.doc.image is None:
             return False
         if self.doc.path is not None and not self._is_sample:
@@ -531,6 +548,7 @@ class MainWindow(QMainWindow):
         return self.save_session(Path(path)) if path else False
 
     def export_dialog(self) -> None:
+        """Ask for an output file (PNG, TIFF, JPEG), then export."""
         if self.doc.image is None:
             return
         if self.doc.path is not None and not self._is_sample:
@@ -639,7 +657,9 @@ class MainWindow(QMainWindow):
     def _on_hints_changed(self) -> None:
         hints = self.doc.hints
         marks = [
-            PointMark(p.x, p.y, lab_qcolor(self.lightness_at(p.x, p.y), p.ab), p.size)
+            PointMark(
+                p.x, p.y, lab_qcolor(swatch_lightness(self.lightness_at(p.x, p.y)), p.ab), p.size
+            )
             for p in hints.points
         ]
         self.canvas.set_marks(marks, self.doc.selected)
@@ -710,10 +730,20 @@ class MainWindow(QMainWindow):
     def _on_result(self, res: RenderResult) -> None:
         if res.token != self._token or res.generation != self._generation:
             return  # overtaken while queued: showing it would flash an older state
+        first = res.generation != self.canvas.shown_generation
         self._prediction = res.prediction
         self.canvas.set_result(res.image, res.generation)
-        self.latency_label.setText(f"Updated in {res.latency_ms:.0f} ms")
-        self._update_suggestions()
+        self.last_result_refined = res.refined
+        if first:  # the edit's first visible answer is the latency that matters
+            self.last_latency_ms = res.latency_ms
+            self.latency_label.setText(f"Updated in {res.latency_ms:.0f} ms")
+            self._update_suggestions()
+
+    def _on_notice(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+
+    def _on_device(self, name: str) -> None:
+        self.device_label.setText(f"Device: {name}")
 
     def _on_render_failed(self, message: str) -> None:
         self.statusBar().showMessage(f"Update failed: {message}", 15000)
@@ -759,6 +789,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("recent_files", files[:MAX_RECENT_FILES])
 
     def recent_files(self) -> list[str]:
+        """Recently opened photos, newest first."""
         value = self.settings.value("recent_files", [])
         if isinstance(value, str):
             value = [value]
@@ -794,6 +825,7 @@ class MainWindow(QMainWindow):
         self.picker.set_recent(self.recent_colours)
 
     def preferences_dialog(self) -> None:
+        """Show the preferences and apply what the user chose."""
         dlg = PreferencesDialog(
             Preferences(self.device, self.prefs.working_size, self.prefs.point_size), self
         )
@@ -837,6 +869,7 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Discard
 
     def show_about(self) -> None:
+        """Version, device and the first lines of the model card."""
         card = model_card_excerpt()
         text = (
             f"<h3>Huebrush {__version__}</h3>"
@@ -849,6 +882,7 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, "About Huebrush", text)
 
     def show_shortcuts(self) -> None:
+        """The mouse and keyboard controls in one table."""
         rows = [
             ("Click on the photo", "add a colour point"),
             ("Drag a point", "move it"),

@@ -52,6 +52,7 @@ class PaletteRow(QWidget):
         lay.addWidget(self.remove)
 
     def show_colour(self, colour: PaletteColor, total: float) -> None:
+        """Display one palette entry; `total` is the sum of all weights."""
         self.chip.set_colour(swatch_colour(colour.ab))
         self.slider.blockSignals(True)
         self.slider.setValue(min(WEIGHT_STEPS, round(colour.weight * WEIGHT_STEPS)))

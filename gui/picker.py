@@ -18,14 +18,30 @@ from PySide6.QtWidgets import (
 
 from gui import colours
 from gui.colours import AB, lab_qcolor, qcolor_ab, rgb_to_qimage, snapped
-from gui.swatch import SwatchButton
+from gui.swatch import SwatchRow
 from model.colorspace import lab_to_rgb_unclipped
+from model.gamut import in_gamut
 from model.hints import MAX_SIZE, MIN_SIZE
 
-PLANE_LIMIT = 110.0  # |a|, |b| shown; sRGB never goes further
+PLANE_LIMIT = 110.0  # |a|, |b| shown at most; sRGB never goes further
+MIN_PLANE_LIMIT = 30.0
 PLANE_STEPS = 221  # grid cells per side of the plane image
 OUT_OF_GAMUT = np.array([0.27, 0.27, 0.28], dtype=np.float32)
 MAX_SUGGESTIONS = 8
+MAX_RECENT = 10
+
+
+def plane_limit(L: float) -> float:
+    """Half-width of the ab square worth showing at lightness L.
+
+    Very dark and very light colours have a small gamut; zooming the plane onto it keeps
+    them as easy to pick as mid-tones.
+    """
+    axis = np.linspace(-PLANE_LIMIT, PLANE_LIMIT, 45)
+    a, b = np.meshgrid(axis, axis)
+    ok = in_gamut(L, np.stack([a, b], -1))
+    extent = float(np.max(np.maximum(np.abs(a), np.abs(b))[ok])) if ok.any() else 0.0
+    return float(np.clip(extent * 1.1 + 6.0, MIN_PLANE_LIMIT, PLANE_LIMIT))
 
 
 def plane_image(L: float, steps: int = PLANE_STEPS, limit: float = PLANE_LIMIT) -> QImage:
@@ -52,9 +68,9 @@ class GamutPlane(QWidget):
         self.lightness: float | None = None
         self.ab: AB | None = None
         self.suggestions: list[AB] = []
-        self.raw_suggestions: list[AB] = []
         self._image: QImage | None = None
         self._image_L: float | None = None
+        self.limit = PLANE_LIMIT
         self._dragging = False
         self.setMinimumSize(180, 180)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -74,16 +90,17 @@ class GamutPlane(QWidget):
         return min(width, 320)
 
     def set_state(self, lightness: float | None, ab: AB | None, suggestions: list[AB]) -> None:
+        """Lightness of the plane (None: disabled), the marker, and suggestion marks."""
         self.lightness, self.ab = lightness, ab
         # Marks sit where a click on them would land: inside the gamut.
         self.suggestions = (
             [snapped(lightness, s) for s in suggestions] if lightness is not None else []
         )
-        self.raw_suggestions = suggestions
         # Rounded L: the plane barely changes within one unit and redrawing it costs ~10 ms.
         key = None if lightness is None else round(lightness)
         if key is not None and key != self._image_L:
-            self._image = plane_image(float(key))
+            self.limit = plane_limit(float(key))
+            self._image = plane_image(float(key), limit=self.limit)
             self._image_L = key
         self.update()
 
@@ -92,16 +109,18 @@ class GamutPlane(QWidget):
         return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
 
     def to_pos(self, ab: AB) -> QPointF:
+        """Widget position of an ab colour."""
         r = self._square()
-        fx = (ab[0] + PLANE_LIMIT) / (2 * PLANE_LIMIT)
-        fy = (PLANE_LIMIT - ab[1]) / (2 * PLANE_LIMIT)
+        fx = (ab[0] + self.limit) / (2 * self.limit)
+        fy = (self.limit - ab[1]) / (2 * self.limit)
         return QPointF(r.left() + fx * r.width(), r.top() + fy * r.height())
 
     def to_ab(self, pos: QPointF) -> AB:
+        """ab colour at a widget position (clamped to the plane)."""
         r = self._square()
         fx = min(max((pos.x() - r.left()) / r.width(), 0.0), 1.0)
         fy = min(max((pos.y() - r.top()) / r.height(), 0.0), 1.0)
-        return (fx * 2 - 1) * PLANE_LIMIT, (1 - fy * 2) * PLANE_LIMIT
+        return (fx * 2 - 1) * self.limit, (1 - fy * 2) * self.limit
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
@@ -187,14 +206,16 @@ class ColourPicker(QWidget):
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.plane = GamutPlane(self)
+        self.plane.setMaximumHeight(320)
         self.plane.picked.connect(self._on_plane)
 
-        self.suggest_row = QHBoxLayout()
-        self.suggest_row.setSpacing(2)
-        self.recent_row = QHBoxLayout()
-        self.recent_row.setSpacing(2)
-        self.suggest_buttons: list[SwatchButton] = []
-        self.recent_buttons: list[SwatchButton] = []
+        self.suggestions: list[AB] = []
+        self.recent: list[AB] = []
+        self.suggest_row = SwatchRow(MAX_SUGGESTIONS, "<i>select a point</i>", self)
+        self.suggest_row.picked.connect(lambda i: self._pick(self.suggestions[i]))
+        self.recent_row = SwatchRow(MAX_RECENT, "<i>none yet</i>", self)
+        self.recent_row.picked.connect(lambda i: self._pick(self.recent[i]))
+        self._probs: list[float] = []
 
         self.size_spin = QSpinBox()
         self.size_spin.setRange(MIN_SIZE, MAX_SIZE)
@@ -213,14 +234,10 @@ class ColourPicker(QWidget):
 
         grid = QGridLayout()
         grid.setHorizontalSpacing(6)
-        self.suggest_empty = QLabel("<i>after the next update</i>")
-        self.recent_empty = QLabel("<i>none yet</i>")
         grid.addWidget(QLabel("Suggested:"), 0, 0)
-        grid.addWidget(self.suggest_empty, 0, 1)
-        grid.addLayout(self.suggest_row, 0, 1)
+        grid.addWidget(self.suggest_row, 0, 1)
         grid.addWidget(QLabel("Recent:"), 1, 0)
-        grid.addWidget(self.recent_empty, 1, 1)
-        grid.addLayout(self.recent_row, 1, 1)
+        grid.addWidget(self.recent_row, 1, 1)
         grid.setColumnStretch(1, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(QLabel("Size:"))
@@ -231,10 +248,11 @@ class ColourPicker(QWidget):
 
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
-        lay.addWidget(self.plane, 1)
+        lay.addWidget(self.plane)
         lay.addLayout(grid)
         lay.addLayout(bottom)
-        lay.addStretch(0)
+        # No taller than needed: spare height in the dock column goes to the palette.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.set_point(None, None, None, 5)
 
     # -- state from the main window ------------------------------------------------------
@@ -256,53 +274,49 @@ class ColourPicker(QWidget):
         self.size_spin.blockSignals(True)
         self.size_spin.setValue(size)
         self.size_spin.blockSignals(False)
-        self.plane.set_state(lightness if enabled else None, ab, self.plane.raw_suggestions)
-        self._restyle(self.suggest_buttons)
-        self._restyle(self.recent_buttons)
+        self.plane.set_state(lightness if enabled else None, ab, self.suggestions)
+        self._show_chips()
 
     def set_suggestions(self, suggestions: list[tuple[AB, float]]) -> None:
         """The network's most likely colours here, most likely first, with probabilities."""
-        self._fill(self.suggest_row, self.suggest_buttons, [ab for ab, _ in suggestions])
-        for i, (btn, (ab, prob)) in enumerate(zip(self.suggest_buttons, suggestions, strict=True)):
-            btn.setToolTip(
-                f"Suggestion {i + 1}: {prob * 100:.0f}% likely\na {ab[0]:+.0f}, b {ab[1]:+.0f}"
-            )
-        self.plane.set_state(self.plane.lightness, self.plane.ab, [ab for ab, _ in suggestions])
-        self.suggest_empty.setText(
-            "<i>select a point</i>" if self.lightness is None else "<i>after the next update</i>"
-        )
-        self.suggest_empty.setVisible(not suggestions)
+        self.suggestions = [ab for ab, _ in suggestions][:MAX_SUGGESTIONS]
+        self._probs = [p for _, p in suggestions][:MAX_SUGGESTIONS]
+        self.plane.set_state(self.plane.lightness, self.plane.ab, self.suggestions)
+        self._show_chips()
 
     def set_recent(self, recent: list[AB]) -> None:
-        self._fill(self.recent_row, self.recent_buttons, recent)
-        for btn in self.recent_buttons:
-            a, b = btn.property("ab")
-            btn.setToolTip(f"Recently used\na {a:+.0f}, b {b:+.0f}")
-        self.recent_empty.setVisible(not recent)
+        """The recently chosen colours, newest first."""
+        self.recent = list(recent)[:MAX_RECENT]
+        self._show_chips()
 
-    def _fill(self, row: QHBoxLayout, buttons: list[SwatchButton], colours: list[AB]) -> None:
-        while buttons:
-            btn = buttons.pop()
-            row.removeWidget(btn)
-            btn.deleteLater()
-        while row.count():
-            row.takeAt(0)
-        for ab in colours[:MAX_SUGGESTIONS]:
-            btn = SwatchButton(QColor(128, 128, 128), 24, self)
-            btn.setProperty("ab", (float(ab[0]), float(ab[1])))
-            btn.clicked.connect(lambda _=False, ab=ab: self._pick(ab))
-            row.addWidget(btn)
-            buttons.append(btn)
-        row.addStretch(1)
-        self._restyle(buttons)
-
-    def _restyle(self, buttons: list[SwatchButton]) -> None:
-        # Chips show the colour as it would appear at this point's brightness.
-        L = 65.0 if self.lightness is None else self.lightness
-        for btn in buttons:
-            ab = btn.property("ab")
-            btn.set_colour(lab_qcolor(L, snapped(L, ab)))
-            btn.setEnabled(self.lightness is not None)
+    def _show_chips(self) -> None:
+        # Chips show each colour as it would look at this point's brightness.
+        L = self.lightness
+        if L is None:
+            self.suggest_row.set_empty_text("<i>select a point</i>")
+            self.suggest_row.set_chips([])
+            self.recent_row.set_chips([])
+            self.recent_row.set_empty_text(
+                "<i>select a point</i>" if self.recent else "<i>none yet</i>"
+            )
+            return
+        self.suggest_row.set_empty_text("<i>after the next update</i>")
+        self.suggest_row.set_chips(
+            [
+                (
+                    lab_qcolor(L, snapped(L, ab)),
+                    f"Suggestion {i + 1}: {p * 100:.0f}% likely\na {ab[0]:+.0f}, b {ab[1]:+.0f}",
+                )
+                for i, (ab, p) in enumerate(zip(self.suggestions, self._probs, strict=True))
+            ]
+        )
+        self.recent_row.set_empty_text("<i>none yet</i>")
+        self.recent_row.set_chips(
+            [
+                (lab_qcolor(L, snapped(L, ab)), f"Recently used\na {ab[0]:+.0f}, b {ab[1]:+.0f}")
+                for ab in self.recent
+            ]
+        )
 
     # -- user actions --------------------------------------------------------------------
     def _pick(self, ab: AB) -> None:

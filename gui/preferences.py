@@ -31,6 +31,7 @@ class Preferences:
 
     @classmethod
     def load(cls, settings: QSettings) -> Preferences:
+        """Read the preferences, falling back to defaults for bad values."""
         device = str(settings.value("device", "auto"))
         try:
             size = int(settings.value("working_size", 256))  # type: ignore[arg-type]
@@ -44,6 +45,7 @@ class Preferences:
         )
 
     def save(self, settings: QSettings) -> None:
+        """Write the preferences."""
         settings.setValue("device", self.device)
         settings.setValue("working_size", self.working_size)
         settings.setValue("point_size", self.point_size)
@@ -89,5 +91,6 @@ class PreferencesDialog(QDialog):
         form.addRow(buttons)
 
     def preferences(self) -> Preferences:
+        """The values chosen in the dialog."""
         size = round(self.working.value() / WORKING_STEP) * WORKING_STEP
         return Preferences(str(self.device.currentData()), size, self.point.value())

@@ -53,5 +53,6 @@ class RecoveryStore:
         return Recovered(Path(image), hints)
 
     def clear(self) -> None:
+        """Remove the recovery file (after a save or a clean exit)."""
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()

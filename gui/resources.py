@@ -21,6 +21,7 @@ def icon(name: str) -> QIcon:
 
 
 def app_icon() -> QIcon:
+    """The application icon (a brush over colour stripes)."""
     return icon("huebrush")
 
 

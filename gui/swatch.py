@@ -1,10 +1,10 @@
-"""A small button filled with a colour, used for suggestions, recent colours and the palette."""
+"""Colour chips: a button filled with a colour, and a row of them."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 
 class SwatchButton(QToolButton):
@@ -18,6 +18,7 @@ class SwatchButton(QToolButton):
         self.setAutoRaise(True)
 
     def set_colour(self, colour: QColor) -> None:
+        """Fill the chip with another colour."""
         self.colour = QColor(colour)
         self.update()
 
@@ -33,3 +34,38 @@ class SwatchButton(QToolButton):
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRoundedRect(r.adjusted(1.5, 1.5, -1.5, -1.5), 3, 3)
         p.end()
+
+
+class SwatchRow(QWidget):
+    """A fixed row of chips (reused, never rebuilt) with a note shown while it is empty."""
+
+    picked = Signal(int)  # index of the chip clicked
+
+    def __init__(self, count: int, empty_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.buttons: list[SwatchButton] = []
+        self.empty = QLabel(empty_text, self)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.empty)
+        for i in range(count):
+            btn = SwatchButton(QColor(128, 128, 128), 24, self)
+            btn.clicked.connect(lambda _=False, i=i: self.picked.emit(i))
+            btn.hide()
+            lay.addWidget(btn)
+            self.buttons.append(btn)
+        lay.addStretch(1)
+
+    def set_chips(self, chips: list[tuple[QColor, str]]) -> None:
+        """Show the first len(chips) buttons with these colours and tooltips."""
+        for i, btn in enumerate(self.buttons):
+            if i < len(chips):
+                btn.set_colour(chips[i][0])
+                btn.setToolTip(chips[i][1])
+            btn.setVisible(i < len(chips))
+        self.empty.setVisible(not chips)
+
+    def set_empty_text(self, text: str) -> None:
+        """The note shown while the row has no chips."""
+        self.empty.setText(text)

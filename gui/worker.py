@@ -23,13 +23,15 @@ from PySide6.QtCore import QObject, QThread, Signal
 from PySide6.QtGui import QImage
 
 from gui.colours import rgb_to_qimage
+from gui.preview import fast_preview, lab_to_srgb8, needs_refining, refined_preview
 from model import __version__
 from model.hints import Hints, sidecar_path
 from model.imageio import LoadedImage, load_image, save_image
-from model.inference import Colorizer, Prediction, Prepared, lab_to_rgb_rows, resize_plane
+from model.inference import Colorizer, Prediction, Prepared, resize_plane
 from model.weights import WeightsError
 
 PREVIEW_PIXELS = 2_000_000  # on-screen copies of big scans stay below this
+REFINE_DELAY_S = 0.2  # quiet time before the slower edge-aware preview is computed
 
 ColorizerFactory = Callable[[str, int], Colorizer]
 
@@ -57,6 +59,7 @@ class RenderResult:
     image: QImage
     prediction: Prediction
     latency_ms: float  # from the request to the finished preview
+    refined: bool  # the edge-aware version (or one that needs none)
 
 
 @dataclass(frozen=True)
@@ -79,21 +82,9 @@ def preview_plane(L: np.ndarray, max_pixels: int = PREVIEW_PIXELS) -> np.ndarray
     return resize_plane(L, max(1, int(h * s)), max(1, int(w * s)))
 
 
-def render_at(colorizer: Colorizer, prep: Prepared, pred: Prediction, L: np.ndarray) -> np.ndarray:
-    """(H, W, 3) float sRGB under lightness L, also for photos smaller than the network input."""
-    H, W = L.shape
-    h, w = pred.ab.shape[:2]
-    if h > H or w > W:
-        # The edge-aware upsampler only enlarges; a photo smaller than the working size
-        # needs its ab reduced first.
-        pred = Prediction(resize_plane(pred.ab, H, W), pred.probs)
-    return colorizer.render(prep, pred, L=L)
-
-
 def grey_preview(L: np.ndarray) -> QImage:
     """Lightness shown as the sRGB grey the colour view would have with no colour."""
-    zeros = np.zeros((*L.shape, 2), dtype=np.float32)
-    return rgb_to_qimage(lab_to_rgb_rows(L, zeros))
+    return rgb_to_qimage(lab_to_srgb8(L, np.zeros((*L.shape, 2), dtype=np.float32)))
 
 
 def _is_device_failure(err: BaseException, colorizer: Colorizer) -> bool:
@@ -136,6 +127,7 @@ class InferenceWorker(QThread):
         self._config: tuple[str, int] | None = (device, working_size)
         self._open: tuple[Any, Path | None, int] | None = None
         self._render: tuple[int, int, Hints, float] | None = None
+        self._refine: tuple[int, int, Hints, Prediction, float] | None = None
         self._exports: list[ExportJob] = []
         self._busy = False
         self.latest_generation = 0
@@ -167,6 +159,7 @@ class InferenceWorker(QThread):
             self._cond.notify()
 
     def export(self, job: ExportJob) -> None:
+        """Queue a full-resolution export (exports are never dropped)."""
         with self._cond:
             self._exports.append(job)
             self._cond.notify()
@@ -189,19 +182,32 @@ class InferenceWorker(QThread):
         if self._threads:
             torch.set_num_threads(self._threads)
         while True:
-            with self._cond:
-                while not self._stopping and not self._has_work():
-                    if self._busy:
-                        self._busy = False
-                        self.busyChanged.emit(False)
-                    self._cond.wait()
-                if self._stopping:
-                    return
-                job = self._take()
+            job = self._next_job()
+            if job is None:
+                return
             if not self._busy:
                 self._busy = True
                 self.busyChanged.emit(True)
             self._run_guarded(job)
+
+    def _next_job(self) -> tuple[str, Any] | None:
+        """Wait for work; a pending refinement runs only after a quiet spell. None: stop."""
+        with self._cond:
+            while not self._stopping and not self._has_work():
+                if self._refine is not None:
+                    self._cond.wait(REFINE_DELAY_S)
+                    if not self._has_work() and not self._stopping and self._refine is not None:
+                        job, self._refine = ("refine", self._refine), None
+                        return job
+                    continue
+                if self._busy:
+                    self._busy = False
+                    self.busyChanged.emit(False)
+                self._cond.wait()
+            if self._stopping:
+                return None
+            self._refine = None  # newer work makes it stale
+            return self._take()
 
     def _has_work(self) -> bool:
         return bool(self._config or self._open or self._exports or self._render)
@@ -294,19 +300,45 @@ class InferenceWorker(QThread):
         generation, token, hints, t0 = arg
         if token != self._token or self._prep is None or self._preview_L is None:
             return  # meant for a photo that is no longer (or not yet) prepared
-        colorizer = self._need_colorizer()
-        pred = colorizer.predict(self._prep, hints)
-        if generation < self.latest_generation:
-            self.dropped += 1  # a newer request came in while the network ran
+        pred = self._need_colorizer().predict(self._prep, hints)
+        if self._stale(generation):
             return
-        rgb = render_at(colorizer, self._prep, pred, self._preview_L)
-        if generation < self.latest_generation:
-            self.dropped += 1
+        L = self._preview_L
+        refined = not needs_refining(pred.ab, L)
+        self._deliver(generation, token, hints, fast_preview(pred.ab, L), pred, t0, refined)
+        if not refined:
+            with self._cond:
+                self._refine = (generation, token, hints, pred, t0)
+
+    def _do_refine(self, arg: tuple[int, int, Hints, Prediction, float]) -> None:
+        generation, token, hints, pred, t0 = arg
+        if token != self._token or self._preview_L is None or self._stale(generation):
             return
+        rgb = refined_preview(pred.ab, self._preview_L)
+        if not self._stale(generation):
+            self._deliver(generation, token, hints, rgb, pred, t0, True)
+
+    def _stale(self, generation: int) -> bool:
+        if generation < self.latest_generation:
+            self.dropped += 1  # a newer request came in while this one was computed
+            return True
+        return False
+
+    def _deliver(
+        self,
+        generation: int,
+        token: int,
+        hints: Hints,
+        rgb: np.ndarray,
+        pred: Prediction,
+        t0: float,
+        refined: bool,
+    ) -> None:
         ms = (time.perf_counter() - t0) * 1000
         self.last_delivered = generation
         self.delivered += 1
-        self.resultReady.emit(RenderResult(generation, token, hints, rgb_to_qimage(rgb), pred, ms))
+        image = rgb_to_qimage(rgb)
+        self.resultReady.emit(RenderResult(generation, token, hints, image, pred, ms, refined))
 
     def _do_export(self, job: ExportJob) -> None:
         if job.token != self._token or self._prep is None:
@@ -314,7 +346,7 @@ class InferenceWorker(QThread):
         colorizer = self._need_colorizer()
         image = self._prep.image
         pred = colorizer.predict(self._prep, job.hints)
-        rgb = render_at(colorizer, self._prep, pred, image.L)  # full resolution, original L
+        rgb = colorizer.render(self._prep, pred)  # full resolution, under the original L
         name = f"Huebrush {__version__}"
         meta = {
             "Software": name,

@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from model.hints import Hints, PaletteColor, Point  # noqa: E402
-from model.inference import Colorizer  # noqa: E402
+from model.hints import Hints, PaletteColor, Point
+from model.inference import Colorizer
 
 __all__ = ["Colorizer", "Hints", "PaletteColor", "Point", "__version__"]

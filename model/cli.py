@@ -22,7 +22,9 @@ def collect_inputs(paths: list[str]) -> list[Path]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            out += sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES)
+            out += sorted(
+                f for f in p.iterdir() if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES
+            )
         else:
             out.append(p)
     return out
@@ -50,7 +52,7 @@ def output_for(src: Path, out_dir: Path, inputs: set[Path]) -> Path:
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="huebrush-colorize",
-        description="Colour black-and-white photos. A sidecar PHOTO.hints.json is used when present.",
+        description="Colour black-and-white photos; a sidecar PHOTO.hints.json is used if present.",
     )
     ap.add_argument("paths", nargs="+", metavar="PATH", help="photos or folders of photos")
     ap.add_argument("-o", "--out", required=True, metavar="OUTDIR", help="output folder")
@@ -60,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--engine", choices=["net", "levin"], default="net")
     ap.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     ap.add_argument("--weights", metavar="FILE", help="network weights (default: the shipped ones)")
-    ap.add_argument("--working-size", type=int, default=256, help="network resolution (default 256)")
+    ap.add_argument(
+        "--working-size", type=int, default=256, help="network resolution (default 256)"
+    )
     ap.add_argument("--no-progress", action="store_true")
     ap.add_argument("--version", action="version", version=f"huebrush {__version__}")
     return ap
@@ -111,7 +115,14 @@ def main(argv: list[str] | None = None) -> int:
             rgb = engine(img, hints)
             dest = output_for(src, out_dir, input_set)
             meta = {"Software": f"Huebrush {__version__}", "Description": engine.describe()}
-            save_image(dest, rgb, bit_depth=img.bit_depth, alpha=img.alpha, icc_profile=img.output_icc_profile, metadata=meta)
+            save_image(
+                dest,
+                rgb,
+                bit_depth=img.bit_depth,
+                alpha=img.alpha,
+                icc_profile=img.output_icc_profile,
+                metadata=meta,
+            )
             hints.to_json(sidecar_path(dest))
             for note in img.notes:
                 tqdm.write(f"{src.name}: {note}")
@@ -120,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
             tqdm.write(f"error: {e}", file=sys.stderr)
         except (OSError, MemoryError, RuntimeError, ValueError) as e:
             failed += 1
-            tqdm.write(f"error: {src}: {e.__class__.__name__}: {e}".splitlines()[0], file=sys.stderr)
+            tqdm.write(
+                f"error: {src}: {e.__class__.__name__}: {e}".splitlines()[0], file=sys.stderr
+            )
     done = len(inputs) - failed
     print(f"{done} colourised, {failed} failed -> {out_dir}")
     return 1 if failed else 0

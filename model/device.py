@@ -24,7 +24,8 @@ def device_label(dev: torch.device) -> str:
     """A human-readable name, e.g. 'CPU (2 threads)' or 'NVIDIA H100'."""
     if dev.type == "cuda":
         return torch.cuda.get_device_name(dev)
-    return f"CPU ({torch.get_num_threads()} threads)"
+    n = torch.get_num_threads()
+    return f"CPU ({n} thread{'' if n == 1 else 's'})"
 
 
 @functools.cache

@@ -38,7 +38,9 @@ def patch_span(centre: float, size: int, extent: int) -> tuple[int, int]:
     return max(lo, 0), min(lo + size, extent)
 
 
-def point_at_patch(top: int, left: int, size: int, h: int, w: int, ab: tuple[float, float]) -> Point:
+def point_at_patch(
+    top: int, left: int, size: int, h: int, w: int, ab: tuple[float, float]
+) -> Point:
     """The point whose encoded patch is exactly rows/cols [top, top+size) x [left, left+size)."""
     cy, cx = top + (size - 1) // 2, left + (size - 1) // 2
     return Point((cx + 0.5) / w, (cy + 0.5) / h, (float(ab[0]), float(ab[1])), size)
@@ -78,7 +80,9 @@ class GlobalHint:
         return torch.cat(
             [
                 self.hist.float(),
-                torch.tensor([float(self.hist_given), self.saturation, float(self.saturation_given)]),
+                torch.tensor(
+                    [float(self.hist_given), self.saturation, float(self.saturation_given)]
+                ),
             ]
         )
 

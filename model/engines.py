@@ -55,7 +55,9 @@ class LevinEngine:
         return f"Colourised by Huebrush {__version__}, Levin et al. 2004 propagation"
 
 
-def make_engine(name: str, device: str = "auto", weights: str | None = None, working_size: int = 256) -> Engine:
+def make_engine(
+    name: str, device: str = "auto", weights: str | None = None, working_size: int = 256
+) -> Engine:
     """'net' or 'levin'."""
     if name == "levin":
         return LevinEngine(working_size)

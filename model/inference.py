@@ -12,9 +12,9 @@ import torch
 import torch.nn.functional as F
 
 from model.bins import top_modes
-from model.gamut import lab_to_rgb_keep_l
 from model.device import autocast, device_label, pick_device
 from model.encoding import encode_hints
+from model.gamut import lab_to_rgb_keep_l
 from model.hints import Hints
 from model.imageio import LoadedImage, load_image
 from model.network import ColorNet
@@ -38,7 +38,12 @@ def resize_plane(x: np.ndarray, h: int, w: int) -> np.ndarray:
     """Area-average resize of an (H, W) or (H, W, C) float array."""
     t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
     t = t[None, None] if t.ndim == 2 else t.permute(2, 0, 1)[None]
-    out = F.interpolate(t, size=(h, w), mode="area" if h <= x.shape[0] else "bilinear", align_corners=None if h <= x.shape[0] else False)
+    out = F.interpolate(
+        t,
+        size=(h, w),
+        mode="area" if h <= x.shape[0] else "bilinear",
+        align_corners=None if h <= x.shape[0] else False,
+    )
     out = out[0, 0] if x.ndim == 2 else out[0].permute(1, 2, 0)
     return out.numpy()
 
@@ -90,7 +95,10 @@ class Colorizer:
 
     @classmethod
     def load(
-        cls, path: str | Path | None = None, device: str = "auto", working_size: int = DEFAULT_WORKING_SIZE
+        cls,
+        path: str | Path | None = None,
+        device: str = "auto",
+        working_size: int = DEFAULT_WORKING_SIZE,
     ) -> Colorizer:
         """A colorizer on the given weights (default: the shipped ones); loads on first use."""
         return cls(None, device, working_size, path or default_weights_path())
@@ -172,7 +180,9 @@ class Colorizer:
         return suggestions_at(pred, x, y, k)
 
 
-def suggestions_at(pred: Prediction, x: float, y: float, k: int) -> list[tuple[tuple[float, float], float]]:
+def suggestions_at(
+    pred: Prediction, x: float, y: float, k: int
+) -> list[tuple[tuple[float, float], float]]:
     """Top-k colour modes of the predicted distribution at fractional (x, y)."""
     _, h, w = pred.probs.shape
     col = min(int(x * w), w - 1)

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from model.config import NetConfig
-from model.encoding import GLOBAL_DIM, normalize_l
+from model.encoding import normalize_l
 from model.propagate import spread_hints
 
 
@@ -104,7 +104,9 @@ class ColorNet(nn.Module):
         # ab delta, ab delta, gate between the spread prior and the network's own colour.
         self.out = nn.Conv2d(w, 3, 1)
         self.dist = nn.Sequential(
-            nn.Conv2d(4 * w + 8 * w, 4 * w, 1), nn.ReLU(inplace=True), nn.Conv2d(4 * w, cfg.n_bins, 1)
+            nn.Conv2d(4 * w + 8 * w, 4 * w, 1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(4 * w, cfg.n_bins, 1),
         )
 
     def semantic_features(self, L: torch.Tensor) -> torch.Tensor | None:

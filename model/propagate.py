@@ -39,7 +39,9 @@ def domain_transform(
     dv = torch.nn.functional.pad(dv, (0, 0, 1, 0))
     out = x
     for it in range(iterations):
-        sigma_h = sigma_s * math.sqrt(3.0) * 2 ** (iterations - it - 1) / math.sqrt(4**iterations - 1)
+        sigma_h = (
+            sigma_s * math.sqrt(3.0) * 2 ** (iterations - it - 1) / math.sqrt(4**iterations - 1)
+        )
         a = math.exp(-math.sqrt(2.0) / sigma_h)
         wh = (a**dh).permute(3, 0, 1, 2).contiguous()  # (W,B,1,H)
         out = _recursive_pass(out.permute(3, 0, 1, 2).contiguous(), wh).permute(1, 2, 3, 0)

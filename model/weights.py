@@ -6,7 +6,6 @@ import hashlib
 import json
 from pathlib import Path
 
-
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
@@ -75,11 +74,14 @@ def load_network(path: str | Path) -> ColorNet:
     unexpected = [k for k in sd if k not in own]
     if missing or unexpected:
         raise WeightsError(
-            f"{p}: weights do not fit the network (missing {missing[:3]}, unexpected {unexpected[:3]})"
+            f"{p}: weights do not fit the network "
+            f"(missing {missing[:3]}, unexpected {unexpected[:3]})"
         )
     for k, v in sd.items():
         if tuple(v.shape) != tuple(own[k].shape):
-            raise WeightsError(f"{p}: {k} has shape {tuple(v.shape)}, expected {tuple(own[k].shape)}")
+            raise WeightsError(
+                f"{p}: {k} has shape {tuple(v.shape)}, expected {tuple(own[k].shape)}"
+            )
     net.load_state_dict({k: v.to(own[k].dtype) for k, v in sd.items()}, strict=False)
     return net.eval()
 
@@ -91,5 +93,3 @@ def file_hash(path: str | Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()[:16]
-
-

@@ -45,7 +45,9 @@ def colour_photos(root: str | Path, cache: Path | None = None) -> list[Path]:
             return [Path(p) for p in data["files"]]
     files = [p for p in list_images(root) if is_colourful(p)]
     if cache is not None:
-        cache.write_text(json.dumps({"root": str(Path(root).resolve()), "files": [str(p) for p in files]}))
+        cache.write_text(
+            json.dumps({"root": str(Path(root).resolve()), "files": [str(p) for p in files]})
+        )
     return files
 
 
@@ -75,7 +77,9 @@ class HintedCrops(Dataset):
     Each item is seeded from (seed, epoch, index) so runs are reproducible and resumable.
     """
 
-    def __init__(self, files: list[Path], crop: int, cfg_sim: dict, seed: int = 0, scale_min: float = 0.35):
+    def __init__(
+        self, files: list[Path], crop: int, cfg_sim: dict, seed: int = 0, scale_min: float = 0.35
+    ):
         self.files = files
         self.crop = crop
         self.sim = cfg_sim
@@ -107,7 +111,12 @@ def make_sample(rgb: np.ndarray, rng: np.random.Generator, sim: dict) -> dict[st
     points = simulate_points(ab, rng, sim.get("p_geom", 0.125), sim.get("p_gauss", 0.75))
     sat = float(hsv_saturation(torch.from_numpy(rgb).permute(2, 0, 1)))
     glob = simulate_global(
-        ab, sat, rng, sim.get("p_hist", 0.2), sim.get("p_palette", 0.5), sim.get("p_saturation", 0.2)
+        ab,
+        sat,
+        rng,
+        sim.get("p_hist", 0.2),
+        sim.get("p_palette", 0.5),
+        sim.get("p_saturation", 0.2),
     )
     return {
         "L": torch.from_numpy(lab[..., :1].copy()).permute(2, 0, 1),

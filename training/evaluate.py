@@ -21,7 +21,9 @@ EVAL_SIZE = 256
 Predictor = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-def load_eval_images(root: str | Path, limit: int | None = None, size: int = EVAL_SIZE) -> list[np.ndarray]:
+def load_eval_images(
+    root: str | Path, limit: int | None = None, size: int = EVAL_SIZE
+) -> list[np.ndarray]:
     """Photos squashed to size x size (the SIGGRAPH17 protocol), as uint8 RGB."""
     files = list_images(root)
     if limit:
@@ -62,7 +64,9 @@ def evaluate(
             chunk = range(s, min(s + batch, len(images)))
             L = torch.stack([torch.from_numpy(labs[i][..., 0])[None] for i in chunk])
             h, w = L.shape[-2:]
-            local = torch.stack([encode_points(points_for(labs[i][..., 1:], n, seed, i), h, w) for i in chunk])
+            local = torch.stack(
+                [encode_points(points_for(labs[i][..., 1:], n, seed, i), h, w) for i in chunk]
+            )
             glob = torch.zeros(len(chunk), 316)
             ab = predict(L, local, glob).float()
             for j, i in enumerate(chunk):

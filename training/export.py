@@ -39,7 +39,12 @@ def _read_log(path: Path) -> list[dict[str, Any]]:
 
 
 def model_card(
-    cfg: dict[str, Any], meta: dict[str, str], log: list[dict[str, Any]], step: int, minutes: float, extra: str
+    cfg: dict[str, Any],
+    meta: dict[str, str],
+    log: list[dict[str, Any]],
+    step: int,
+    minutes: float,
+    extra: str,
 ) -> str:
     val = json.loads(meta.get("val", "{}"))
     ips = [r["img_s"] for r in log if "img_s" in r]
@@ -47,7 +52,8 @@ def model_card(
         "# Huebrush default weights: model card",
         "",
         f"- Network: `{json.dumps(cfg['net'])}`",
-        f"- Training data: `{Path(cfg['data']).name}/` ({cfg['crop']}x{cfg['crop']} random resized crops, flips)",
+        f"- Training data: `{Path(cfg['data']).name}/` "
+        f"({cfg['crop']}x{cfg['crop']} random resized crops, flips)",
         f"- Steps: {step} at batch {cfg['batch']} ({step * cfg['batch']} crops seen)",
         f"- Wall time: {minutes:.0f} min on a 2-core CPU (bf16 autocast {cfg['bf16']})",
         f"- Throughput: median {sorted(ips)[len(ips) // 2] if ips else 0:.1f} images/s",

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.distributed as dist
-from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
+from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
 from model.device import autocast, pick_device
@@ -56,7 +56,9 @@ def build_model(cfg: TrainConfig) -> ColorNet:
     return net
 
 
-def _save_ckpt(path: Path, net: ColorNet, opt: torch.optim.Optimizer, state: dict[str, Any]) -> None:
+def _save_ckpt(
+    path: Path, net: ColorNet, opt: torch.optim.Optimizer, state: dict[str, Any]
+) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save({"model": net.state_dict(), "opt": opt.state_dict(), **state}, tmp)
     tmp.replace(path)
@@ -95,7 +97,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         net = net.to(memory_format=torch.channels_last)
     params = [p for p in net.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    step, epoch, best, history = 0, 0, -1.0, []
+    step, epoch, best = 0, 0, -1.0
     if resume and (out / CKPT).is_file():
         ck = torch.load(out / CKPT, map_location=device, weights_only=True)
         net.load_state_dict(ck["model"])
@@ -108,10 +110,12 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         model = torch.nn.parallel.DistributedDataParallel(net)
 
     val_images = load_eval_images(cfg.val, cfg.val_images) if (cfg.val and is_main) else []
-    log = open(out / "log.jsonl", "a") if is_main else None
+    log = open(out / "log.jsonl", "a") if is_main else None  # noqa: SIM115 (closed in finally)
     t_start = time.time()
     last_val: dict[str, Any] = {}
-    bar = tqdm(total=cfg.steps, initial=step, disable=not (progress and is_main), dynamic_ncols=True)
+    bar = tqdm(
+        total=cfg.steps, initial=step, disable=not (progress and is_main), dynamic_ncols=True
+    )
     seen, t_window = 0, time.time()
     try:
         stop = False
@@ -198,14 +202,23 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
 
 
 def _validate(
-    net: ColorNet, device: torch.device, images: list[np.ndarray], cfg: TrainConfig, step: int, log: Any
+    net: ColorNet,
+    device: torch.device,
+    images: list[np.ndarray],
+    cfg: TrainConfig,
+    step: int,
+    log: Any,
 ) -> dict[str, Any]:
     t = time.time()
     net.eval()
     res = evaluate(net_predictor(net, device, cfg.bf16), images, cfg.val_points, seed=1234)
     net.train()
-    rec = {"step": step, "val": True, "psnr": {str(k): round(v, 3) for k, v in res.items()},
-           "val_s": round(time.time() - t, 1)}
+    rec = {
+        "step": step,
+        "val": True,
+        "psnr": {str(k): round(v, 3) for k, v in res.items()},
+        "val_s": round(time.time() - t, 1),
+    }
     log.write(json.dumps(rec) + "\n")
     log.flush()
     tqdm.write(f"step {step} val PSNR " + " ".join(f"{k}:{v:.2f}" for k, v in res.items()))

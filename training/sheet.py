@@ -1,6 +1,6 @@
 """Contact sheet: validation and historical photos coloured with 0 and with 5 points.
 
-    python -m training.sheet --val DIR --bw DIR --hints docs/sheet_hints --out docs/contact_sheet.png
+python -m training.sheet --val DIR --bw DIR --hints docs/sheet_hints --out docs/contact_sheet.png
 """
 
 from __future__ import annotations
@@ -33,7 +33,11 @@ def _cell(rgb: np.ndarray, points: tuple[Point, ...] = ()) -> Image.Image:
 
 def _grey(rgb: np.ndarray) -> np.ndarray:
     L = rgb_to_lab(rgb / 255.0)[..., :1]
-    return (lab_to_rgb(np.concatenate([L, np.zeros_like(L), np.zeros_like(L)], -1)) * 255).round().astype(np.uint8)
+    return (
+        (lab_to_rgb(np.concatenate([L, np.zeros_like(L), np.zeros_like(L)], -1)) * 255)
+        .round()
+        .astype(np.uint8)
+    )
 
 
 def _row(cells: list[Image.Image], width: int) -> Image.Image:
@@ -57,7 +61,9 @@ def build(col: Colorizer, val: Path, bw: Path, hints_dir: Path, n_val: int = 10)
         photo = bw / f.name.replace(".hints.json", ".jpg")
         h = Hints.from_json(f)
         grey = np.asarray(Image.open(photo).convert("RGB"))
-        rows.append([_cell(grey), _cell(col.colorize(photo)), _cell(col.colorize(photo, h), h.points)])
+        rows.append(
+            [_cell(grey), _cell(col.colorize(photo)), _cell(col.colorize(photo, h), h.points)]
+        )
     width = max(sum(c.width + 4 for c in r) for r in rows)
     sheet = Image.new("RGB", (width, (CELL + 4) * len(rows)), (255, 255, 255))
     for k, r in enumerate(rows):

@@ -9,7 +9,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from model.encoding import ab_histogram, encode_global, encode_points, kmeans_palette, point_at_patch
+from model.encoding import (
+    ab_histogram,
+    encode_global,
+    encode_points,
+    kmeans_palette,
+    point_at_patch,
+)
 from model.hints import Point
 
 EVAL_PATCH = 6
@@ -55,7 +61,9 @@ def eval_points(ab: np.ndarray, n: int, rng: np.random.Generator) -> list[Point]
     """The benchmark protocol: n 6x6 patches, each axis Gaussian around the centre."""
     h, w = ab.shape[:2]
     return [
-        _patch_point(ab, _gauss_corner(rng, h, EVAL_PATCH), _gauss_corner(rng, w, EVAL_PATCH), EVAL_PATCH)
+        _patch_point(
+            ab, _gauss_corner(rng, h, EVAL_PATCH), _gauss_corner(rng, w, EVAL_PATCH), EVAL_PATCH
+        )
         for _ in range(n)
     ]
 

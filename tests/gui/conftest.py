@@ -9,18 +9,24 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
+from guihelpers import gradient
 from PIL import Image
 from PySide6.QtCore import QSettings
 
-from guihelpers import gradient
-
 from gui.mainwindow import MainWindow
+from gui.qtfix import protect_none
 from model.config import NetConfig
 from model.inference import Colorizer
 from model.network import ColorNet
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _none_guard() -> None:
+    """The suite makes more void Qt calls than an unprotected None survives (gui/qtfix.py)."""
+    protect_none()
+
 
 @pytest.fixture(scope="session")
 def tiny_net() -> ColorNet:
@@ -49,9 +55,12 @@ def photo(tmp_path: Path) -> Path:
 def window(qtbot, factory, tmp_path: Path) -> Iterator[MainWindow]:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     win = MainWindow(factory, settings=settings, data_dir=tmp_path / "data", threads=1)
-    qtbot.addWidget(win)
     win.resize(900, 600)
     win.show()
+    qtbot.waitExposed(win)
     yield win
-    win.doc.undo_stack.setClean()  # no "save changes?" prompt at teardown
-    win.shutdown()
+    # Not qtbot.addWidget: its close comes before this teardown and would meet the
+    # "save changes?" prompt.
+    win.doc.undo_stack.setClean()
+    win.close()
+    win.deleteLater()

@@ -46,7 +46,9 @@ def click(view: ImageView, fx: float, fy: float, button: Qt.MouseButton = LEFT) 
     QTest.mouseClick(view, button, NO_MOD, at(view, fx, fy))
 
 
-def drag(view: ImageView, start: tuple[float, float], end: tuple[float, float], steps: int = 4) -> None:
+def drag(
+    view: ImageView, start: tuple[float, float], end: tuple[float, float], steps: int = 4
+) -> None:
     """Press at start, move in steps, release at end."""
     QTest.mousePress(view, LEFT, NO_MOD, at(view, *start))
     for i in range(1, steps + 1):

@@ -7,6 +7,8 @@ from guihelpers import LEFT, NO_MOD, at, click, drag, open_photo, wait_rendered
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from gui.colours import snapped
+
 
 @pytest.fixture
 def view(qtbot, window, photo):
@@ -36,8 +38,10 @@ def test_new_point_uses_suggestion_or_last_colour(qtbot, window, view) -> None:
     assert window.doc.points[0].ab == (30.0, 40.0)
     window.act_suggest.setChecked(False)
     click(view, 0.6, 0.6)
-    a, b = window.doc.points[1].ab
-    assert (a, b) == pytest.approx((30.0, 40.0), abs=1e-6) or abs(a) < 30  # snapped if needed
+    p = window.doc.points[1]
+    # The brush colour, pulled into the gamut at the new point's lightness if need be.
+    expected = snapped(window.lightness_at(p.x, p.y), (30.0, 40.0))
+    assert p.ab == pytest.approx(expected, abs=1e-3)
     assert window.recent_colours[0] == (30.0, 40.0)
 
 
@@ -118,3 +122,17 @@ def test_split_and_before_toggle(qtbot, window, view) -> None:
     assert view.show_before
     QTest.keyRelease(view, Qt.Key.Key_Backslash)
     assert not view.show_before
+
+
+def test_bracket_keys_resize_the_selected_point(qtbot, window, view) -> None:
+    click(view, 0.5, 0.5)
+    size = window.doc.points[0].size
+    QTest.keyClick(view, Qt.Key.Key_BracketRight)
+    assert window.doc.points[0].size == size + 1
+    QTest.keyClick(view, Qt.Key.Key_BracketLeft)
+    QTest.keyClick(view, Qt.Key.Key_BracketLeft)
+    assert window.doc.points[0].size == size - 1
+    window.picker.size_spin.setValue(9)
+    assert window.doc.points[0].size == 9
+    window.doc.undo_stack.undo()
+    assert window.doc.points[0].size == size - 1

@@ -11,8 +11,8 @@ import torch
 from PIL import Image
 
 from model.colorspace import rgb_to_lab
-from training.bench import PALETTE_KEY, main, protocol_hints, protocol_palette
 from tests.conftest import photo
+from training.bench import PALETTE_KEY, main, protocol_hints, protocol_palette
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +48,9 @@ def _two_regions(size: int = 64) -> np.ndarray:
     return rgb
 
 
-def test_quality_end_to_end(tmp_path: Path, tiny_weights: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_quality_end_to_end(
+    tmp_path: Path, tiny_weights: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = tmp_path / "photos"
     data.mkdir()
     Image.fromarray(_two_regions()).save(data / "a_regions.png")
@@ -70,7 +72,14 @@ def test_quality_end_to_end(tmp_path: Path, tiny_weights: Path, capsys: pytest.C
     for by_n in res.values():
         for row in by_n.values():
             assert row["images"] == 2
-            assert {"psnr", "psnr_se", "ssim", "ssim_se", "colourfulness", "colourfulness_se"} <= set(row)
+            assert {
+                "psnr",
+                "psnr_se",
+                "ssim",
+                "ssim_se",
+                "colourfulness",
+                "colourfulness_se",
+            } <= set(row)
     # Grey ignores the hints; with no points Levin has nothing to propagate, so it is grey too.
     assert res["gray"]["0"] == res["gray"]["2"]
     assert res["gray"]["0"]["colourfulness"] < 1.0
@@ -99,12 +108,26 @@ def test_quality_is_deterministic(tmp_path: Path) -> None:
 
 def test_quality_rejects_unknown_engines_and_empty_folders(tmp_path: Path) -> None:
     assert main(["quality", "--data", str(tmp_path), "--engines", "magic"]) == 2
-    assert main(["quality", "--data", str(tmp_path), "--engines", "gray", "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(
+            ["quality", "--data", str(tmp_path), "--engines", "gray", "--out", str(tmp_path / "o")]
+        )
+        == 2
+    )
 
 
 def test_speed_quick_writes_json(tmp_path: Path, tiny_weights: Path) -> None:
     out = tmp_path / "speed"
-    args = ["speed", "--quick", "--weights", str(tiny_weights), "--device", "cpu", "--out", str(out)]
+    args = [
+        "speed",
+        "--quick",
+        "--weights",
+        str(tiny_weights),
+        "--device",
+        "cpu",
+        "--out",
+        str(out),
+    ]
     args += ["--sizes", "32,64", "--repeats", "3", "--warmup", "1", "--render-mp", "0.01"]
     args += ["--thread-study", "1", "--no-progress"]
     assert main(args) == 0

@@ -25,18 +25,24 @@ def test_colours_a_folder_with_sidecars_and_reports_bad_files(
         src = np.asarray(Image.open(photo_dir / f"p{i}.png"))
         got = np.asarray(Image.open(res))
         assert got.shape == src.shape
-        assert np.median(np.abs(rgb_to_lab(src / 255.0)[..., 0] - rgb_to_lab(got / 255.0)[..., 0])) < 0.5
+        assert (
+            np.median(np.abs(rgb_to_lab(src / 255.0)[..., 0] - rgb_to_lab(got / 255.0)[..., 0]))
+            < 0.5
+        )
     # The hint file beside the output reproduces the input's sidecar.
-    assert Hints.from_json(sidecar_path(out / "p0_color.png")).points == Hints.from_json(
-        sidecar_path(photo_dir / "p0.png")
-    ).points
+    assert (
+        Hints.from_json(sidecar_path(out / "p0_color.png")).points
+        == Hints.from_json(sidecar_path(photo_dir / "p0.png")).points
+    )
 
 
 def test_never_overwrites_an_input(photo_dir: Path, tiny_weights: Path) -> None:
     first = photo_dir / "p1_color.png"
     Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(first)
     before = first.read_bytes()
-    code = main([str(photo_dir), "-o", str(photo_dir), "--weights", str(tiny_weights), "--no-progress"])
+    code = main(
+        [str(photo_dir), "-o", str(photo_dir), "--weights", str(tiny_weights), "--no-progress"]
+    )
     assert code == 0
     assert first.read_bytes() == before  # an input, so its colourised twin went elsewhere
     assert (photo_dir / "p1_color_color.png").is_file()
@@ -48,7 +54,18 @@ def test_levin_engine_follows_the_hints(photo_dir: Path, tmp_path: Path) -> None
     Image.fromarray(np.full((40, 60), 128, np.uint8)).save(grey)
     hints = tmp_path / "h.json"
     Hints((Point(0.5, 0.5, (0.0, 60.0), 5),)).to_json(hints)
-    code = main([str(grey), "-o", str(tmp_path / "o"), "--engine", "levin", "--hints", str(hints), "--no-progress"])
+    code = main(
+        [
+            str(grey),
+            "-o",
+            str(tmp_path / "o"),
+            "--engine",
+            "levin",
+            "--hints",
+            str(hints),
+            "--no-progress",
+        ]
+    )
     assert code == 0
     out = np.asarray(Image.open(tmp_path / "o" / "grey_color.png")) / 255.0
     ab = rgb_to_lab(out)[..., 1:]
@@ -59,7 +76,10 @@ def test_sixteen_bit_in_gives_sixteen_bit_out(tmp_path: Path, tiny_weights: Path
     arr = (np.linspace(0, 65535, 48 * 64).reshape(48, 64)).astype(np.uint16)
     src = tmp_path / "deep.png"
     Image.fromarray(arr).save(src)
-    assert main([str(src), "-o", str(tmp_path / "o"), "--weights", str(tiny_weights), "--no-progress"]) == 0
+    assert (
+        main([str(src), "-o", str(tmp_path / "o"), "--weights", str(tiny_weights), "--no-progress"])
+        == 0
+    )
     from model.imageio import load_image
 
     out = load_image(tmp_path / "o" / "deep_color.png")

@@ -40,7 +40,7 @@ def test_hex_helpers() -> None:
     assert hex_to_rgb("#ff8000") == pytest.approx((1.0, 128 / 255, 0.0))
     assert hex_to_rgb("f80") == hex_to_rgb("#ff8800")
     assert rgb_to_hex((1.0, 0.5, 0.0)) == "#ff8000"
-    a, b = hex_to_ab("#3a6fb0")
+    _, b = hex_to_ab("#3a6fb0")
     assert b < -20  # a blue
     with pytest.raises(ValueError):
         hex_to_rgb("#12345z")

@@ -33,7 +33,9 @@ def test_points_are_resolution_independent_and_clipped_at_borders() -> None:
     small = encode_points([p], 32, 32)[2]
     big = encode_points([p], 64, 64)[2]
     assert small.sum() == 16 and big.sum() == 16
-    assert np.argwhere(small.numpy()).mean(0) * 2 == pytest.approx(np.argwhere(big.numpy()).mean(0), abs=1.5)
+    assert np.argwhere(small.numpy()).mean(0) * 2 == pytest.approx(
+        np.argwhere(big.numpy()).mean(0), abs=1.5
+    )
     corner = encode_points([Point(0.0, 1.0, (1.0, 1.0), 9)], 20, 20)[2]
     assert corner.sum() == 5 * 5  # half the patch falls outside on each axis
     assert patch_span(1.0, 3, 10) == (8, 10)

@@ -73,8 +73,10 @@ def test_bad_documents_name_the_field(patch: dict, field: str) -> None:
 
 def test_nan_and_huge_lists_rejected(tmp_path: Path) -> None:
     p = tmp_path / "bad.hints.json"
-    p.write_text('{"format": "huebrush-hints", "version": 1, "points": [{"x": NaN, "y": 0, "ab": [0,0]}]}')
-    with pytest.raises(HintError, match="bad.hints.json"):
+    p.write_text(
+        '{"format": "huebrush-hints", "version": 1, "points": [{"x": NaN, "y": 0, "ab": [0,0]}]}'
+    )
+    with pytest.raises(HintError, match=r"bad\.hints\.json"):
         Hints.from_json(p)
     doc = {**DOC, "points": [{"x": 0.5, "y": 0.5, "ab": [0, 0]}] * 10_001}
     with pytest.raises(HintError, match="at most"):
@@ -82,11 +84,11 @@ def test_nan_and_huge_lists_rejected(tmp_path: Path) -> None:
 
 
 def test_unreadable_and_invalid_json(tmp_path: Path) -> None:
-    with pytest.raises(HintError, match="missing.json"):
+    with pytest.raises(HintError, match=r"missing\.json"):
         Hints.from_json(tmp_path / "missing.json")
     p = tmp_path / "broken.json"
     p.write_text("{not json")
-    with pytest.raises(HintError, match="broken.json: not valid JSON"):
+    with pytest.raises(HintError, match=r"broken\.json: not valid JSON"):
         Hints.from_json(p)
     p.write_text(json.dumps([1, 2]))
     with pytest.raises(HintError, match="expected an object"):

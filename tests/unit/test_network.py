@@ -88,7 +88,9 @@ def test_bad_weight_files_give_clear_errors(tmp_path: Path) -> None:
         load_network(pickled)
     other = tmp_path / "other.safetensors"
     sd = {k: v for k, v in ColorNet(NetConfig(width=8, semantic="none")).state_dict().items()}
-    save_file({k: v for k, v in sd.items() if v.is_floating_point()}, other, {"config": TINY.to_json()})
+    save_file(
+        {k: v for k, v in sd.items() if v.is_floating_point()}, other, {"config": TINY.to_json()}
+    )
     with pytest.raises(WeightsError, match="shape"):
         load_network(other)
 

@@ -9,12 +9,12 @@ import pytest
 from PIL import Image
 
 from model.weights import load_network
+from tests.conftest import photo
 from training.cli import main as train_main
 from training.config import TrainConfig, apply_overrides
 from training.data import HintedCrops, colour_photos, is_colourful
 from training.evaluate import evaluate, gray_predictor, psnr
 from training.simulate import eval_points, simulate_points
-from tests.conftest import photo
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,7 +74,9 @@ def test_psnr_and_gray_baseline() -> None:
 
 
 def test_overrides(tmp_path: Path) -> None:
-    cfg = apply_overrides(TrainConfig(), ["batch=4", "net.width=8", "bf16=false", "val_points=0,10"])
+    cfg = apply_overrides(
+        TrainConfig(), ["batch=4", "net.width=8", "bf16=false", "val_points=0,10"]
+    )
     assert cfg.batch == 4 and cfg.net.width == 8 and cfg.bf16 is False and cfg.val_points == (0, 10)
     with pytest.raises(ValueError, match="unknown"):
         apply_overrides(TrainConfig(), ["bacth=4"])
@@ -111,7 +113,8 @@ def test_two_process_distributed_training(data_dir: Path, tmp_path: Path) -> Non
     run = tmp_path / "ddp"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     cmd = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+        "--master_port", "29517",
         "-m", "training.cli", "--data", str(data_dir), "--out", str(run), "--no-progress",
         "steps=2", *TINY_RUN,
     ]  # fmt: skip

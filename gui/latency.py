@@ -1,0 +1,142 @@
+"""`python -m gui.latency`: time from a click on the photo to the repainted colour result.
+
+Runs the real main window offscreen (unless a display is forced), clicks points onto a photo
+one after another and measures each click until the result for it has been painted. Prints
+p50/p95 per worker thread count; the 'network' column is the worker's own share (request to
+finished preview), the rest is queueing, signal delivery and painting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+DEFAULT_EDITS = 50
+WARMUP_EDITS = 3
+TIMEOUT_S = 120.0
+
+
+def default_weights() -> Path | None:
+    """The shipped weights, else the training run's best, else None."""
+    from model.paths import default_weights_path
+
+    for p in (default_weights_path(), Path("runs/main/best.safetensors")):
+        if p.is_file():
+            return p
+    return None
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100)."""
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, round(q / 100 * len(s) + 0.5) - 1))
+    return s[k]
+
+
+def measure(
+    photo: Path, weights: Path | None, threads: int, edits: int, size: int, seed: int
+) -> tuple[list[float], list[float], str]:
+    """(click-to-paint ms, network ms, device) for `edits` clicks."""
+    import numpy as np
+    from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from gui.mainwindow import MainWindow
+    from gui.preferences import Preferences
+
+    app = QApplication.instance() or QApplication([])
+    tmp = Path(tempfile.mkdtemp(prefix="huebrush-latency-"))
+    settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
+    Preferences("cpu", size).save(settings)
+    win = MainWindow(
+        weights=weights, device="cpu", settings=settings, data_dir=tmp, threads=threads
+    )
+    win.resize(1400, 900)
+    win.show()
+
+    def wait_for(cond: Callable[[], bool]) -> None:
+        # Woken by each painted result; a slow safety timer also re-checks the condition,
+        # so nothing polls while the worker runs.
+        loop = QEventLoop()
+        win.canvas.resultShown.connect(loop.quit)
+        safety = QTimer()
+        safety.timeout.connect(loop.quit)
+        safety.start(250)
+        deadline = time.perf_counter() + TIMEOUT_S
+        try:
+            while not cond():
+                if time.perf_counter() > deadline:
+                    raise SystemExit("timed out waiting for a render")
+                loop.exec()
+        finally:
+            safety.stop()
+            win.canvas.resultShown.disconnect(loop.quit)
+
+    def shown() -> bool:
+        return win.generation > 0 and win.canvas.shown_generation == win.generation
+
+    win.open_photo(photo)
+    wait_for(lambda: win.doc.image is not None and shown())
+    view = win.canvas.result
+    rng = np.random.default_rng(seed)
+    totals: list[float] = []
+    nets: list[float] = []
+    for i in range(WARMUP_EDITS + edits):
+        fx, fy = rng.uniform(0.1, 0.9, 2)
+        pos = view.to_widget(float(fx), float(fy)).toPoint()
+        t0 = time.perf_counter()
+        QTest.mouseClick(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+        wait_for(shown)
+        ms = (time.perf_counter() - t0) * 1000
+        if i >= WARMUP_EDITS:
+            totals.append(ms)
+            nets.append(win.last_latency_ms)
+    device = win.device_label.text()
+    win.doc.undo_stack.setClean()
+    win.close()
+    app.processEvents()
+    return totals, nets, device
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options, measure each thread count, print a table."""
+    ap = argparse.ArgumentParser(prog="python -m gui.latency", description=__doc__)
+    ap.add_argument("--photo", type=Path, help="photo to click on (default: the sample)")
+    ap.add_argument("--weights", type=Path, help="weights file (default: shipped or run's best)")
+    ap.add_argument("--edits", type=int, default=DEFAULT_EDITS)
+    ap.add_argument("--size", type=int, default=256, help="working resolution")
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="worker threads")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from gui.qtfix import protect_none
+    from gui.resources import sample_photo
+
+    protect_none()
+    weights = args.weights or default_weights()
+    if weights is None:
+        print("no weights found: pass --weights PATH", file=sys.stderr)
+        return 2
+    photo = args.photo or sample_photo()
+    print(f"photo {photo}, weights {weights}, working size {args.size}, {args.edits} clicks")
+    print(f"{'threads':>7}  {'p50 ms':>7}  {'p95 ms':>7}  {'mean':>7}  {'network p50':>11}  device")
+    for n in args.threads:
+        totals, nets, device = measure(photo, weights, n, args.edits, args.size, args.seed)
+        print(
+            f"{n:>7}  {statistics.median(totals):7.0f}  {percentile(totals, 95):7.0f}  "
+            f"{statistics.fmean(totals):7.0f}  {statistics.median(nets):11.0f}  {device}",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

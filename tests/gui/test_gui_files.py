@@ -1,0 +1,162 @@
+"""Sessions, export and crash recovery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from guihelpers import TIMEOUT_MS, click, gradient, open_photo, wait_rendered
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
+
+from gui.mainwindow import MainWindow
+from model.hints import Hints, sidecar_path
+from model.imageio import load_image, read_metadata, save_image
+
+
+@pytest.fixture
+def warnings(monkeypatch) -> list[str]:
+    seen: list[str] = []
+    monkeypatch.setattr(
+        QMessageBox, "warning", lambda parent, title, text, *a: seen.append(f"{title}: {text}")
+    )
+    return seen
+
+
+def add_points(window: MainWindow) -> None:
+    view = window.canvas.result
+    for fx, fy in ((0.2, 0.3), (0.6, 0.5), (0.8, 0.8)):
+        click(view, fx, fy)
+    window.doc.resize_point(1, 8)
+    window.doc.set_saturation(0.4)
+
+
+def test_save_session_and_reopen(qtbot, window, photo) -> None:
+    open_photo(qtbot, window, photo)
+    add_points(window)
+    points = window.doc.points
+    assert window.doc.dirty and window.isWindowModified()
+    assert window.save_session()
+    side = sidecar_path(photo)
+    assert side.is_file() and not window.doc.dirty
+    assert Hints.from_json(side).points == points
+
+    window.doc.reset_hints()
+    window.doc.undo_stack.setClean()
+    open_photo(qtbot, window, photo)  # the sidecar comes back with the photo
+    assert window.doc.points == points
+    assert window.doc.hints.saturation == pytest.approx(0.4)
+    assert not window.doc.dirty
+
+    window.doc.reset_hints()
+    assert window.open_session(side)
+    assert window.doc.points == points
+
+
+def test_bad_session_file_is_reported(qtbot, window, photo, warnings, tmp_path) -> None:
+    open_photo(qtbot, window, photo)
+    bad = tmp_path / "bad.hints.json"
+    bad.write_text('{"format": "huebrush-hints", "version": 1, "points": [{"x": 2, "y": 0}]}')
+    assert not window.open_session(bad)
+    assert warnings and "points[0]" in warnings[0]
+
+
+def test_export_full_resolution_keeps_lightness(qtbot, window, photo, tmp_path) -> None:
+    open_photo(qtbot, window, photo)
+    add_points(window)
+    out = tmp_path / "out" / "photo_color.png"
+    out.parent.mkdir()
+    with qtbot.waitSignal(window.worker.exported, timeout=TIMEOUT_MS):
+        assert window.export(out)
+    src, res = load_image(photo), load_image(out)
+    assert res.rgb.shape == src.rgb.shape and res.bit_depth == 8
+    assert not res.is_grayscale
+    diff = np.abs(res.L - src.L)
+    assert diff.max() < 0.5  # 8-bit quantisation of the colour pixels, nothing more
+    meta = read_metadata(out)
+    assert meta["Software"].startswith("Huebrush ")
+    assert "weights in-memory" in meta["Description"]
+    assert Hints.from_json(sidecar_path(out)).points == window.doc.points
+
+
+def test_export_refuses_to_overwrite_the_photo(qtbot, window, photo, warnings) -> None:
+    open_photo(qtbot, window, photo)
+    add_points(window)
+    before = photo.read_bytes()
+    assert not window.export(photo)
+    assert warnings and "overwrite" in warnings[0]
+    assert photo.read_bytes() == before
+
+
+def test_sixteen_bit_stays_sixteen_bit(qtbot, window, tmp_path) -> None:
+    src = tmp_path / "deep.png"
+    g16 = (gradient().astype(np.uint16) * 257 + np.arange(128, dtype=np.uint16)[None]).astype(
+        np.uint16
+    )
+    save_image(src, g16, bit_depth=16)
+    assert load_image(src).bit_depth == 16
+    open_photo(qtbot, window, src)
+    click(window.canvas.result, 0.5, 0.5)
+    for name, depth in (("deep_color.tif", 16), ("deep_color.jpg", 8)):
+        out = tmp_path / name
+        with qtbot.waitSignal(window.worker.exported, timeout=TIMEOUT_MS):
+            window.export(out)
+        assert load_image(out).bit_depth == depth
+
+
+def test_open_failure_is_reported_and_app_keeps_working(
+    qtbot, window, photo, warnings, tmp_path
+) -> None:
+    junk = tmp_path / "junk.jpg"
+    junk.write_bytes(b"not a photo at all")
+    with qtbot.waitSignal(window.worker.openFailed, timeout=TIMEOUT_MS):
+        window.open_photo(junk)
+    assert warnings and "junk.jpg" in warnings[0]
+    open_photo(qtbot, window, photo)
+    assert window.doc.path == photo
+
+
+def test_recovery_written_after_edit_and_restored(
+    qtbot, window, photo, factory, tmp_path, monkeypatch
+) -> None:
+    window.autosave_timer.setInterval(20)
+    open_photo(qtbot, window, photo)
+    add_points(window)
+    recovery = window.recovery.path
+    qtbot.waitUntil(recovery.is_file, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: Hints.from_json(recovery).points == window.doc.points, timeout=TIMEOUT_MS
+    )
+    points = window.doc.points
+
+    # A second start while the file is still there (the first "crashed").
+    asked: list[str] = []
+
+    def yes(*args: object) -> QMessageBox.StandardButton:
+        asked.append(str(args[2]))
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", yes)
+    settings = QSettings(str(tmp_path / "settings2.ini"), QSettings.Format.IniFormat)
+    again = MainWindow(factory, settings=settings, data_dir=tmp_path / "data", threads=1)
+    again.show()
+    try:
+        with qtbot.waitSignal(again.doc.imageChanged, timeout=TIMEOUT_MS):
+            assert again.offer_recovery()
+        wait_rendered(qtbot, again)
+        assert asked and photo.name in asked[0]
+        assert again.doc.points == points
+        assert again.doc.dirty  # restored work is still unsaved
+        assert Path(again.doc.path) == photo
+    finally:
+        again.doc.undo_stack.setClean()
+        again.close()
+    assert not recovery.exists()  # a clean exit removes it
+
+
+def test_recovery_declined_is_removed(qtbot, window, photo, monkeypatch) -> None:
+    window.recovery.write(photo, Hints())
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.No)
+    assert not window.offer_recovery()
+    assert not window.recovery.path.exists()

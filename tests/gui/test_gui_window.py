@@ -1,0 +1,59 @@
+"""Main-window plumbing: drag and drop, preferences, recent files, the picker."""
+
+from __future__ import annotations
+
+import pytest
+from guihelpers import TIMEOUT_MS, click, open_photo, wait_rendered
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from gui.preferences import Preferences
+
+
+def test_dropping_a_photo_opens_it(qtbot, window, photo) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(photo))])
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
+        window.dropEvent(event)
+    assert window.doc.path == photo
+    assert window.recent_files()[0] == str(photo.resolve())
+
+
+def test_new_working_size_re_renders(qtbot, window, photo) -> None:
+    open_photo(qtbot, window, photo)
+    click(window.canvas.result, 0.5, 0.5)
+    wait_rendered(qtbot, window)
+    shape = window._prediction.ab.shape
+    window.apply_preferences(Preferences("cpu", 128, 7))
+    qtbot.waitUntil(lambda: window._prediction.ab.shape != shape, timeout=TIMEOUT_MS)
+    wait_rendered(qtbot, window)
+    assert window.settings.value("working_size") in (128, "128")
+    click(window.canvas.result, 0.2, 0.2)
+    assert window.doc.points[-1].size == 7
+
+
+def test_picker_follows_selection_and_sets_colour(qtbot, window, photo) -> None:
+    open_photo(qtbot, window, photo)
+    picker = window.picker
+    assert not picker.plane.isEnabled()
+    click(window.canvas.result, 0.5, 0.5)
+    wait_rendered(qtbot, window)
+    assert picker.plane.isEnabled() and picker.lightness is not None
+    assert 1 <= len(picker.suggestions) <= 8
+    chips = [b for b in picker.suggest_row.buttons if b.isVisibleTo(picker)]
+    assert len(chips) == len(picker.suggestions) and "%" in chips[0].toolTip()
+    qtbot.mouseClick(chips[-1], Qt.MouseButton.LeftButton)
+    assert window.doc.points[0].ab == pytest.approx(picker.suggestions[-1], abs=0.01) or (
+        abs(window.doc.points[0].ab[0]) <= abs(picker.suggestions[-1][0]) + 0.01
+    )  # equal, or pulled into the gamut at this lightness
+    plane = picker.plane
+    target = plane.to_pos((0.0, 0.0)).toPoint()
+    qtbot.mouseClick(plane, Qt.MouseButton.LeftButton, pos=target)
+    a, b = window.doc.points[0].ab
+    assert abs(a) < 3 and abs(b) < 3  # the plane's centre is grey
+    window.doc.select(-1)
+    assert not picker.plane.isEnabled()
