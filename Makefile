@@ -1,7 +1,7 @@
 # Convenience targets; the README's two commands need none of these.
 PY ?= .venv/bin/python
 
-.PHONY: venv test lint dist sheet bench
+.PHONY: venv test lint dist dist-onefile dist-test sheet bench
 
 venv:
 	python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]'
@@ -12,8 +12,22 @@ test: venv
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/lint-imports
 
-dist: venv
+# PyInstaller comes with the dev extras; a fresh clone gets the venv first.
+.venv/bin/pyinstaller:
+	$(MAKE) venv
+
+# One-folder bundle: dist/huebrush/huebrush (needs resources/weights/huebrush-default.safetensors).
+dist: .venv/bin/pyinstaller
 	.venv/bin/pyinstaller --noconfirm --clean build.spec
+
+# Single-file variant: dist/onefile/huebrush (slower start: it unpacks itself on every launch).
+dist-onefile: .venv/bin/pyinstaller
+	HUEBRUSH_ONEFILE=1 .venv/bin/pyinstaller --noconfirm --clean \
+		--distpath dist/onefile --workpath build/onefile build.spec
+
+# Builds a bundle in a temporary folder and runs it (minutes): tests/packaging/test_bundle.py.
+dist-test: .venv/bin/pyinstaller
+	HUEBRUSH_BUILD_TESTS=1 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m slow tests/packaging
 
 sheet:
 	$(PY) -m training.sheet --val ../shared/data/val --bw ../shared/data/bw --out docs/contact_sheet.png

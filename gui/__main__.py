@@ -1,12 +1,14 @@
 """`python -m gui` and the bundled `huebrush` executable.
 
-`huebrush colorize ...` runs the batch command line (model.cli); anything else opens the app.
-One entry point keeps the PyInstaller bundle to a single executable.
+`huebrush colorize ...` runs the batch command line (model.cli); anything else opens the app
+(or answers `--version`, `--help`, `--self-test`). One entry point keeps the PyInstaller bundle
+to a single executable.
 """
 
 from __future__ import annotations
 
 import sys
+import traceback
 
 
 def run(argv: list[str]) -> int:
@@ -15,8 +17,13 @@ def run(argv: list[str]) -> int:
         from model.cli import main as colorize
 
         return colorize(argv[1:])
-    from gui.app import main
+    from gui.app import main, startup_failure  # torch-free, so it can report the next step
 
+    try:
+        import model  # noqa: F401  (numpy, torch: what a damaged install lacks)
+    except Exception:
+        startup_failure(argv, traceback.format_exc())
+        return 1
     return main(argv)
 
 

@@ -187,13 +187,24 @@ def machine_info() -> dict[str, Any]:
     """Where the numbers were measured."""
     return {
         "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
+        "processor": _cpu_model() or platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
         "python": platform.python_version(),
         "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no CUDA device",
     }
+
+
+def _cpu_model() -> str | None:
+    # platform.processor() is just "x86_64" on Linux; the model name is what tells machines apart.
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
 
 
 def _weights_info(engines: dict[str, Engine], weights: str | None) -> dict[str, Any]:
@@ -210,7 +221,7 @@ def quality_markdown(report: dict[str, Any]) -> str:
     lines = [
         f"Quality on {meta['dataset']['images']} photos from `{meta['dataset']['folder']}` "
         f"({meta['eval_size']}x{meta['eval_size']}, seed {meta['seed']}, "
-        f"weights {meta['weights'].get('id')}).",
+        f"weights {meta['weights'].get('id') or 'not used'}).",
         "",
         "| Engine | Points | PSNR (dB) | ± SE | SSIM | Colourfulness |",
         "|---|---:|---:|---:|---:|---:|",
@@ -324,7 +335,7 @@ def cmd_quality(args: argparse.Namespace) -> int:
             "palette": {
                 "k": PALETTE_K,
                 "points": list(PALETTE_POINTS),
-                "engines": ["net"],
+                "engines": ["net"] if "net" in names else [],
                 "note": PALETTE_NOTE,
             },
         },
@@ -479,7 +490,7 @@ def bench_device(
                     "threads": n,
                     "working_size": sizes[0],
                 }
-                thread_rows.append(latency_row(ms, **labels, measure="predict"))
+                thread_rows.append(latency_row(ms, **labels, measure="predict (thread study)"))
         finally:
             torch.set_num_threads(threads)
     return {

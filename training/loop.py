@@ -24,6 +24,7 @@ from training.evaluate import evaluate, load_eval_images, net_predictor
 from training.losses import colour_loss
 
 CKPT = "last.pt"
+VAL_SEED = 1234  # the same protocol points for every validation and baseline
 BEST = "best.safetensors"
 
 
@@ -211,7 +212,7 @@ def _validate(
 ) -> dict[str, Any]:
     t = time.time()
     net.eval()
-    res = evaluate(net_predictor(net, device, cfg.bf16), images, cfg.val_points, seed=1234)
+    res = evaluate(net_predictor(net, device, cfg.bf16), images, cfg.val_points, seed=VAL_SEED)
     net.train()
     rec = {
         "step": step,

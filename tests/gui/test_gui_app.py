@@ -27,7 +27,9 @@ def test_version_flag(capsys) -> None:
     with pytest.raises(SystemExit) as e:
         app.main(["--version"])
     assert e.value.code == 0
-    assert "Huebrush" in capsys.readouterr().out
+    from model import __version__
+
+    assert capsys.readouterr().out.strip() == f"huebrush {__version__}"
 
 
 def test_uncaught_errors_are_logged_and_shown(qapp, tmp_path, monkeypatch) -> None:

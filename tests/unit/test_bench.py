@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from training.bench import PALETTE_KEY, main, protocol_hints, protocol_palette
 
 
 @pytest.fixture(autouse=True)
-def _one_thread() -> None:
+def _one_thread() -> Iterator[None]:
     # A background job may hold every core; one thread avoids OpenMP spin contention.
     before = torch.get_num_threads()
     torch.set_num_threads(1)

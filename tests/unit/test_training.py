@@ -1,5 +1,6 @@
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -109,12 +110,18 @@ def test_train_resume_export(data_dir: Path, tmp_path: Path) -> None:
     assert "| points |" in card and "Steps:" in card
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def test_two_process_distributed_training(data_dir: Path, tmp_path: Path) -> None:
     run = tmp_path / "ddp"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     cmd = [
         sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-        "--master_port", "29517",
+        "--master_port", str(_free_port()),
         "-m", "training.cli", "--data", str(data_dir), "--out", str(run), "--no-progress",
         "steps=2", *TINY_RUN,
     ]  # fmt: skip
