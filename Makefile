@@ -1,7 +1,7 @@
 # Convenience targets; the README's two commands need none of these.
 PY ?= .venv/bin/python
 
-.PHONY: venv test lint dist dist-onefile dist-test sheet bench
+.PHONY: venv test lint dist dist-test sheet bench
 
 venv:
 	python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]'
@@ -19,11 +19,6 @@ lint:
 # One-folder bundle: dist/huebrush/huebrush (needs resources/weights/huebrush-default.safetensors).
 dist: .venv/bin/pyinstaller
 	.venv/bin/pyinstaller --noconfirm --clean build.spec
-
-# Single-file variant: dist/onefile/huebrush (slower start: it unpacks itself on every launch).
-dist-onefile: .venv/bin/pyinstaller
-	HUEBRUSH_ONEFILE=1 .venv/bin/pyinstaller --noconfirm --clean \
-		--distpath dist/onefile --workpath build/onefile build.spec
 
 # Builds a bundle in a temporary folder and runs it (minutes): tests/packaging/test_bundle.py.
 dist-test: .venv/bin/pyinstaller

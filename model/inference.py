@@ -99,9 +99,13 @@ class Colorizer:
         path: str | Path | None = None,
         device: str = "auto",
         working_size: int = DEFAULT_WORKING_SIZE,
+        fast_math: bool = True,
     ) -> Colorizer:
-        """A colorizer on the given weights (default: the shipped ones); loads on first use."""
-        return cls(None, device, working_size, path or default_weights_path())
+        """A colorizer on the given weights (default: the shipped ones); loads on first use.
+
+        fast_math: bf16 autocast on CPUs with AVX-512 BF16/AMX, fp16 on CUDA; False for fp32.
+        """
+        return cls(None, device, working_size, path or default_weights_path(), fast_math)
 
     # -- network --------------------------------------------------------------------------
     def _setup(self, net: ColorNet) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -118,6 +120,16 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         total=cfg.steps, initial=step, disable=not (progress and is_main), dynamic_ncols=True
     )
     seen, t_window = 0, time.time()
+    # A kill (SIGTERM) or Ctrl-C ends the current step cleanly and saves a checkpoint.
+    stop_requested: list[int] = []
+    previous = (
+        {
+            sig: signal.signal(sig, lambda n, _f: stop_requested.append(n))
+            for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        if threading.current_thread() is threading.main_thread()
+        else {}
+    )
     try:
         stop = False
         while step < cfg.steps and not stop:
@@ -172,7 +184,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                         "img_s": round(ips, 2),
                         "elapsed_min": round((time.time() - t_start) / 60, 2),
                     }
-                    bar.set_postfix(loss=f"{float(loss):.3f}", img_s=f"{ips:.1f}")
+                    bar.set_postfix(loss=f"{rec['loss']:.3f}", img_s=f"{ips:.1f}")
                     assert log is not None
                     log.write(json.dumps(rec) + "\n")
                     log.flush()
@@ -185,12 +197,16 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                         save_weights(net, out / BEST, extra=extra)
                 if is_main and step % cfg.ckpt_every == 0:
                     _save_ckpt(out / CKPT, net, opt, {"step": step, "epoch": epoch, "best": best})
-                if cfg.max_minutes and (time.time() - t_start) > cfg.max_minutes * 60:
+                if stop_requested or (
+                    cfg.max_minutes and (time.time() - t_start) > cfg.max_minutes * 60
+                ):
                     stop = True
                     break
             if step >= (epoch + 1) * per_epoch:
                 epoch += 1
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         bar.close()
         if is_main:
             _save_ckpt(out / CKPT, net, opt, {"step": step, "epoch": epoch, "best": best})
