@@ -107,7 +107,7 @@ def test_train_resume_export(data_dir: Path, tmp_path: Path) -> None:
     net = load_network(dest)
     assert net.cfg.width == 4
     card = dest.with_suffix(".md").read_text()
-    assert "| points |" in card and "Steps:" in card
+    assert "| engine |" in card and "Steps:" in card and "| **Huebrush" in card
 
 
 def _free_port() -> int:
