@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QColorDialog, QWidget
@@ -14,9 +16,16 @@ AB = tuple[float, float]
 
 def lab_qcolor(L: float, ab: AB) -> QColor:
     """The sRGB colour of (L, a, b), clipped into sRGB."""
-    rgb = lab_to_rgb(np.array([L, ab[0], ab[1]], dtype=np.float64))
-    r, g, b = (round(float(c) * 255) for c in rgb)
-    return QColor(r, g, b)
+    return QColor(*_lab_rgb8(float(L), float(ab[0]), float(ab[1])))
+
+
+# Swatches, chips and markers are redrawn on every edit, mostly with the same few colours;
+# converting each afresh (a bisection for snapping) cost ~15 ms of GUI thread per click.
+@functools.lru_cache(maxsize=4096)
+def _lab_rgb8(L: float, a: float, b: float) -> tuple[int, int, int]:
+    rgb = lab_to_rgb(np.array([L, a, b], dtype=np.float64))
+    r, g, bl = (round(float(c) * 255) for c in rgb)
+    return r, g, bl
 
 
 def qcolor_ab(colour: QColor) -> AB:
@@ -28,7 +37,12 @@ def qcolor_ab(colour: QColor) -> AB:
 
 def snapped(L: float, ab: AB) -> AB:
     """ab pulled into the sRGB gamut at lightness L (unchanged when already inside)."""
-    out = snap_to_gamut(float(L), np.asarray(ab, dtype=np.float64))
+    return _snapped(float(L), float(ab[0]), float(ab[1]))
+
+
+@functools.lru_cache(maxsize=4096)
+def _snapped(L: float, a: float, b: float) -> AB:
+    out = snap_to_gamut(L, np.array([a, b], dtype=np.float64))
     return float(out[0]), float(out[1])
 
 

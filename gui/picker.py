@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
@@ -44,10 +46,12 @@ def plane_limit(L: float) -> float:
     return float(np.clip(extent * 1.1 + 6.0, MIN_PLANE_LIMIT, PLANE_LIMIT))
 
 
+@functools.lru_cache(maxsize=128)
 def plane_image(L: float, steps: int = PLANE_STEPS, limit: float = PLANE_LIMIT) -> QImage:
     """The ab plane at lightness L: in-gamut cells in their colour, the rest flat grey.
 
-    Row 0 is +b (yellow at the top), column 0 is -a (green at the left).
+    Row 0 is +b (yellow at the top), column 0 is -a (green at the left). Cached: the picker
+    asks for the same rounded lightness again and again as points are added.
     """
     axis = np.linspace(-limit, limit, steps)
     a, b = np.meshgrid(axis, axis[::-1])

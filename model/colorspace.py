@@ -27,6 +27,8 @@ _WHITE = np.array([0.95047, 1.0, 1.08883])  # D65 reference white
 _EPS = 0.008856
 _SLOPE = 7.787
 _F_EPS = 0.2068966  # cube root of _EPS
+# Public for code that specialises the conversion (the GUI's per-photo preview).
+WHITE_D65, LAB_F_KNEE, LAB_F_SLOPE = _WHITE, _F_EPS, _SLOPE
 
 
 def _is_torch(x: Any) -> bool:

@@ -14,15 +14,32 @@ import math
 import torch
 
 
+def _linear_scan(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """y[i] = a[i] * y[i-1] + b[i] along dim 0 (y[-1] = 0), by recursive doubling.
+
+    log2(n) whole-tensor steps instead of n tiny ones: the per-row Python loop cost about
+    10 ms per interactive update, a fifth of it. Composing the affine maps only multiplies
+    coefficients in 0..1, so nothing is divided and nothing overflows.
+    """
+    n, d = a.shape[0], 1
+    while d < n:
+        b = torch.cat([b[:d], b[d:] + a[d:] * b[:-d]])
+        a = torch.cat([a[:d], a[d:] * a[:-d]])
+        d *= 2
+    return b
+
+
 def _recursive_pass(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-    """Filter along dim 0 forwards then backwards; w[i] couples sample i with i-1."""
-    n = x.shape[0]
-    out = x.clone()
-    for i in range(1, n):
-        out[i] = out[i] + w[i] * (out[i - 1] - out[i])
-    for i in range(n - 2, -1, -1):
-        out[i] = out[i] + w[i + 1] * (out[i + 1] - out[i])
-    return out
+    """Filter along dim 0 forwards then backwards; w[i] couples sample i with i-1.
+
+    Forwards: y[i] = (1 - w[i]) x[i] + w[i] y[i-1], y[0] = x[0]; backwards likewise with
+    w[i+1] coupling i to i+1.
+    """
+    a = w.clone()
+    a[0] = 0.0
+    y = _linear_scan(a, (1.0 - a) * x)
+    c = torch.cat([w[1:], torch.zeros_like(w[:1])]).flip(0)
+    return _linear_scan(c, (1.0 - c) * y.flip(0)).flip(0)
 
 
 def domain_transform(

@@ -143,3 +143,34 @@ def test_big_preview_is_refined_when_idle(qtbot, window, tmp_path) -> None:
     qtbot.waitUntil(lambda: (window.generation, True) in results, timeout=TIMEOUT_MS)
     assert results[0] == (window.generation, False)  # the quick look came first
     qtbot.waitUntil(lambda: window.last_result_refined, timeout=TIMEOUT_MS)
+
+
+def test_fast_preview_equals_the_general_conversion() -> None:
+    from gui.preview import FastPreview, lab_to_srgb8, resize_ab
+
+    rng = np.random.default_rng(3)
+    L = rng.uniform(0, 100, (90, 120)).astype(np.float32)
+    # Strong colours too, so the out-of-gamut branch (chroma cut at fixed L) is exercised.
+    ab = rng.normal(0, 40, (23, 30, 2)).astype(np.float32)
+    want = lab_to_srgb8(L, resize_ab(ab, *L.shape)).astype(int)
+    got = FastPreview(L)(ab).astype(int)
+    assert np.abs(got - want).max() <= 1
+    assert np.mean(got != want) < 1e-3
+
+
+def test_big_scan_answers_small_then_sharp(qtbot, window, tmp_path, monkeypatch) -> None:
+    # The quick look of a big scan is drawn at about view size; the sharp one follows.
+    monkeypatch.setattr(worker_mod, "FAST_PIXELS", 20_000)
+    y, x = np.mgrid[0:300, 0:400]
+    path = tmp_path / "scan.png"
+    Image.fromarray((128 + 100 * np.sin(x / 9.0) * np.cos(y / 13.0)).astype(np.uint8)).save(path)
+    open_photo(qtbot, window, path)
+    sizes: list[tuple[bool, int]] = []
+    window.worker.resultReady.connect(
+        lambda r: sizes.append((r.refined, r.image.width() * r.image.height()))
+    )
+    window.doc.add_point(0.5, 0.5, (30.0, 30.0))
+    qtbot.waitUntil(lambda: any(refined for refined, _ in sizes), timeout=TIMEOUT_MS)
+    quick, sharp = sizes[0], sizes[-1]
+    assert not quick[0] and quick[1] <= 20_000
+    assert sharp[0] and sharp[1] == 300 * 400

@@ -60,3 +60,32 @@ def test_default_weights_ship_and_load() -> None:
     assert col.weights_path is not None and col.weights_path.is_file()
     net = col.net
     assert net.cfg.width >= 4
+
+
+def test_precast_convolutions_change_no_result() -> None:
+    import copy
+
+    import torch
+
+    from model.device import autocast, autocast_dtype
+
+    dev = torch.device("cpu")
+    if autocast_dtype(dev) is None:
+        pytest.skip("no reduced-precision autocast on this CPU")
+    net = tiny_net()
+    reference = copy.deepcopy(net).eval()
+    col = Colorizer(net, device="cpu", working_size=64)
+    convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert convs and all(m.weight.dtype == autocast_dtype(dev) for m in convs)
+    prep = col.prepare(photo(64, 64))
+    hints = Hints((Point(0.3, 0.4, (40.0, 20.0), 5),))
+    got = col.predict(prep, hints)
+    from model.encoding import encode_hints
+
+    local, glob = encode_hints(hints, 64, 64)
+    with torch.inference_mode(), autocast(dev):
+        want = reference(prep.L_work.float(), local[None], glob[None], sem=prep.sem)
+    np.testing.assert_allclose(got.ab, want.ab[0].float().permute(1, 2, 0).numpy(), atol=1e-3)
+    np.testing.assert_allclose(
+        got.probs, torch.softmax(want.logits[0].float(), 0).numpy(), atol=1e-4
+    )
