@@ -1,7 +1,7 @@
 # Convenience targets; the README's two commands need none of these.
 PY ?= .venv/bin/python
 
-.PHONY: venv test lint dist dist-test sheet bench
+.PHONY: venv test lint dist dist-test sheet bench variants
 
 venv:
 	python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]'
@@ -30,3 +30,9 @@ sheet:
 bench:
 	.venv/bin/huebrush-bench quality --data ../shared/data/val --out docs/bench
 	.venv/bin/huebrush-bench speed --out docs/bench
+
+# Issue #8: every research variant trained for MINUTES of wall-clock each, then benchmarked
+# (runs/variants/var_*, docs/variants/, docs/variants.md).
+MINUTES ?= 6
+variants:
+	$(PY) -m training.run_variants --data ../shared/data/train --val ../shared/data/val --minutes $(MINUTES)

@@ -45,6 +45,7 @@ from gui.worker import ColorizerFactory, ExportJob, InferenceWorker, OpenedPhoto
 from model import __version__
 from model.colorspace import rgb_to_lab
 from model.encoding import kmeans_palette
+from model.enhance import EnhanceSettings
 from model.hints import HintError, Hints, sidecar_path
 from model.imageio import SUPPORTED_SUFFIXES, ImageLoadError, load_image, output_path_for
 from model.inference import Colorizer, Prediction, suggestions_at, working_shape
@@ -52,6 +53,9 @@ from model.inference import Colorizer, Prediction, suggestions_at, working_shape
 MAX_RECENT_FILES = 10
 MAX_RECENT_COLOURS = 10
 AUTOSAVE_MS = 2000
+# Restarts of a worker thread that died, between two delivered results; past this a restart
+# loop is likelier than bad luck, and the user is asked to save and restart instead.
+MAX_WORKER_RESTARTS = 3
 PALETTE_FROM_REFERENCE = 6
 REFERENCE_SAMPLES = 40_000  # pixels of a reference photo fed to k-means
 EXPORT_FILTERS = "PNG image (*.png);;TIFF image (*.tif *.tiff);;JPEG image (*.jpg *.jpeg)"
@@ -141,6 +145,7 @@ class MainWindow(QMainWindow):
         self._last_colour: AB | None = None
         self.last_latency_ms = 0.0  # request to finished preview, for the status bar
         self.last_result_refined = False
+        self._worker_deaths = 0
         self.recent_colours: list[AB] = self._load_recent_colours()
 
         self.setWindowIcon(app_icon())
@@ -315,6 +320,37 @@ class MainWindow(QMainWindow):
             checkable=True,
         )
         self.act_points.setChecked(True)
+        # Input enhancement (off by default): only the network sees the enhanced lightness
+        # unless the user also asks for it in the result.
+        self.enhance_group = QActionGroup(self)
+        self.act_enhance: dict[str, QAction] = {}
+        for mode, text, tip in (
+            ("none", "&No Enhancement", "The network sees the photo's own lightness"),
+            (
+                "stretch",
+                "Contrast &Stretch",
+                "Stretch the 1st..99th percentile of lightness to the full range before "
+                "colouring (helps faded scans)",
+            ),
+            (
+                "equalize",
+                "Histogram &Equalisation",
+                "Equalise the lightness histogram before colouring",
+            ),
+        ):
+            act = a(text, None, None, tip, checkable=True)
+            self.enhance_group.addAction(act)
+            self.act_enhance[mode] = act
+        self.act_enhance["none"].setChecked(True)
+        self.enhance_group.triggered.connect(self._apply_enhancement)  # once per choice
+        self.act_enhance_output = a(
+            "Show and Export Enhanced &Lightness",
+            self._apply_enhancement,
+            None,
+            "Use the enhanced lightness in the result too (off: the photo's own tones are kept)",
+            checkable=True,
+        )
+        self.act_enhance_output.setEnabled(False)
         self.act_shortcuts = a("&Keyboard Shortcuts", self.show_shortcuts, K.HelpContents)
         self.act_about = a("&About Huebrush", self.show_about)
 
@@ -345,6 +381,11 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addAction(self.picker_dock.toggleViewAction())
         m.addAction(self.palette_dock.toggleViewAction())
+        m = mb.addMenu("&Image")
+        e = m.addMenu("&Enhance Lightness for the Network")
+        e.addActions(list(self.act_enhance.values()))
+        e.addSeparator()
+        e.addAction(self.act_enhance_output)
         m = mb.addMenu("&Help")
         m.addActions([self.act_shortcuts, self.act_about])
 
@@ -419,6 +460,7 @@ class MainWindow(QMainWindow):
         w.notice.connect(self._on_notice)
         w.busyChanged.connect(self.busy.setVisible)
         w.deviceChanged.connect(self._on_device)
+        w.died.connect(self._on_worker_died)
 
         self.autosave_timer.timeout.connect(self.autosave)
 
@@ -727,6 +769,19 @@ class MainWindow(QMainWindow):
         self._generation += 1
         self.worker.request(self._generation, self._token, self.doc.hints)
 
+    def enhancement(self) -> EnhanceSettings:
+        """The input enhancement chosen in the Image menu."""
+        mode = next(m for m, act in self.act_enhance.items() if act.isChecked())
+        return EnhanceSettings(mode, self.act_enhance_output.isChecked() and mode != "none")
+
+    def _apply_enhancement(self, *_: object) -> None:
+        settings = self.enhancement()
+        self.act_enhance_output.setEnabled(settings.active)
+        self.worker.set_enhancement(settings)
+        self._request_render()
+        if settings.active:
+            self.statusBar().showMessage(f"Enhancing {settings.describe()}", 4000)
+
     @property
     def generation(self) -> int:
         """The newest render request's number."""
@@ -736,6 +791,7 @@ class MainWindow(QMainWindow):
         if res.token != self._token or res.generation != self._generation:
             return  # overtaken while queued: showing it would flash an older state
         first = res.generation != self.canvas.shown_generation
+        self._worker_deaths = 0
         self._prediction = res.prediction
         self.canvas.set_result(res.image, res.generation)
         self.last_result_refined = res.refined
@@ -752,6 +808,26 @@ class MainWindow(QMainWindow):
 
     def _on_render_failed(self, message: str) -> None:
         self.statusBar().showMessage(f"Update failed: {message}", 15000)
+
+    def _on_worker_died(self, message: str) -> None:
+        """The network thread was killed mid-job: start it again, unless it keeps dying."""
+        self._worker_deaths += 1
+        self.worker.wait()  # died is its last signal; let run() return before starting again
+        if self._worker_deaths > MAX_WORKER_RESTARTS:
+            self.busy.hide()
+            self._error(
+                "The colouring engine keeps failing",
+                f"{message}\n\nYour colour hints are kept and autosaved, but nothing will be "
+                "coloured any more in this session. Save the hints and restart Huebrush.",
+            )
+            return
+        self.worker.start()
+        self.statusBar().showMessage(
+            f"The colouring engine stopped unexpectedly ({message}) and was restarted; "
+            "your hints are unchanged.",
+            15000,
+        )
+        self._request_render()
 
     # == autosave and recovery ============================================================
     def autosave(self) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtGui import QImage
 from gui.colours import rgb_to_qimage
 from gui.preview import FastPreview, lab_to_srgb8, needs_refining, refined_preview
 from model import __version__
+from model.enhance import EnhanceSettings
 from model.hints import Hints, sidecar_path
 from model.imageio import LoadedImage, load_image, save_image
 from model.inference import Colorizer, Prediction, Prepared, resize_plane
@@ -113,6 +114,7 @@ class InferenceWorker(QThread):
     notice = Signal(str)  # e.g. the switch from GPU to CPU
     busyChanged = Signal(bool)
     deviceChanged = Signal(str)
+    died = Signal(str)  # the thread was killed mid-job (see run); the owner may start it again
 
     def __init__(
         self,
@@ -128,6 +130,7 @@ class InferenceWorker(QThread):
         self._cond = threading.Condition()
         self._stopping = False
         self._config: tuple[str, int] | None = (device, working_size)
+        self._enhance_pending: EnhanceSettings | None = None
         self._open: tuple[Any, Path | None, int] | None = None
         self._render: tuple[int, int, Hints, float] | None = None
         self._refine: tuple[int, int, Hints, Prediction, float] | None = None
@@ -137,6 +140,10 @@ class InferenceWorker(QThread):
         # Thread-owned state: touched only inside run().
         self._colorizer: Colorizer | None = None
         self._prep: Prepared | None = None
+        self._image: LoadedImage | None = None  # as opened; _prep may hold an enhanced copy
+        self._enhance = EnhanceSettings()
+        self._out_L: np.ndarray | None = None  # the L results are rendered with; None: _prep's
+        self._shown_L: np.ndarray | None = None  # the full-size L behind _preview_L
         self._token = -1
         self._preview_L: np.ndarray | None = None
         self._fast: FastPreview | None = None
@@ -174,6 +181,12 @@ class InferenceWorker(QThread):
             self._config = (device, working_size)
             self._cond.notify()
 
+    def set_enhancement(self, settings: EnhanceSettings) -> None:
+        """Enhance the lightness the network sees (the photo is prepared again)."""
+        with self._cond:
+            self._enhance_pending = settings
+            self._cond.notify()
+
     def stop(self) -> None:
         """Finish the current job, then end the thread (pending requests are discarded)."""
         with self._cond:
@@ -183,16 +196,25 @@ class InferenceWorker(QThread):
 
     # -- the thread ----------------------------------------------------------------------
     def run(self) -> None:
-        if self._threads:
-            torch.set_num_threads(self._threads)
-        while True:
-            job = self._next_job()
-            if job is None:
-                return
-            if not self._busy:
-                self._busy = True
-                self.busyChanged.emit(True)
-            self._run_guarded(job)
+        current: tuple[str, Any] = ("render", None)
+        try:
+            if self._threads:
+                torch.set_num_threads(self._threads)
+            while True:
+                job = self._next_job()
+                if job is None:
+                    return
+                current = job
+                if not self._busy:
+                    self._busy = True
+                    self.busyChanged.emit(True)
+                self._run_guarded(job)
+        except BaseException as err:  # SystemExit, an async exception: the thread is dying
+            # Re-raising would only make Qt print it. Report the job like any failure and let
+            # the owner restart the thread; the photo and network stay prepared.
+            self._report(*current, err)
+            name, text = type(err).__name__, describe_error(err)
+            self.died.emit(text if text == name else f"{name}: {text}")
 
     def _next_job(self) -> tuple[str, Any] | None:
         """Wait for work; a pending refinement runs only after a quiet spell. None: stop."""
@@ -214,12 +236,16 @@ class InferenceWorker(QThread):
             return self._take()
 
     def _has_work(self) -> bool:
-        return bool(self._config or self._open or self._exports or self._render)
+        return bool(
+            self._config or self._enhance_pending or self._open or self._exports or self._render
+        )
 
     def _take(self) -> tuple[str, Any]:
         # Order matters: a new device or photo makes older renders meaningless.
         if self._config is not None:
             job, self._config = ("config", self._config), None
+        elif self._enhance_pending is not None:
+            job, self._enhance_pending = ("enhance", self._enhance_pending), None
         elif self._open is not None:
             job, self._open = ("open", self._open), None
         elif self._exports:
@@ -265,8 +291,7 @@ class InferenceWorker(QThread):
         try:
             size = self._colorizer.working_size
             self._colorizer = self._factory("cpu", size)
-            if self._prep is not None:
-                self._prep = self._colorizer.prepare(self._prep.image)
+            self._prepare_again()
         except Exception:
             return False
         self.notice.emit(f"GPU failed ({describe_error(err)}); continuing on the CPU.")
@@ -286,17 +311,38 @@ class InferenceWorker(QThread):
             self.notice.emit(f"{describe_error(err)}; using the CPU.")
             self._colorizer = self._factory("cpu", size)
         self.deviceChanged.emit(self._colorizer.device_name)
-        if self._prep is not None:
-            self._prep = self._colorizer.prepare(self._prep.image)
+        self._prepare_again()
+
+    def _do_enhance(self, settings: EnhanceSettings) -> None:
+        self._enhance = settings
+        self._prepare_again()
+
+    def _prepare(self, image: LoadedImage) -> np.ndarray:
+        """Prepare `image` (enhanced as set) for the network; returns the L results show."""
+        work = self._enhance.network_input(image)
+        self._prep = self._need_colorizer().prepare(work)
+        self._image = image
+        self._out_L = self._enhance.output_lightness(image, work)
+        shown = work.L if self._out_L is None else self._out_L
+        if shown is not self._shown_L:  # the preview follows only a change of lightness
+            self._shown_L = shown
+            self._preview_L = preview_plane(shown)
+            self._fast = FastPreview(preview_plane(self._preview_L, FAST_PIXELS))
+        return shown
+
+    def _prepare_again(self) -> None:
+        if self._image is not None:
+            self._prepare(self._image)
 
     def _do_open(self, arg: tuple[Any, Path | None, int]) -> None:
         source, path, token = arg
         t0 = time.perf_counter()
         image = source if isinstance(source, LoadedImage) else load_image(source)
-        prep = self._need_colorizer().prepare(image)
-        preview = preview_plane(image.L)
-        self._prep, self._token, self._preview_L = prep, token, preview
-        self._fast = FastPreview(preview_plane(preview, FAST_PIXELS))
+        self._shown_L = None
+        self._prepare(image)
+        self._token = token
+        preview, prep = self._preview_L, self._prep
+        assert preview is not None and prep is not None
         ms = (time.perf_counter() - t0) * 1000
         grey = grey_preview(preview)
         self.opened.emit(OpenedPhoto(token, image, path, preview, grey, prep.work_shape, ms))
@@ -350,14 +396,16 @@ class InferenceWorker(QThread):
         if job.token != self._token or self._prep is None:
             raise RuntimeError("the photo changed before the export started")
         colorizer = self._need_colorizer()
-        image = self._prep.image
+        image = self._image
+        assert image is not None
         pred = colorizer.predict(self._prep, job.hints)
-        rgb = colorizer.render(self._prep, pred)  # full resolution, under the original L
+        # Full resolution, under the photo's own L (or the enhanced one, if asked for).
+        rgb = colorizer.render(self._prep, pred, self._out_L)
         name = f"Huebrush {__version__}"
-        meta = {
-            "Software": name,
-            "Description": f"Colourised by {name}, weights {colorizer.weights_id()}",
-        }
+        desc = f"Colourised by {name}, weights {colorizer.weights_id()}"
+        if self._enhance.active:
+            desc += f"; {self._enhance.describe()}"
+        meta = {"Software": name, "Description": desc}
         save_image(
             job.path,
             rgb,

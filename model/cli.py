@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from model import __version__
 from model.colorspace import hex_to_ab
+from model.enhance import ENHANCE_MODES, EnhanceSettings
 from model.hints import HintError, Hints, PaletteColor, sidecar_path
 from model.imageio import SUPPORTED_SUFFIXES, ImageLoadError, ImageSaveError, load_image, save_image
 
@@ -65,6 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument(
         "--working-size", type=int, default=256, help="network resolution (default 256)"
     )
+    ap.add_argument(
+        "--enhance",
+        choices=ENHANCE_MODES,
+        default="none",
+        help="enhance the lightness the network sees: percentile contrast stretch or histogram "
+        "equalisation (default none); the output keeps the original lightness",
+    )
+    ap.add_argument(
+        "--enhance-output",
+        action="store_true",
+        help="with --enhance, give the output the enhanced lightness too",
+    )
     ap.add_argument("--no-progress", action="store_true")
     ap.add_argument("--version", action="version", version=f"huebrush {__version__}")
     return ap
@@ -86,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     except (HintError, ValueError) as e:
         print(f"huebrush-colorize: {e}", file=sys.stderr)
         return 2
+    if args.enhance_output and args.enhance == "none":
+        print(
+            "huebrush-colorize: --enhance-output needs --enhance stretch|equalize", file=sys.stderr
+        )
+        return 2
     if args.saturation is not None and not 0.0 <= args.saturation <= 1.0:
         print("huebrush-colorize: --saturation must be within 0..1", file=sys.stderr)
         return 2
@@ -98,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"huebrush-colorize: {e}", file=sys.stderr)
         return 2
 
+    enhance = EnhanceSettings(args.enhance, args.enhance_output)
     inputs = collect_inputs(args.paths)
     input_set = {p.resolve() for p in inputs}
     failed = 0
@@ -112,9 +131,11 @@ def main(argv: list[str] | None = None) -> int:
             if args.saturation is not None:
                 hints = hints.with_saturation(args.saturation)
             img = load_image(src)
-            rgb = engine(img, hints)
+            work = enhance.network_input(img)
+            rgb = engine(work, hints, enhance.output_lightness(img, work))
             dest = output_for(src, out_dir, input_set)
-            meta = {"Software": f"Huebrush {__version__}", "Description": engine.describe()}
+            desc = "; ".join(d for d in (engine.describe(), enhance.describe()) if d)
+            meta = {"Software": f"Huebrush {__version__}", "Description": desc}
             save_image(
                 dest,
                 rgb,

@@ -13,7 +13,11 @@ from model.inference import Colorizer, fit_ab, lab_to_rgb_rows, resize_plane, wo
 
 
 class Engine(Protocol):
-    def __call__(self, image: LoadedImage, hints: Hints) -> np.ndarray: ...
+    def __call__(
+        self, image: LoadedImage, hints: Hints, out_L: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Float sRGB at full resolution under out_L (default: image.L)."""
+        ...
 
     def describe(self) -> str: ...
 
@@ -24,9 +28,11 @@ class NetEngine:
     def __init__(self, colorizer: Colorizer) -> None:
         self.colorizer = colorizer
 
-    def __call__(self, image: LoadedImage, hints: Hints) -> np.ndarray:
+    def __call__(
+        self, image: LoadedImage, hints: Hints, out_L: np.ndarray | None = None
+    ) -> np.ndarray:
         prep = self.colorizer.prepare(image)
-        return self.colorizer.render(prep, self.colorizer.predict(prep, hints))
+        return self.colorizer.render(prep, self.colorizer.predict(prep, hints), out_L)
 
     def describe(self) -> str:
         from model import __version__
@@ -40,14 +46,17 @@ class LevinEngine:
     def __init__(self, working_size: int = 256) -> None:
         self.working_size = working_size
 
-    def __call__(self, image: LoadedImage, hints: Hints) -> np.ndarray:
+    def __call__(
+        self, image: LoadedImage, hints: Hints, out_L: np.ndarray | None = None
+    ) -> np.ndarray:
         from model.levin import levin_colorize
 
         h, w = working_shape(*image.L.shape, self.working_size)
         L = resize_plane(image.L, h, w)
         local = encode_points(hints.points, h, w).numpy()
         ab = levin_colorize(L, local[:2].transpose(1, 2, 0) * AB_SCALE, local[2] > 0)
-        return lab_to_rgb_rows(image.L, fit_ab(ab, image.L))
+        L_full = image.L if out_L is None else out_L
+        return lab_to_rgb_rows(L_full, fit_ab(ab, L_full))
 
     def describe(self) -> str:
         from model import __version__

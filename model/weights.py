@@ -8,6 +8,7 @@ from pathlib import Path
 
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
+from torch import nn
 
 from model.config import NetConfig
 from model.network import ColorNet
@@ -18,9 +19,13 @@ class WeightsError(ValueError):
 
 
 def save_weights(
-    net: ColorNet, path: str | Path, half: bool = True, extra: dict[str, str] | None = None
+    net: nn.Module, path: str | Path, half: bool = True, extra: dict[str, str] | None = None
 ) -> None:
-    """Write the network (fp16 by default) with its config stored in the header."""
+    """Write the network (fp16 by default) with its config stored in the header.
+
+    `net` is a ColorNet or a research variant (model.variants): anything with a `cfg` that
+    has to_json(); a variant's `arch` name goes into the header too.
+    """
     sd = {}
     for k, v in net.state_dict().items():
         if k.endswith("num_batches_tracked"):
@@ -28,6 +33,9 @@ def save_weights(
         v = v.detach().cpu().contiguous()
         sd[k] = v.half() if half and v.is_floating_point() else v
     meta = {"config": net.cfg.to_json(), "format": "huebrush-weights", **(extra or {})}
+    arch = getattr(net, "arch", None)
+    if arch is not None:  # ColorNet files keep the original header (no arch = huebrush)
+        meta["arch"] = str(arch)
     tmp = Path(path).with_suffix(".tmp")
     save_file(sd, str(tmp), metadata=meta)
     tmp.replace(path)
@@ -60,11 +68,24 @@ def load_network(path: str | Path) -> ColorNet:
     meta = read_metadata(p)
     if "config" not in meta:
         raise WeightsError(f"{p}: no network config in the weights file")
+    arch = meta.get("arch", "huebrush")
+    if arch != "huebrush":
+        raise WeightsError(
+            f"{p}: weights of the {arch!r} research variant, not the Huebrush network "
+            "(model.variants.load_any loads them)"
+        )
     try:
         cfg = NetConfig.from_json(meta["config"])
         net = ColorNet(cfg)
     except (ValueError, TypeError) as e:
         raise WeightsError(f"{p}: bad network config ({e})") from e
+    load_state_checked(net, p)
+    return net.eval()
+
+
+def load_state_checked(net: nn.Module, path: str | Path) -> None:
+    """Load a weights file into a built network; names and shapes must match exactly."""
+    p = Path(path)
     try:
         sd = load_file(str(p))
     except (SafetensorError, OSError) as e:
@@ -83,7 +104,6 @@ def load_network(path: str | Path) -> ColorNet:
                 f"{p}: {k} has shape {tuple(v.shape)}, expected {tuple(own[k].shape)}"
             )
     net.load_state_dict({k: v.to(own[k].dtype) for k, v in sd.items()}, strict=False)
-    return net.eval()
 
 
 def file_hash(path: str | Path) -> str:

@@ -6,6 +6,9 @@ describe what users get, not a private evaluation path.
 
 speed: per-update latency (predict, and predict + render at 1 megapixel), threads, model load
 time, a 24-megapixel export and peak memory.
+
+variants: the research variants of issue #8, each loaded from its weights file alone, on the
+same validation photos (training.variant_bench).
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from model.imageio import LoadedImage, load_image, save_image
 from model.inference import Colorizer, Prepared, lab_to_rgb_rows, to_uint8
 from training.evaluate import EVAL_SIZE, load_eval_images, points_for
 from training.metrics import colourfulness, mean_and_se, psnr, ssim
+from training.variant_bench import add_parser as add_variants_parser
+from training.variant_bench import cmd_variants
 
 DEFAULT_POINTS = (0, 1, 2, 5, 10, 20, 50, 100)
 DEFAULT_ENGINES = ("net", "levin", "gray")
@@ -62,8 +67,11 @@ SPEED_HINTS = 3
 class GrayEngine:
     """The photo's own L with ab = 0: what leaving a photo black-and-white scores."""
 
-    def __call__(self, image: LoadedImage, hints: Hints) -> np.ndarray:
-        return lab_to_rgb_rows(image.L, np.zeros((*image.L.shape, 2), np.float32))
+    def __call__(
+        self, image: LoadedImage, hints: Hints, out_L: np.ndarray | None = None
+    ) -> np.ndarray:
+        L = image.L if out_L is None else out_L
+        return lab_to_rgb_rows(L, np.zeros((*L.shape, 2), np.float32))
 
     def describe(self) -> str:
         return "grey (L only, ab = 0)"
@@ -661,7 +669,8 @@ def _int_list(text: str) -> list[int]:
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
-        prog="huebrush-bench", description="Benchmark Huebrush's quality and speed."
+        prog="huebrush-bench",
+        description="Benchmark Huebrush's quality and speed, and compare the research variants.",
     )
     sub = ap.add_subparsers(dest="command", required=True)
     hidden = argparse.SUPPRESS
@@ -699,13 +708,15 @@ def build_parser() -> argparse.ArgumentParser:
             "--threads", type=int, metavar="N", help="torch CPU threads (default: torch's)"
         )
         p.add_argument("--no-progress", action="store_true")
+    add_variants_parser(sub)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `huebrush-bench`."""
     args = build_parser().parse_args(argv)
-    return cmd_quality(args) if args.command == "quality" else cmd_speed(args)
+    commands = {"quality": cmd_quality, "speed": cmd_speed, "variants": cmd_variants}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

@@ -7,14 +7,17 @@ import json
 import sys
 from pathlib import Path
 
-from training.config import TrainConfig, apply_overrides
+from model.arch_configs import ARCHS
+from training.config import LOSSES, TrainConfig, apply_overrides
 
 
 def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, TrainConfig]:
     ap = argparse.ArgumentParser(
         prog="huebrush-train",
         description="Train the Huebrush network on a folder of colour photos.",
-        epilog="Overrides are key=value pairs of the training config, e.g. batch=16 net.width=32.",
+        epilog="Overrides are key=value pairs of the training config, e.g. batch=16 net.width=32. "
+        "--arch picks the network (huebrush = the interactive default; the others are the "
+        "research variants of issue #8) with its paper's loss, which --loss may change.",
     )
     ap.add_argument("--data", help="folder of colour photos (searched recursively)")
     ap.add_argument("--val", help="folder of validation photos")
@@ -24,13 +27,17 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, TrainConfi
         "--export", metavar="WEIGHTS", help="write the run's best weights (fp16) here and exit"
     )
     ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--arch", choices=ARCHS, help="network architecture (default huebrush)")
+    ap.add_argument("--loss", choices=LOSSES, help="training loss (default: the arch's own)")
     ap.add_argument("overrides", nargs="*")
     args = ap.parse_args(argv)
     cfg = TrainConfig()
     if args.out and args.resume and (Path(args.out) / "config.json").is_file():
         cfg = TrainConfig.from_dict(json.loads((Path(args.out) / "config.json").read_text()))
     try:
-        cfg = apply_overrides(cfg, args.overrides)
+        arch = [f"arch={args.arch}"] if args.arch else []
+        loss = [f"loss={args.loss}"] if args.loss else []
+        cfg = apply_overrides(cfg, [*arch, *args.overrides, *loss])
     except ValueError as e:
         ap.error(str(e))
     for key in ("data", "val", "out"):

@@ -7,7 +7,32 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from model.arch_configs import (
+    ARCHS,
+    DEFAULT_ARCH,
+    DISTRIBUTION_ARCHS,
+    ArchConfig,
+    arch_config,
+    config_class,
+)
 from model.config import NetConfig
+
+# Losses: "huebrush" = CE over 313 bins + smooth-L1 on ab (the default network's own);
+# "l2"/"l1" = regression on ab; "ce" = soft-encoded cross-entropy over the bins (Zhang et al.
+# 2016); "gan" = pix2pix's conditional GAN + L1 (training.variant_losses).
+LOSSES = ("huebrush", "l2", "l1", "ce", "gan")
+_CE_LOSSES = ("huebrush", "ce")
+
+# What `arch=NAME` (or `--arch NAME`) sets before the other overrides: the paper's loss and
+# the settings that go with it. Keys named in any preset are reset to their defaults first.
+ARCH_PRESETS: dict[str, dict[str, Any]] = {
+    "huebrush": {"loss": "huebrush"},
+    "ae": {"loss": "l2"},
+    "class": {"loss": "ce", "rebalance": 1.0},
+    "fusion": {"loss": "l2"},
+    "koala": {"loss": "l2"},
+    "pix2pix": {"loss": "gan", "lr": 2e-4},
+}
 
 
 @dataclass
@@ -18,7 +43,9 @@ class TrainConfig:
     val: str = ""
     out: str = "runs/default"
     init: str = ""  # start from these weights (e.g. the shipped ones) instead of scratch
-    net: NetConfig = field(default_factory=NetConfig)
+    arch: str = DEFAULT_ARCH  # huebrush (the interactive net) or a research variant (#8)
+    loss: str = "huebrush"
+    net: ArchConfig = field(default_factory=NetConfig)  # the config class of `arch`
     crop: int = 128
     crop_scale_min: float = 0.35  # random resized crops cover 35-100% of the photo's area
     batch: int = 32
@@ -31,6 +58,12 @@ class TrainConfig:
     reg_weight: float = 1.0
     huber_beta: float = 1.0  # in ab units
     rebalance: float = 0.0  # 0 = plain CE; >0 mixes the class-rebalancing weights in
+    rebalance_lambda: float = 0.5  # share of the uniform distribution in the mixed prior
+    rebalance_sigma: float = 5.0  # Gaussian smoothing of the empirical prior, ab units
+    rebalance_prior: str = ""  # reuse this colour_prior.json instead of scanning the data
+    gan_l1_weight: float = 100.0  # pix2pix's lambda for the L1 term
+    disc_width: int = 32  # PatchGAN first-layer channels (the paper's 64, halved as G is)
+    disc_layers: int = 3  # 3 = the 70x70 PatchGAN
     p_point_gauss: float = 0.75  # share of simulated points placed around the centre
     p_points_geom: float = 0.125  # geometric parameter of the number of points
     p_hist: float = 0.2
@@ -48,6 +81,23 @@ class TrainConfig:
     ckpt_every: int = 500
     max_minutes: float = 0.0  # stop after this wall-clock time (0 = no limit)
 
+    def __post_init__(self) -> None:
+        cls = config_class(self.arch)
+        if not isinstance(self.net, cls):
+            raise ValueError(
+                f"arch {self.arch!r} needs a {cls.__name__} as net, got {type(self.net).__name__}"
+            )
+        if self.loss not in LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r} (one of {', '.join(LOSSES)})")
+        if self.loss in _CE_LOSSES and self.arch not in DISTRIBUTION_ARCHS:
+            raise ValueError(
+                f"loss {self.loss!r} needs a distribution head; {self.arch!r} has none"
+            )
+        if self.arch == "class" and self.loss != "ce":
+            raise ValueError("arch 'class' trains with loss 'ce' only")
+        if self.rebalance and self.loss not in _CE_LOSSES:
+            raise ValueError(f"rebalance applies to the CE losses, not {self.loss!r}")
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["val_points"] = list(self.val_points)
@@ -64,19 +114,47 @@ class TrainConfig:
             raise ValueError(f"unknown training config keys: {sorted(unknown)}")
         d = dict(d)
         if isinstance(d.get("net"), dict):
-            d["net"] = NetConfig.from_dict(d["net"])
+            d["net"] = arch_config(d.get("arch", DEFAULT_ARCH), d["net"])
         if "val_points" in d:
             d["val_points"] = tuple(int(x) for x in d["val_points"])
         return cls(**d)
 
 
-def apply_overrides(cfg: TrainConfig, overrides: list[str]) -> TrainConfig:
-    """Apply `key=value` strings (`net.width=16` for the network); unknown keys are errors."""
+def with_arch(cfg: TrainConfig, arch: str) -> TrainConfig:
+    """cfg switched to another architecture: its default network config and its preset.
+
+    The same architecture again changes nothing (so a resumed run keeps its settings).
+    """
+    if arch == cfg.arch:
+        return cfg
+    if arch not in ARCHS:
+        raise ValueError(f"unknown architecture {arch!r} (one of {', '.join(ARCHS)})")
     d = cfg.to_dict()
+    defaults = TrainConfig().to_dict()
+    for preset in ARCH_PRESETS.values():
+        for key in preset:
+            d[key] = defaults[key]
+    d.update(ARCH_PRESETS[arch], arch=arch, net=asdict(config_class(arch)()))
+    return TrainConfig.from_dict(d)
+
+
+def apply_overrides(cfg: TrainConfig, overrides: list[str]) -> TrainConfig:
+    """Apply `key=value` strings (`net.width=16` for the network); unknown keys are errors.
+
+    `arch=NAME` is applied first wherever it stands, so `net.*` keys refer to that
+    architecture's config and its preset (e.g. loss) can still be overridden.
+    """
     for item in overrides:
         if "=" not in item:
             raise ValueError(f"override {item!r} is not key=value")
+    archs = [item.split("=", 1)[1] for item in overrides if item.split("=", 1)[0] == "arch"]
+    if archs:
+        cfg = with_arch(cfg, archs[-1])
+    d = cfg.to_dict()
+    for item in overrides:
         key, raw = item.split("=", 1)
+        if key == "arch":
+            continue
         target, name = d, key
         if key.startswith("net."):
             target, name = d["net"], key[4:]

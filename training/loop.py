@@ -17,17 +17,19 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
+from model.arch_configs import INTERACTIVE_ARCHS
 from model.device import autocast, pick_device
-from model.network import ColorNet
+from model.variants import arch_of, build_network, load_any, load_pretrained
 from model.weights import save_weights
 from training.config import TrainConfig
 from training.data import HintedCrops, colour_photos
 from training.evaluate import evaluate, load_eval_images, net_predictor
-from training.losses import colour_loss
+from training.variant_losses import Criterion, make_criterion, mixed_weights, optimizer_betas
 
 CKPT = "last.pt"
 VAL_SEED = 1234  # the same protocol points for every validation and baseline
 BEST = "best.safetensors"
+FINAL = "final.safetensors"  # the weights at the last step (what equal-budget runs compare)
 
 
 def _dist_info() -> tuple[int, int]:
@@ -44,27 +46,54 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
     return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
 
 
-def build_model(cfg: TrainConfig) -> ColorNet:
-    """A fresh network (ImageNet features loaded), or the one in cfg.init to fine-tune."""
+def build_model(cfg: TrainConfig) -> torch.nn.Module:
+    """A fresh network of cfg.arch (ImageNet features loaded), or cfg.init to fine-tune."""
     if cfg.init:
-        from model.weights import load_network
-
-        net = load_network(cfg.init)
-        if net.cfg != cfg.net:
-            raise SystemExit(f"{cfg.init}: its network config {net.cfg} differs from {cfg.net}")
+        net = load_any(cfg.init)
+        if arch_of(net) != cfg.arch or net.cfg != cfg.net:
+            raise SystemExit(
+                f"{cfg.init}: its network ({arch_of(net)}, {net.cfg}) differs from "
+                f"{cfg.arch}, {cfg.net}"
+            )
         return net.float()
-    net = ColorNet(cfg.net)
-    if net.semantic is not None:
-        net.semantic.load_imagenet()  # type: ignore[operator]
+    net = build_network(cfg.arch, cfg.net)
+    load_pretrained(net)
     return net
 
 
 def _save_ckpt(
-    path: Path, net: ColorNet, opt: torch.optim.Optimizer, state: dict[str, Any]
+    path: Path,
+    net: torch.nn.Module,
+    opt: torch.optim.Optimizer,
+    state: dict[str, Any],
+    criterion: Criterion | None = None,
 ) -> None:
     tmp = path.with_suffix(".tmp")
-    torch.save({"model": net.state_dict(), "opt": opt.state_dict(), **state}, tmp)
+    extra = criterion.state_dict() if criterion is not None else {}
+    # Only a criterion with state of its own (the GAN's discriminator) adds a key.
+    crit = {"criterion": extra} if extra else {}
+    torch.save({"model": net.state_dict(), "opt": opt.state_dict(), **state, **crit}, tmp)
     tmp.replace(path)
+
+
+def _class_weights(
+    cfg: TrainConfig, files: list[Path], out: Path, is_main: bool, progress: bool
+) -> torch.Tensor | None:
+    """The mixed rebalancing weights when cfg.rebalance > 0 (prior kept in the run folder)."""
+    if cfg.rebalance <= 0:
+        return None
+    from training.rebalance import class_weights
+
+    w = class_weights(
+        files,
+        out,
+        cfg.rebalance_sigma,
+        cfg.rebalance_lambda,
+        reuse=cfg.rebalance_prior,
+        save=is_main,
+        progress=progress and is_main,
+    )
+    return mixed_weights(torch.from_numpy(w), cfg.rebalance)
 
 
 def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict[str, Any]:
@@ -99,12 +128,22 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     if cfg.channels_last:
         net = net.to(memory_format=torch.channels_last)
     params = [p for p in net.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = torch.optim.AdamW(
+        params, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=optimizer_betas(cfg)
+    )
+    if cfg.loss == "gan" and world > 1:
+        raise SystemExit("loss=gan does not support distributed training (one process only)")
+    weights = _class_weights(cfg, files, out, is_main, progress)
+    criterion = make_criterion(cfg, device, None if weights is None else weights.to(device))
     step, epoch, best = 0, 0, -1.0
     if resume and (out / CKPT).is_file():
         ck = torch.load(out / CKPT, map_location=device, weights_only=True)
         net.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
+        if "criterion" in ck:
+            criterion.load_state_dict(ck["criterion"])
+        elif criterion.state_dict():
+            raise SystemExit(f"{out / CKPT}: no {cfg.loss} training state to resume from")
         step, epoch, best = int(ck["step"]), int(ck["epoch"]), float(ck["best"])
         if is_main:
             print(f"resumed from step {step} (epoch {epoch}, best val {best:.3f} dB)")
@@ -156,6 +195,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                     break
                 for grp in opt.param_groups:
                     grp["lr"] = lr_at(step, cfg)
+                criterion.set_lr(lr_at(step, cfg))
                 cl = torch.channels_last if cfg.channels_last else torch.contiguous_format
                 L = batch["L"].to(device).contiguous(memory_format=cl)
                 ab = batch["ab"].to(device)
@@ -164,7 +204,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                 model.train()
                 with autocast(device, cfg.bf16):
                     o = model(L, local, glob)
-                loss, parts = colour_loss(o, ab, cfg.ce_weight, cfg.reg_weight, cfg.huber_beta)
+                loss, parts = criterion(o, ab, L)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(params, 5.0)
@@ -196,7 +236,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                         extra = {"step": str(step), "val": json.dumps(last_val["psnr"])}
                         save_weights(net, out / BEST, extra=extra)
                 if is_main and step % cfg.ckpt_every == 0:
-                    _save_ckpt(out / CKPT, net, opt, {"step": step, "epoch": epoch, "best": best})
+                    state = {"step": step, "epoch": epoch, "best": best}
+                    _save_ckpt(out / CKPT, net, opt, state, criterion)
                 if stop_requested or (
                     cfg.max_minutes and (time.time() - t_start) > cfg.max_minutes * 60
                 ):
@@ -209,7 +250,12 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             signal.signal(sig, handler)
         bar.close()
         if is_main:
-            _save_ckpt(out / CKPT, net, opt, {"step": step, "epoch": epoch, "best": best})
+            state = {"step": step, "epoch": epoch, "best": best}
+            _save_ckpt(out / CKPT, net, opt, state, criterion)
+            if step > 0:
+                minutes = f"{(time.time() - t_start) / 60:.2f}"
+                extra = {"step": str(step), "loss": cfg.loss, "minutes": minutes}
+                save_weights(net, out / FINAL, extra=extra)
             if log:
                 log.close()
         if world > 1 and dist.is_initialized():
@@ -219,7 +265,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
 
 
 def _validate(
-    net: ColorNet,
+    net: torch.nn.Module,
     device: torch.device,
     images: list[np.ndarray],
     cfg: TrainConfig,
@@ -228,7 +274,9 @@ def _validate(
 ) -> dict[str, Any]:
     t = time.time()
     net.eval()
-    res = evaluate(net_predictor(net, device, cfg.bf16), images, cfg.val_points, seed=VAL_SEED)
+    # Automatic variants ignore hints: their score is the same at every point count.
+    points = cfg.val_points if cfg.arch in INTERACTIVE_ARCHS else (0,)
+    res = evaluate(net_predictor(net, device, cfg.bf16), images, points, seed=VAL_SEED)
     net.train()
     rec = {
         "step": step,

@@ -160,3 +160,35 @@ def test_recovery_declined_is_removed(qtbot, window, photo, monkeypatch) -> None
     monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.No)
     assert not window.offer_recovery()
     assert not window.recovery.path.exists()
+
+
+def test_enhancement_changes_the_network_input_not_the_tones(qtbot, window, tmp_path) -> None:
+    from model.enhance import stretch
+
+    # A faded photo: lightness squeezed into 40..60.
+    faded = (100 + 0.4 * gradient().astype(np.float64)).astype(np.uint8)
+    src = tmp_path / "faded.png"
+    save_image(src, faded)
+    open_photo(qtbot, window, src)
+    add_points(window)
+    window.act_enhance["stretch"].trigger()
+    assert window.enhancement().mode == "stretch" and not window.enhancement().enhance_output
+    wait_rendered(qtbot, window)
+    out = tmp_path / "kept.png"
+    with qtbot.waitSignal(window.worker.exported, timeout=TIMEOUT_MS):
+        assert window.export(out)
+    L_in = load_image(src).L
+    assert np.abs(load_image(out).L - L_in).max() < 0.5  # the photo's own tones are kept
+    assert "stretch" in read_metadata(out)["Description"]
+
+    window.act_enhance_output.setChecked(True)  # now the result takes the stretched L
+    wait_rendered(qtbot, window)
+    out2 = tmp_path / "stretched.png"
+    with qtbot.waitSignal(window.worker.exported, timeout=TIMEOUT_MS):
+        assert window.export(out2)
+    L_out = load_image(out2).L
+    assert np.abs(L_out - stretch(L_in)).mean() < 1.0
+    assert L_out.max() - L_out.min() > 2 * (L_in.max() - L_in.min())
+
+    window.act_enhance["none"].trigger()
+    assert not window.act_enhance_output.isEnabled() and not window.enhancement().active
