@@ -8,6 +8,10 @@ from model.colorspace import lab_to_rgb_unclipped
 
 AB_LIMIT = 128.0
 _TOL = 1e-6
+# How far outside 0..1 a channel may be before its chroma is reduced; the rest is clipped.
+# Clipping changes lightness: 1e-4 moved L by up to 0.007 near white, 14x the 16-bit rounding
+# error, so the slack stays at float64 noise level.
+_RGB_SLACK = 1e-6
 
 
 def in_gamut(L: float | np.ndarray, ab: np.ndarray) -> np.ndarray:
@@ -49,7 +53,7 @@ def lab_to_rgb_keep_l(lab: np.ndarray, iters: int = 10) -> np.ndarray:
     """
     lab = np.asarray(lab, dtype=np.float32)
     rgb = lab_to_rgb_unclipped(lab)
-    bad = np.any((rgb < -1e-4) | (rgb > 1.0 + 1e-4), axis=-1)
+    bad = np.any((rgb < -_RGB_SLACK) | (rgb > 1.0 + _RGB_SLACK), axis=-1)
     if bad.any():
         sub = lab[bad]
         lo = np.zeros(len(sub), dtype=np.float32)
@@ -58,7 +62,7 @@ def lab_to_rgb_keep_l(lab: np.ndarray, iters: int = 10) -> np.ndarray:
             mid = (lo + hi) / 2
             trial = np.concatenate([sub[:, :1], sub[:, 1:] * mid[:, None]], axis=-1)
             t = lab_to_rgb_unclipped(trial)
-            good = np.all((t >= -1e-4) & (t <= 1.0 + 1e-4), axis=-1)
+            good = np.all((t >= -_RGB_SLACK) & (t <= 1.0 + _RGB_SLACK), axis=-1)
             lo = np.where(good, mid, lo)
             hi = np.where(good, hi, mid)
         fixed = np.concatenate([sub[:, :1], sub[:, 1:] * lo[:, None]], axis=-1)

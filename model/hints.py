@@ -29,6 +29,8 @@ MIN_SIZE, MAX_SIZE = 1, 9
 MAX_POINTS = 10_000
 MAX_PALETTE = 64
 AB_LIMIT = 128.0
+#: The JSON Schema of the hint file (tests keep it in step with the parser below).
+SCHEMA_PATH = Path(__file__).with_name("hints.schema.json")
 
 
 class HintError(ValueError):
@@ -102,6 +104,8 @@ class Hints:
             doc = json.loads(text, parse_constant=_reject_constant)
         except (json.JSONDecodeError, ValueError) as e:
             raise HintError(f"{p}: not valid JSON ({e})") from e
+        except RecursionError:  # e.g. "[[[[..." thousands deep
+            raise HintError(f"{p}: not valid JSON (nested too deeply)") from None
         return _parse(doc, str(p))
 
     def to_dict(self) -> dict[str, Any]:
@@ -137,12 +141,24 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not a number")
 
 
+def _show(v: Any, limit: int = 60) -> str:
+    """A short repr for messages: values come from untrusted files and may be huge."""
+    try:
+        text = repr(v)
+    except (ValueError, RecursionError):  # ints past Python's digit limit, deep nesting
+        return f"<{type(v).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _num(v: Any, where: str, lo: float, hi: float) -> float:
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise HintError(f"{where}: expected a number, got {type(v).__name__}")
-    f = float(v)
+    try:
+        f = float(v)
+    except OverflowError:  # JSON integers may have any number of digits
+        f = math.inf
     if not math.isfinite(f) or not lo <= f <= hi:
-        raise HintError(f"{where}: {v!r} is outside {lo:g}..{hi:g}")
+        raise HintError(f"{where}: {_show(v)} is outside {lo:g}..{hi:g}")
     return f
 
 
@@ -169,9 +185,10 @@ def _ab(obj: Mapping[str, Any], where: str) -> tuple[float, float]:
 def _keys(obj: Any, where: str, allowed: set[str]) -> Mapping[str, Any]:
     if not isinstance(obj, dict):
         raise HintError(f"{where}: expected an object, got {type(obj).__name__}")
-    unknown = sorted(set(obj) - allowed)
+    # key=repr: from_dict may be handed keys that are not strings and do not sort together.
+    unknown = sorted(set(obj) - allowed, key=repr)
     if unknown:
-        raise HintError(f"{where}: unknown field {unknown[0]!r}")
+        raise HintError(f"{where}: unknown field {_show(unknown[0])}")
     return obj
 
 
@@ -188,9 +205,9 @@ def _list(v: Any, where: str, limit: int) -> list[Any]:
 def _parse(doc: Any, src: str) -> Hints:
     d = _keys(doc, src, {"format", "version", "points", "palette", "saturation", "meta"})
     if d.get("format") != FORMAT:
-        raise HintError(f"{src}: field 'format' must be {FORMAT!r}, got {d.get('format')!r}")
+        raise HintError(f"{src}: field 'format' must be {FORMAT!r}, got {_show(d.get('format'))}")
     if d.get("version") != VERSION or isinstance(d.get("version"), bool):
-        raise HintError(f"{src}: field 'version' {d.get('version')!r} is not supported")
+        raise HintError(f"{src}: field 'version' {_show(d.get('version'))} is not supported")
     points = []
     for i, raw in enumerate(_list(d.get("points"), f"{src}: points", MAX_POINTS)):
         where = f"{src}: points[{i}]"
@@ -221,7 +238,9 @@ def _parse(doc: Any, src: str) -> Hints:
     sat = d.get("saturation")
     if sat is not None:
         sat = _num(sat, f"{src}: saturation", 0.0, 1.0)
-    meta = d.get("meta") or {}
-    if not isinstance(meta, dict):
+    meta = d.get("meta")
+    if meta is None:
+        meta = {}
+    elif not isinstance(meta, dict):  # also false, 0, "" and []: wrong types are errors
         raise HintError(f"{src}: meta: expected an object")
     return Hints(tuple(points), tuple(palette), sat, meta)

@@ -715,6 +715,9 @@ def _tifffile_page_pixels(page: Any, notes: list[str]) -> _Decoded:
         arr = np.moveaxis(arr, 0, -1)
     elif axes != "YXS":
         raise ValueError(f"unsupported TIFF layout (axes {axes})")
+    # A damaged header can claim width or height 0; tifffile then returns a shapeless array.
+    if arr.ndim != 3 or 0 in arr.shape:
+        raise ValueError(f"TIFF page has no pixels (shape {page.shape})")
     photometric = tifffile.PHOTOMETRIC
     if page.photometric not in (photometric.MINISBLACK, photometric.MINISWHITE, photometric.RGB):
         raise ValueError(f"unsupported TIFF photometric {page.photometric.name}")
