@@ -100,6 +100,11 @@ def lab_to_xyz(lab: Array) -> Array:
     return xyz * _const(lab, _WHITE)
 
 
+def lab_to_linear(lab: Array) -> Array:
+    """CIELAB to linear-light sRGB, unclipped (gamut tests need no transfer curve)."""
+    return _matmul(lab_to_xyz(lab), _XYZ2RGB)
+
+
 def lab_to_rgb_unclipped(lab: Array) -> Array:
     """CIELAB to sRGB without clipping (out-of-gamut values fall outside 0..1)."""
     lin = _matmul(lab_to_xyz(lab), _XYZ2RGB)
