@@ -25,6 +25,8 @@ from typing import Any
 # (run name, arch, loss): the default network first, then the variants in the issue's order.
 VARIANTS: tuple[tuple[str, str, str], ...] = (
     ("huebrush", "huebrush", "huebrush"),
+    ("huebrush_plain", "huebrush", "huebrush"),
+    ("huebrush_noprior", "huebrush", "huebrush"),
     ("ae_l2", "ae", "l2"),
     ("ae_l1", "ae", "l1"),
     ("class", "class", "ce"),
@@ -33,6 +35,16 @@ VARIANTS: tuple[tuple[str, str, str], ...] = (
     ("pix2pix", "pix2pix", "gan"),
 )
 RUN_PREFIX = "var_"
+# Issue #3's ablations of the default: without the ImageNet features (the plain U-Net), and
+# without the edge-aware hint spread as input.
+EXTRA: dict[str, tuple[str, ...]] = {
+    "huebrush_plain": ("net.semantic=none",),
+    "huebrush_noprior": ("net.prior=false",),
+}
+ABLATION_NOTES = {
+    "huebrush_plain": "the default without ImageNet features: a plain U-Net (issue #3)",
+    "huebrush_noprior": "the default without the edge-aware hint spread input (issue #3)",
+}
 # The same for every run. A short warm-up, since a budget of minutes is a few hundred steps;
 # steps is effectively unlimited so that the clock alone ends each run.
 COMMON = (
@@ -98,6 +110,7 @@ def train_command(
         "--no-progress",
         f"max_minutes={minutes:g}",
         *COMMON,
+        *EXTRA.get(name, ()),
         *(
             ["rebalance_prior=" + str(run_dir.parent / "colour_prior.json")]
             if arch == "class"
@@ -143,6 +156,7 @@ def doc_markdown(report: dict[str, Any], settings: dict[str, Any], table: str) -
     for name, arch, loss in VARIANTS:
         if name in settings["variants"]:
             paper, what = PAPERS[arch]
+            what = ABLATION_NOTES.get(name, what)
             lines.append(
                 f"| `{RUN_PREFIX}{name}` (arch `{arch}`, loss `{loss}`) | {paper} | {what} |"
             )
