@@ -37,13 +37,26 @@ def qcolor_ab(colour: QColor) -> AB:
 
 def snapped(L: float, ab: AB) -> AB:
     """ab pulled into the sRGB gamut at lightness L (unchanged when already inside)."""
-    return _snapped(float(L), float(ab[0]), float(ab[1]))
+    return snapped_many(L, [ab])[0]
 
 
-@functools.lru_cache(maxsize=4096)
-def _snapped(L: float, a: float, b: float) -> AB:
-    out = snap_to_gamut(L, np.array([a, b], dtype=np.float64))
-    return float(out[0]), float(out[1])
+# Swatches and chips ask for the same colours again and again; new ones (a new point's
+# lightness) are snapped together, one vectorised bisection instead of one per colour.
+_SNAP_CACHE: dict[tuple[float, float, float], AB] = {}
+_SNAP_CACHE_MAX = 8192
+
+
+def snapped_many(L: float, abs_: list[AB]) -> list[AB]:
+    """`snapped` for several colours at one lightness."""
+    keys = [(float(L), float(a), float(b)) for a, b in abs_]
+    todo = list(dict.fromkeys(k for k in keys if k not in _SNAP_CACHE))
+    if todo:
+        if len(_SNAP_CACHE) + len(todo) > _SNAP_CACHE_MAX:
+            _SNAP_CACHE.clear()
+        out = snap_to_gamut(float(L), np.array([k[1:] for k in todo], dtype=np.float64))
+        for k, o in zip(todo, out, strict=True):
+            _SNAP_CACHE[k] = (float(o[0]), float(o[1]))
+    return [_SNAP_CACHE[k] for k in keys]
 
 
 def swatch_colour(ab: AB, L: float = 65.0) -> QColor:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import colours
-from gui.colours import AB, lab_qcolor, qcolor_ab, rgb_to_qimage, snapped
+from gui.colours import AB, lab_qcolor, qcolor_ab, rgb_to_qimage, snapped, snapped_many
 from gui.swatch import SwatchRow
 from model.colorspace import lab_to_rgb_unclipped
 from model.gamut import in_gamut
@@ -97,9 +97,7 @@ class GamutPlane(QWidget):
         """Lightness of the plane (None: disabled), the marker, and suggestion marks."""
         self.lightness, self.ab = lightness, ab
         # Marks sit where a click on them would land: inside the gamut.
-        self.suggestions = (
-            [snapped(lightness, s) for s in suggestions] if lightness is not None else []
-        )
+        self.suggestions = snapped_many(lightness, suggestions) if lightness is not None else []
         # Rounded L: the plane barely changes within one unit and redrawing it costs ~10 ms.
         key = None if lightness is None else round(lightness)
         if key is not None and key != self._image_L:
@@ -304,21 +302,25 @@ class ColourPicker(QWidget):
                 "<i>select a point</i>" if self.recent else "<i>none yet</i>"
             )
             return
+        shown = snapped_many(L, [*self.suggestions, *self.recent])
+        n = len(self.suggestions)
         self.suggest_row.set_empty_text("<i>after the next update</i>")
         self.suggest_row.set_chips(
             [
                 (
-                    lab_qcolor(L, snapped(L, ab)),
+                    lab_qcolor(L, s),
                     f"Suggestion {i + 1}: {p * 100:.0f}% likely\na {ab[0]:+.0f}, b {ab[1]:+.0f}",
                 )
-                for i, (ab, p) in enumerate(zip(self.suggestions, self._probs, strict=True))
+                for i, (ab, s, p) in enumerate(
+                    zip(self.suggestions, shown[:n], self._probs, strict=True)
+                )
             ]
         )
         self.recent_row.set_empty_text("<i>none yet</i>")
         self.recent_row.set_chips(
             [
-                (lab_qcolor(L, snapped(L, ab)), f"Recently used\na {ab[0]:+.0f}, b {ab[1]:+.0f}")
-                for ab in self.recent
+                (lab_qcolor(L, s), f"Recently used\na {ab[0]:+.0f}, b {ab[1]:+.0f}")
+                for ab, s in zip(self.recent, shown[n:], strict=True)
             ]
         )
 

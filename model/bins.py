@@ -86,6 +86,13 @@ def histogram(ab: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Te
     return h / h.sum().clamp_min(1e-12)
 
 
+@lru_cache(maxsize=1)
+def _bin_distances() -> np.ndarray:
+    """(313, 313) distances between bin centres; suggestions are asked for on every edit."""
+    c = bin_centers()
+    return np.hypot(*(c[:, None, :] - c[None, :, :]).transpose(2, 0, 1))
+
+
 def top_modes(probs: np.ndarray, k: int, min_sep: float = 12.0) -> list[tuple[np.ndarray, float]]:
     """The k most likely distinct colours of one distribution (313,): [(ab, p), ...].
 
@@ -93,18 +100,19 @@ def top_modes(probs: np.ndarray, k: int, min_sep: float = 12.0) -> list[tuple[np
     suggestions are different colours rather than the same peak twice.
     """
     c = bin_centers()
+    dist = _bin_distances()
     p = np.asarray(probs, dtype=np.float64)
     order = np.argsort(-p)
     chosen: list[int] = []
     for i in order:
-        if all(np.hypot(*(c[i] - c[j])) >= min_sep for j in chosen):
+        if not chosen or dist[i, chosen].min() >= min_sep:
             chosen.append(int(i))
             if len(chosen) == k:
                 break
     out = []
     for i in chosen:
         # Mass-weighted mean of the bin and its immediate neighbours gives a finer colour.
-        near = np.hypot(*(c - c[i]).T) <= GRID_STEP * 1.5
+        near = dist[i] <= GRID_STEP * 1.5
         w = p[near]
         ab = (c[near] * w[:, None]).sum(0) / max(w.sum(), 1e-12)
         out.append((ab.astype(np.float32), float(w.sum())))

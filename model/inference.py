@@ -61,6 +61,7 @@ class Prepared:
     image: LoadedImage
     L_work: torch.Tensor  # (1, 1, h, w) on the device
     sem: torch.Tensor | None = None
+    sem_bias: torch.Tensor | None = None  # the network's semantic_bias(sem)
     cache: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -181,6 +182,7 @@ class Colorizer:
         net = self.net
         with self._lock, torch.inference_mode(), autocast(self.device, self.fast_math):
             prep.sem = net.semantic_features(self._cl(L_t))
+            prep.sem_bias = net.semantic_bias(prep.sem)
         return prep
 
     def _cl(self, x: torch.Tensor) -> torch.Tensor:
@@ -197,6 +199,7 @@ class Colorizer:
                 self._cl(local[None].to(self.device)),
                 glob[None].to(self.device),
                 sem=prep.sem,
+                sem_bias=prep.sem_bias,
             )
             ab = out.ab[0].float().permute(1, 2, 0).cpu().numpy()
             logits = out.logits[0].float().cpu()

@@ -119,6 +119,16 @@ class ColorNet(nn.Module):
             head = head.expand(-1, -1, *s8.shape[-2:])
             return torch.cat([s8, s16, head], 1)
 
+    def semantic_bias(self, sem: torch.Tensor | None) -> torch.Tensor | None:
+        """What the ImageNet features add at 1/8 scale; hint-independent, so cacheable too.
+
+        Caching this rather than `sem` saves a 1432->256 projection (and a cast of 1432
+        channels) on every interactive update.
+        """
+        if self.semantic is None or sem is None:
+            return None
+        return self.sem_fuse(sem)
+
     def forward(
         self,
         L: torch.Tensor,
@@ -126,10 +136,12 @@ class ColorNet(nn.Module):
         glob: torch.Tensor,
         sem: torch.Tensor | None = None,
         prior: torch.Tensor | None = None,
+        sem_bias: torch.Tensor | None = None,
     ) -> NetOutput:
         """L (B,1,H,W) in 0..100; local (B,3,H,W) from the encoder; glob (B,316).
 
-        `sem` and `prior` may be passed in precomputed (the GUI caches `sem` per photo).
+        `sem`, `sem_bias` (= semantic_bias(sem)) and `prior` may be passed in precomputed;
+        the inference service caches `sem_bias` per photo.
         """
         parts = [normalize_l(L), local]
         if self.cfg.prior:
@@ -143,9 +155,11 @@ class ColorNet(nn.Module):
         c4 = self.enc4(F.max_pool2d(c3, 2))
         c4 = c4 + self.global_branch(glob.to(c4.dtype))
         if self.semantic is not None:
-            if sem is None:
-                sem = self.semantic_features(L)
-            c4 = c4 + self.sem_fuse(sem.to(c4.dtype))
+            if sem_bias is None:
+                if sem is None:
+                    sem = self.semantic_features(L)
+                sem_bias = self.sem_fuse(sem.to(c4.dtype))
+            c4 = c4 + sem_bias.to(c4.dtype)
         c5 = self.mid5(c4)
         c6 = self.mid6(c5)
         c7 = self.mid7(c6)

@@ -98,3 +98,16 @@ def test_bad_weight_files_give_clear_errors(tmp_path: Path) -> None:
 def test_config_rejects_unknown_keys() -> None:
     with pytest.raises(ValueError, match="unknown"):
         NetConfig.from_dict({"width": 4, "depth": 3})
+
+
+def test_cached_semantic_bias_gives_the_same_output() -> None:
+    torch.manual_seed(0)
+    net = ColorNet(NetConfig(width=4, semantic="effnet")).eval()
+    L = torch.rand(1, 1, 64, 64) * 100
+    local = torch.zeros(1, 3, 64, 64)
+    glob = torch.zeros(1, GLOBAL_DIM)
+    with torch.inference_mode():
+        sem = net.semantic_features(L)
+        direct = net(L, local, glob, sem=sem)
+        cached = net(L, local, glob, sem_bias=net.semantic_bias(sem))
+    assert torch.allclose(direct.ab, cached.ab) and torch.allclose(direct.logits, cached.logits)
