@@ -94,11 +94,6 @@ def same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def rgb_icc(profile: bytes | None) -> bytes | None:
-    """The profile if it describes RGB data; a grey scan's profile would mislabel colour output."""
-    return profile if profile and len(profile) >= 20 and profile[16:20] == b"RGB " else None
-
-
 class MainWindow(QMainWindow):
     """Huebrush's window. Pass `factory` to choose the network (tests inject a tiny one)."""
 
@@ -623,7 +618,7 @@ class MainWindow(QMainWindow):
             )
             return False
         depth = image.bit_depth if path.suffix.lower() in SIXTEEN_BIT_SUFFIXES else 8
-        job = ExportJob(self._token, path, self.doc.hints, depth, rgb_icc(image.output_icc_profile))
+        job = ExportJob(self._token, path, self.doc.hints, depth, image.output_icc_profile)
         self.worker.export(job)
         self.statusBar().showMessage(f"Exporting {path.name}…")
         return True

@@ -175,9 +175,11 @@ class LoadedImage:
         """The profile to embed when saving pixels derived from rgb.
 
         None once the pixels were converted to sRGB (untagged means sRGB); otherwise the
-        original profile, since the pixels are still in its colour space.
+        original profile, since the pixels are still in its colour space. Only an RGB
+        profile is passed on: the output is colour, and a grey scan's profile would mislabel it.
         """
-        return None if self.profile_applied else self.icc_profile
+        p = None if self.profile_applied else self.icc_profile
+        return p if p and len(p) >= 20 and p[16:20] == b"RGB " else None
 
 
 @dataclass

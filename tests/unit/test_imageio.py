@@ -967,3 +967,14 @@ def test_output_path_for_never_the_input(tmp_path: Path) -> None:
     same = out_dir / "x_color.png"
     same.write_bytes(b"y")
     assert output_path_for(same, out_dir, ".png") != same
+
+
+def test_grey_profile_is_never_embedded_in_colour_output(tmp_path: Path) -> None:
+    # 16-bit data keeps its profile, but a grey profile would mislabel RGB output.
+    gray = _icc_profile("Linear gray test", b"GRAY", [(b"kTRC", _curve(1.0))])
+    data = _rng(15).integers(0, 65536, (4, 4), dtype=np.uint16)
+    path = tmp_path / "g16.tif"
+    tifffile.imwrite(path, data, photometric="minisblack", iccprofile=gray)
+    img = load_image(path)
+    assert img.bit_depth == 16 and not img.profile_applied
+    assert img.icc_profile == gray and img.output_icc_profile is None
