@@ -317,8 +317,8 @@ class InferenceWorker(QThread):
         self._enhance = settings
         self._prepare_again()
 
-    def _prepare(self, image: LoadedImage) -> np.ndarray:
-        """Prepare `image` (enhanced as set) for the network; returns the L results show."""
+    def _prepare(self, image: LoadedImage) -> None:
+        """Prepare `image` (enhanced as set) for the network, and the preview of its L."""
         work = self._enhance.network_input(image)
         self._prep = self._need_colorizer().prepare(work)
         self._image = image
@@ -328,7 +328,6 @@ class InferenceWorker(QThread):
             self._shown_L = shown
             self._preview_L = preview_plane(shown)
             self._fast = FastPreview(preview_plane(self._preview_L, FAST_PIXELS))
-        return shown
 
     def _prepare_again(self) -> None:
         if self._image is not None:

@@ -26,6 +26,19 @@ def conv_bn_relu(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.
     )
 
 
+def low_level_layers(w: int) -> list[nn.Module]:
+    """The low-level stack Iizuka et al. and Deep Koalarization share, down to 1/8:
+    w s2, 2w, 2w s2, 4w, 4w s2, 8w (the papers: 64, 128, 128, 256, 256, 512)."""
+    return [
+        conv_bn_relu(1, w, stride=2),
+        conv_bn_relu(w, 2 * w),
+        conv_bn_relu(2 * w, 2 * w, stride=2),
+        conv_bn_relu(2 * w, 4 * w),
+        conv_bn_relu(4 * w, 4 * w, stride=2),
+        conv_bn_relu(4 * w, 8 * w),
+    ]
+
+
 def pad_to_multiple(x: torch.Tensor, m: int) -> torch.Tensor:
     """Replicate-pad the bottom and right so both sides are multiples of m."""
     h, w = x.shape[-2:]

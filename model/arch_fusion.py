@@ -14,7 +14,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from model.arch_common import ArchOutput, ab_head, conv_bn_relu, pad_to_multiple
+from model.arch_common import (
+    ArchOutput,
+    ab_head,
+    conv_bn_relu,
+    low_level_layers,
+    pad_to_multiple,
+)
 from model.arch_configs import FusionConfig
 from model.encoding import normalize_l
 
@@ -30,15 +36,7 @@ class FusionNet(nn.Module):
             raise ValueError(f"global_size must be a multiple of 32, got {cfg.global_size}")
         self.cfg = cfg
         w = cfg.width
-        # Low-level features (paper: 64 s2, 128, 128 s2, 256, 256 s2, 512), to 1/8.
-        self.low = nn.Sequential(
-            conv_bn_relu(1, w, stride=2),
-            conv_bn_relu(w, 2 * w),
-            conv_bn_relu(2 * w, 2 * w, stride=2),
-            conv_bn_relu(2 * w, 4 * w),
-            conv_bn_relu(4 * w, 4 * w, stride=2),
-            conv_bn_relu(4 * w, 8 * w),
-        )
+        self.low = nn.Sequential(*low_level_layers(w))  # shared low-level features, to 1/8
         self.mid = nn.Sequential(conv_bn_relu(8 * w, 8 * w), conv_bn_relu(8 * w, 4 * w))
         # Global features (512 s2, 512, 512 s2, 512, FC 1024, FC 512, FC 256) on 1/32.
         side = cfg.global_size // 32

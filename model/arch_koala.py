@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from model.arch_common import ArchOutput, ab_head, conv_bn_relu, pad_to_multiple
+from model.arch_common import ArchOutput, ab_head, conv_bn_relu, low_level_layers, pad_to_multiple
 from model.arch_configs import KoalaConfig
 from model.encoding import normalize_l
 
@@ -30,16 +30,9 @@ class KoalaNet(nn.Module):
 
         self.cfg = cfg
         w = cfg.width
-        # Encoder (paper: 64 s2, 128, 128 s2, 256, 256 s2, 512, 512, 256), BN added.
+        # Encoder (paper: the low-level stack, then 512, 256), BN added.
         self.encoder = nn.Sequential(
-            conv_bn_relu(1, w, stride=2),
-            conv_bn_relu(w, 2 * w),
-            conv_bn_relu(2 * w, 2 * w, stride=2),
-            conv_bn_relu(2 * w, 4 * w),
-            conv_bn_relu(4 * w, 4 * w, stride=2),
-            conv_bn_relu(4 * w, 8 * w),
-            conv_bn_relu(8 * w, 8 * w),
-            conv_bn_relu(8 * w, 4 * w),
+            *low_level_layers(w), conv_bn_relu(8 * w, 8 * w), conv_bn_relu(8 * w, 4 * w)
         )
         self.semantic = SemanticEncoder()
         self.fuse = nn.Sequential(nn.Conv2d(4 * w + HEAD_CHANNELS, 4 * w, 1), nn.ReLU(inplace=True))

@@ -69,42 +69,33 @@ class Prepared:
         return int(self.L_work.shape[-2]), int(self.L_work.shape[-1])
 
 
+@dataclass(frozen=True)
 class Prediction:
     """The network's answer at working resolution.
 
     The colour distribution is only needed for suggestions at a point, so no softmax over
     the whole map (about 6 ms at 256) is paid on each edit: `probs_at` normalises one
-    position, `probs` the whole map on first use.
+    position.
     """
 
-    def __init__(self, ab: np.ndarray, logits: torch.Tensor | np.ndarray) -> None:
-        self.ab = ab  # (h, w, 2)
-        self._probs: np.ndarray | None = None
-        if isinstance(logits, np.ndarray):
-            self._probs = logits.astype(np.float32)  # already a distribution
-            self._logits = torch.from_numpy(np.log(np.maximum(self._probs, 1e-30)))
-        else:
-            self._logits = logits.float()
-        self._lock = threading.Lock()
+    ab: np.ndarray  # (h, w, 2)
+    logits: torch.Tensor  # (313, h/4, w/4) float32 on the CPU
 
     @property
     def dist_shape(self) -> tuple[int, int]:
         """(h/4, w/4): the grid the distribution is predicted on."""
-        return int(self._logits.shape[1]), int(self._logits.shape[2])
+        return int(self.logits.shape[1]), int(self.logits.shape[2])
 
     def probs_at(self, row: int, col: int) -> np.ndarray:
         """(313,) probabilities over the ab bins at one position of the distribution grid."""
         with torch.inference_mode():
-            return torch.softmax(self._logits[:, row, col], 0).numpy()
+            return torch.softmax(self.logits[:, row, col], 0).numpy()
 
     @property
     def probs(self) -> np.ndarray:
-        """(313, h/4, w/4) probabilities over the ab bins."""
-        with self._lock:
-            if self._probs is None:
-                with torch.inference_mode():
-                    self._probs = torch.softmax(self._logits, 0).numpy()
-            return self._probs
+        """(313, h/4, w/4) probabilities over the ab bins (the whole map, computed now)."""
+        with torch.inference_mode():
+            return torch.softmax(self.logits, 0).numpy()
 
 
 class Colorizer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,15 @@ TINY = NetConfig(width=4, semantic="none", prior=True)
 def tiny_net(seed: int = 0, cfg: NetConfig = TINY) -> ColorNet:
     torch.manual_seed(seed)
     return ColorNet(cfg).eval()
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """torch on one thread: a background job may hold every core, and OpenMP spins."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture

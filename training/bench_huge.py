@@ -57,25 +57,6 @@ def write_synthetic_png(path: Path, height: int, width: int, seed: int = 0) -> N
     Image.fromarray(gray, "L").save(path, compress_level=1)
 
 
-def bench_hints(count: int, seed: int = 0) -> Any:
-    """count points spread over the photo with seeded colours."""
-    from model.hints import Hints, Point
-
-    rng = np.random.default_rng(seed)
-    return Hints(
-        tuple(
-            Point(float(x), float(y), (float(a), float(b)), 7)
-            for x, y, a, b in zip(
-                rng.uniform(0.1, 0.9, count),
-                rng.uniform(0.1, 0.9, count),
-                rng.uniform(-50, 50, count),
-                rng.uniform(-50, 50, count),
-                strict=True,
-            )
-        )
-    )
-
-
 # --------------------------------------------------------------------------- the child
 
 
@@ -191,7 +172,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         write_synthetic_png(src, height, width, args.seed)
         gen_s = time.perf_counter() - t0
         hints_path = work / "huge.hints.json"
-        bench_hints(args.points, args.seed).to_json(hints_path)
+        from training.bench import changing_hints  # the speed bench's seeded points
+
+        changing_hints(1, args.seed, args.points)[0].to_json(hints_path)
         cli_args = [str(src), "-o", str(work / "out"), "--hints", str(hints_path)]
         cli_args += ["--weights", str(weights), "--device", args.device, "--no-progress"]
         load_before = os.getloadavg()[0]

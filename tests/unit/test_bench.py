@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -15,14 +14,7 @@ from model.colorspace import rgb_to_lab
 from tests.conftest import photo
 from training.bench import PALETTE_KEY, main, protocol_hints, protocol_palette
 
-
-@pytest.fixture(autouse=True)
-def _one_thread() -> Iterator[None]:
-    # A background job may hold every core; one thread avoids OpenMP spin contention.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _ab(rgb: np.ndarray) -> np.ndarray:
