@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from model.atomic import atomic_write_bytes
@@ -36,7 +36,7 @@ class RecoveryStore:
         """Mirror the session (atomically, so a crash mid-write keeps the previous copy)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         doc = hints.to_dict()
-        doc["meta"] = {"image": str(Path(image_path).resolve())}
+        doc["meta"] = {**doc.get("meta", {}), "image": str(Path(image_path).resolve())}
         atomic_write_bytes(self.path, json.dumps(doc, indent=1).encode("utf-8") + b"\n")
 
     def read(self) -> Recovered | None:
@@ -50,7 +50,10 @@ class RecoveryStore:
         image = hints.extra.get("image") if isinstance(hints.extra, dict) else None
         if not isinstance(image, str) or not image:
             return None
-        return Recovered(Path(image), hints)
+        # The photo's path is the recovery file's business, not the session's: drop it so a
+        # later save does not write this machine's path into the user's hint file.
+        rest = {k: v for k, v in hints.extra.items() if k != "image"}
+        return Recovered(Path(image), replace(hints, extra=rest))
 
     def clear(self) -> None:
         """Remove the recovery file (after a save or a clean exit)."""

@@ -28,6 +28,9 @@ DEFAULT_SIZE = 5
 MIN_SIZE, MAX_SIZE = 1, 9
 MAX_POINTS = 10_000
 MAX_PALETTE = 64
+# A full document (MAX_POINTS points, pretty-printed) is ~1 MB; anything far larger is not a
+# hint file, and reading it whole would only stall the GUI.
+MAX_FILE_BYTES = 16 * 1024 * 1024
 AB_LIMIT = 128.0
 #: The JSON Schema of the hint file (tests keep it in step with the parser below).
 SCHEMA_PATH = Path(__file__).with_name("hints.schema.json")
@@ -97,6 +100,11 @@ class Hints:
         """Read a hint file."""
         p = Path(path)
         try:
+            if p.stat().st_size > MAX_FILE_BYTES:
+                raise HintError(
+                    f"{p}: not a hint file ({p.stat().st_size / 2**20:.0f} MB; "
+                    f"at most {MAX_FILE_BYTES // 2**20} MB)"
+                )
             text = p.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise HintError(f"{p}: cannot read hint file ({e.__class__.__name__}: {e})") from e
@@ -109,7 +117,8 @@ class Hints:
         return _parse(doc, str(p))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """The file-format document; `meta` (from a read file) is written back unchanged."""
+        doc: dict[str, Any] = {
             "format": FORMAT,
             "version": VERSION,
             "points": [
@@ -122,6 +131,9 @@ class Hints:
             ],
             "saturation": self.saturation,
         }
+        if self.extra:
+            doc["meta"] = dict(self.extra)
+        return doc
 
     def to_json(self, path: str | Path) -> None:
         """Write the hint file atomically."""

@@ -223,6 +223,31 @@ def _weights_info(engines: dict[str, Engine], weights: str | None) -> dict[str, 
     return {"path": weights, "id": None, "note": "net not run"}
 
 
+# What must match for rows of an earlier report to stand beside new ones.
+_PROTOCOL_KEYS = ("dataset", "seed", "points", "eval_size", "working_size")
+
+
+def reuse_rows(report: dict[str, Any], previous: dict[str, Any]) -> list[str]:
+    """Copy into `report` the rows of engines it did not run from an earlier report.
+
+    The weight-independent baselines (Levin takes ~20 min on the full val set) then need not
+    be re-run when only the weights change. The protocol must match exactly, or the rows would
+    describe other photos or points. Returns the engines copied (recorded in meta["reused"]).
+    """
+    meta, old_meta = report["meta"], previous["meta"]
+    for key in _PROTOCOL_KEYS:
+        if meta[key] != old_meta[key]:
+            raise ValueError(f"protocol differs in {key}: {old_meta[key]!r} != {meta[key]!r}")
+    copied = [k for k in previous["results"] if k not in report["results"]]
+    if PALETTE_KEY in copied:
+        copied.remove(PALETTE_KEY)  # the palette rows are the net's: they belong to its weights
+    for key in copied:
+        report["results"][key] = previous["results"][key]
+        report["per_image_psnr"][key] = previous["per_image_psnr"][key]
+    meta["reused"] = {"engines": copied, "date": old_meta["date"]}
+    return copied
+
+
 def quality_markdown(report: dict[str, Any]) -> str:
     """The quality report as a markdown table."""
     meta = report["meta"]
@@ -245,6 +270,12 @@ def quality_markdown(report: dict[str, Any]) -> str:
     lines.append(f"| ground truth | – | – | – | 1.0000 | {gt['colourfulness']:.1f} |")
     pub = ", ".join(f"{n}: {v}" for n, v in PUBLISHED_SIGGRAPH17.items())
     lines += ["", f"{PUBLISHED_LABEL}, PSNR by points: {pub}."]
+    reused = meta.get("reused")
+    if reused and reused["engines"]:
+        lines.append(
+            f"Rows of {', '.join(reused['engines'])} reused from the run of {reused['date']} "
+            "(same photos, seed and points; they do not depend on the weights)."
+        )
     if PALETTE_KEY in report["results"]:
         lines.append(PALETTE_NOTE)
     return "\n".join(lines) + "\n"
@@ -357,6 +388,12 @@ def cmd_quality(args: argparse.Namespace) -> int:
             "psnr": {str(n): v for n, v in PUBLISHED_SIGGRAPH17.items()},
         },
     }
+    if args.reuse:
+        try:
+            reuse_rows(report, json.loads(Path(args.reuse).read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError) as e:
+            print(f"huebrush-bench: cannot reuse {args.reuse}: {e}", file=sys.stderr)
+            return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "quality.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
@@ -687,6 +724,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--seed", type=int, default=0)
     q.add_argument("--size", type=int, default=EVAL_SIZE, help=hidden)
     q.add_argument("--working-size", type=int, default=256, help="engine resolution (default 256)")
+    q.add_argument(
+        "--reuse",
+        metavar="JSON",
+        help="take the rows of engines not run now from this earlier quality.json",
+    )
 
     s = sub.add_parser("speed", help="latency per update, export time, load time and memory")
     s.add_argument("--repeats", type=int, default=50, help="timed updates per measurement")

@@ -164,6 +164,36 @@ def apply_overrides(cfg: TrainConfig, overrides: list[str]) -> TrainConfig:
     return TrainConfig.from_dict(d)
 
 
+_PATH_KEYS = ("data", "val", "out")  # given as --data/--val/--out, not as overrides
+
+
+def to_overrides(d: dict[str, Any]) -> list[str]:
+    """The `key=value` overrides that rebuild config dict `d` from the defaults of its arch.
+
+    The inverse of apply_overrides (tested as such), used to print a run's command line.
+    """
+    cfg = TrainConfig.from_dict(d)
+    base = with_arch(TrainConfig(), cfg.arch).to_dict()
+    now = cfg.to_dict()
+    out = [f"arch={cfg.arch}"] if cfg.arch != DEFAULT_ARCH else []
+    for key, value in now.items():
+        if key in _PATH_KEYS or key == "arch":
+            continue
+        if key == "net":
+            out += [f"net.{k}={_show(v)}" for k, v in value.items() if base["net"].get(k) != v]
+        elif base[key] != value:
+            out.append(f"{key}={_show(value)}")
+    return out
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, list | tuple):
+        return ",".join(str(x) for x in v)
+    return str(v)
+
+
 def _parse_value(raw: str, current: Any) -> Any:
     if isinstance(current, bool):
         if raw.lower() in ("1", "true", "yes", "on"):

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from model.weights import load_network, read_metadata, save_weights
+from training.config import to_overrides
+from training.lineage import KEY as LINEAGE_KEY
+from training.lineage import history, history_markdown, stage, totals
 from training.loop import BEST
 
 
@@ -25,10 +28,12 @@ def export(run_dir: str | Path, dest: str | Path, card_extra: str = "") -> Path:
     log = _read_log(run / "log.jsonl")
     step = int(meta.get("step", "0"))
     minutes = max((r.get("elapsed_min", 0.0) for r in log if r.get("step", 0) <= step), default=0.0)
-    save_weights(net, dest, half=True, extra={"step": str(step), "val": meta.get("val", "{}")})
+    stages = history(run, stage(cfg, step, minutes, json.loads(meta.get("val", "{}"))))
+    extra = {"step": str(step), "val": meta.get("val", "{}"), LINEAGE_KEY: json.dumps(stages)}
+    save_weights(net, dest, half=True, extra=extra)
     base_file = run / "baselines.json"
     baselines = json.loads(base_file.read_text()) if base_file.is_file() else None
-    card = model_card(cfg, meta, log, step, minutes, card_extra, baselines)
+    card = model_card(cfg, meta, log, step, minutes, card_extra, baselines, stages)
     dest.with_suffix(".md").write_text(card)
     shutil.copyfile(run / "config.json", dest.with_suffix(".config.json"))
     return dest
@@ -51,12 +56,22 @@ def model_card(
     minutes: float,
     extra: str,
     baselines: dict[str, dict[str, float]] | None = None,
+    stages: list[dict[str, Any]] | None = None,
 ) -> str:
     """Markdown model card: data, steps, time, throughput and the validation table."""
     val = json.loads(meta.get("val", "{}"))
     ips = sorted(r["img_s"] for r in log if "img_s" in r)
     curve = [r for r in log if r.get("val")]
     cols = list(val)
+    stages = stages or []
+    after = total_time = ""
+    if len(stages) > 1:
+        n_steps, n_crops, n_min = totals(stages)
+        after = (
+            f", after {len(stages) - 1} earlier stage(s); {n_steps:,} steps and "
+            f"{n_crops:,} crops over all recorded stages (history below)"
+        )
+        total_time = f" ({n_min:.0f} min over all recorded stages)"
     lines = [
         "# Huebrush default weights: model card",
         "",
@@ -64,9 +79,10 @@ def model_card(
         f"- Training data: `{Path(cfg['data']).name}/`, {cfg['crop']}x{cfg['crop']} random resized "
         f"crops ({cfg['crop_scale_min']:.0%}-100% of the area) with flips; simulated points and "
         f"global hints (histogram p={cfg['p_hist']}, saturation p={cfg['p_saturation']})",
-        f"- Steps: {step} at batch {cfg['batch']} ({step * cfg['batch']:,} crops seen)",
-        f"- Wall time: {minutes:.0f} min of training on a 2-core CPU (AVX-512/AMX-BF16, no GPU), "
-        f"bf16 autocast {cfg['bf16']}, channels_last {cfg['channels_last']}",
+        f"- Steps: {step} at batch {cfg['batch']} ({step * cfg['batch']:,} crops seen){after}",
+        f"- Wall time: {minutes:.0f} min{total_time} of training on a 2-core CPU "
+        f"(AVX-512/AMX-BF16, no GPU), bf16 autocast {cfg['bf16']}, "
+        f"channels_last {cfg['channels_last']}",
         f"- Throughput: median {ips[len(ips) // 2] if ips else 0:.1f} images/s "
         "(while other work shared the two cores)",
         f"- Loss: CE over 313 bins at 1/4 scale (x{cfg['ce_weight']}) + smooth-L1 on ab "
@@ -90,11 +106,35 @@ def model_card(
         + " | ".join(f"{SIGGRAPH17[c]:.1f}" if c in SIGGRAPH17 else "-" for c in cols)
         + " |"
     )
+    if len(stages) > 1:
+        lines += ["", "## Training history (each stage starts from the one above)", ""]
+        lines += history_markdown(stages, cols)
     if curve:
-        lines += ["", "## Validation curve", "", "| step | " + " | ".join(cols) + " |"]
+        lines += ["", "## Validation curve (this stage)", "", "| step | " + " | ".join(cols) + " |"]
         lines.append("|---|" + "---|" * len(cols))
         for r in curve:
             lines.append(
                 f"| {r['step']} | " + " | ".join(f"{r['psnr'].get(c, 0):.2f}" for c in cols) + " |"
             )
+    lines += ["", "Command (this stage):", "", "```", *command_lines(cfg), "```"]
     return "\n".join(lines) + "\n" + (extra + "\n" if extra else "")
+
+
+def _shown_path(p: str) -> str:
+    # Keep machine paths out of the card: relative paths as given, absolute ones by name.
+    return p if p and not Path(p).is_absolute() else f"<{Path(p).name or 'dir'}>"
+
+
+def command_lines(cfg: dict[str, Any]) -> list[str]:
+    """The commands that trained and exported this stage, rebuilt from its saved config."""
+    train = ["huebrush-train", "--data", _shown_path(cfg["data"])]
+    if cfg.get("val"):
+        train += ["--val", _shown_path(cfg["val"])]
+    train += ["--out", _shown_path(cfg["out"])]
+    overrides = [
+        o if not o.startswith("init=") else f"init={_shown_path(o[5:])}" for o in to_overrides(cfg)
+    ]
+    return [
+        " ".join(train + overrides),
+        f"huebrush-train --out {_shown_path(cfg['out'])} --export <weights>.safetensors",
+    ]

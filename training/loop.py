@@ -24,6 +24,7 @@ from model.weights import save_weights
 from training.config import TrainConfig
 from training.data import HintedCrops, colour_photos
 from training.evaluate import evaluate, load_eval_images, net_predictor
+from training.lineage import record_start
 from training.variant_losses import Criterion, make_criterion, mixed_weights, optimizer_betas
 
 CKPT = "last.pt"
@@ -111,6 +112,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     is_main = rank == 0
     if is_main:
         cfg.save(out / "config.json")
+        record_start(out, cfg.init)
 
     files = colour_photos(cfg.data, out / "train_files.json" if is_main else None)
     if not files:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -192,3 +193,16 @@ def test_enhancement_changes_the_network_input_not_the_tones(qtbot, window, tmp_
 
     window.act_enhance["none"].trigger()
     assert not window.act_enhance_output.isEnabled() and not window.enhancement().active
+
+
+def test_recovery_keeps_user_meta_but_not_its_own_path(tmp_path: Path, photo: Path) -> None:
+    from gui.recovery import RecoveryStore
+
+    rec = RecoveryStore(tmp_path / "data")
+    doc = {"format": "huebrush-hints", "version": 1, "meta": {"k": 1}}
+    hints = Hints.from_dict({**doc, "points": [{"x": 0.5, "y": 0.5, "ab": [10, 20]}]})
+    rec.write(photo, hints)
+    assert json.loads(rec.path.read_text())["meta"] == {"k": 1, "image": str(photo.resolve())}
+    found = rec.read()
+    assert found is not None and found.image_path == photo.resolve()
+    assert found.hints == hints and found.hints.extra == {"k": 1}

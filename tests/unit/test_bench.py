@@ -137,3 +137,32 @@ def test_speed_quick_writes_json(tmp_path: Path, tiny_weights: Path) -> None:
     if not torch.cuda.is_available():
         assert report["cuda"] == "no CUDA device"
     assert "| cpu | fp32 |" in (out / "speed.md").read_text()
+
+
+def test_quality_reuses_baseline_rows_only_under_the_same_protocol(
+    tmp_path: Path, tiny_weights: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "photos"
+    data.mkdir()
+    Image.fromarray(_two_regions(32)).save(data / "a.png")
+    common = ["quality", "--data", str(data), "--no-progress", "--size", "32"]
+    common += ["--working-size", "32", "--device", "cpu", "--weights", str(tiny_weights)]
+    base = tmp_path / "base"
+    assert main([*common, "--points", "0,3", "--engines", "levin,gray", "--out", str(base)]) == 0
+    old = json.loads((base / "quality.json").read_text())
+
+    new = tmp_path / "new"
+    args = [*common, "--points", "0,3", "--engines", "net", "--out", str(new)]
+    assert main([*args, "--reuse", str(base / "quality.json")]) == 0
+    report = json.loads((new / "quality.json").read_text())
+    assert list(report["results"]) == ["net", PALETTE_KEY, "levin", "gray"]
+    assert report["results"]["levin"] == old["results"]["levin"]
+    assert report["per_image_psnr"]["gray"] == old["per_image_psnr"]["gray"]
+    assert report["meta"]["reused"] == {"engines": ["levin", "gray"], "date": old["meta"]["date"]}
+    assert "reused from the run of" in (new / "quality.md").read_text()
+
+    # Other points: the old rows would describe another protocol, so they are refused.
+    other = [*common, "--points", "0,5", "--engines", "net", "--out", str(tmp_path / "x")]
+    assert main([*other, "--reuse", str(base / "quality.json")]) == 2
+    assert "protocol differs in points" in capsys.readouterr().err
+    assert not (tmp_path / "x" / "quality.json").exists()

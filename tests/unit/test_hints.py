@@ -101,3 +101,31 @@ def test_point_edits_are_new_values() -> None:
     assert p.resized(20).size == 9 and p.resized(0).size == 1
     assert p.recoloured((3, 4)).ab == (3.0, 4.0)
     assert p.ab == (1.0, 2.0)
+
+
+def test_meta_survives_a_round_trip(tmp_path: Path) -> None:
+    meta = {"author": "archive", "tags": ["1920s", "harbour"], "n": 3}
+    h = Hints.from_dict({**DOC, "meta": meta})
+    assert h.extra == meta
+    p = tmp_path / "m.hints.json"
+    h.to_json(p)
+    assert json.loads(p.read_text())["meta"] == meta
+    assert Hints.from_json(p).extra == meta
+    # No meta in, none out: files written from plain hints stay minimal.
+    Hints.from_dict(DOC).to_json(p)
+    assert "meta" not in json.loads(p.read_text())
+
+
+def test_oversized_file_refused_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import model.hints as hints_module
+
+    p = tmp_path / "big.hints.json"
+    Hints.from_dict(DOC).to_json(p)
+    size = p.stat().st_size
+    monkeypatch.setattr(hints_module, "MAX_FILE_BYTES", size - 1)
+    with pytest.raises(HintError, match=r"big\.hints\.json: not a hint file"):
+        Hints.from_json(p)
+    monkeypatch.setattr(hints_module, "MAX_FILE_BYTES", size)
+    assert len(Hints.from_json(p).points) == len(DOC["points"])

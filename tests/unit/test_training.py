@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from model.weights import load_network
+from model.weights import load_network, read_metadata
 from tests.conftest import photo
 from training.cli import main as train_main
-from training.config import TrainConfig, apply_overrides
+from training.config import TrainConfig, apply_overrides, to_overrides
 from training.data import HintedCrops, colour_photos, is_colourful
 from training.evaluate import evaluate, gray_predictor, psnr
 from training.simulate import eval_points, simulate_points
@@ -46,6 +46,17 @@ def test_simulated_points_follow_the_recipe() -> None:
     assert {p.size for p in pts} == set(range(1, 10))
     xs = np.array([p.x for p in pts])
     assert 0.4 < np.median(xs) < 0.6 and xs.min() < 0.1  # central, but edges are reached too
+
+
+def test_siggraph17_first_stage_settings_give_no_hints(data_dir: Path) -> None:
+    # The README's two-stage recipe relies on these overrides switching every hint off.
+    sim = {"p_geom": 1.0, "p_hist": 0.0, "p_saturation": 0.0}
+    ds = HintedCrops(colour_photos(data_dir), 32, sim, seed=3)
+    for i in range(len(ds)):
+        s = ds[i]
+        assert not s["local"].any() and not s["glob"].any()
+    hinted = HintedCrops(colour_photos(data_dir), 32, {}, seed=3)
+    assert any(hinted[i]["local"].any() for i in range(len(hinted)))
 
 
 def test_patch_values_are_the_mean_true_colour() -> None:
@@ -85,6 +96,23 @@ def test_overrides(tmp_path: Path) -> None:
         apply_overrides(TrainConfig(), ["net.depth=4"])
 
 
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        [],
+        ["batch=4", "net.width=8", "bf16=false", "val_points=0,10", "lr=5e-05", "init=w.st"],
+        ["arch=ae", "loss=l1", "crop=96"],
+        ["arch=class", "rebalance=0.5", "net.width=16"],
+    ],
+)
+def test_overrides_round_trip(overrides: list[str]) -> None:
+    # The model card prints a run's command from its saved config: it must rebuild that config.
+    cfg = apply_overrides(TrainConfig(data="d", val="v", out="o"), overrides)
+    again = apply_overrides(TrainConfig(data="d", val="v", out="o"), to_overrides(cfg.to_dict()))
+    assert again == cfg
+    assert len(to_overrides(cfg.to_dict())) <= len(overrides)  # only what differs
+
+
 TINY_RUN = [
     "crop=32", "batch=2", "net.width=4", "net.semantic=none", "val_images=2", "val_every=2",
     "val_points=0,5", "ckpt_every=2", "log_every=1", "threads=1", "workers=0", "warmup_steps=1",
@@ -108,6 +136,26 @@ def test_train_resume_export(data_dir: Path, tmp_path: Path) -> None:
     assert net.cfg.width == 4
     card = dest.with_suffix(".md").read_text()
     assert "| engine |" in card and "Steps:" in card and "| **Huebrush" in card
+    best = int(read_metadata(dest)["step"])  # the best validated step is what ships
+    first = json.loads(read_metadata(dest)["lineage"])
+    assert [(s["run"], s["init"], s["steps"], s["crop"]) for s in first] == [("run", "", best, 32)]
+    assert "Training history" not in card  # one stage: nothing to trace
+
+    # Fine-tune the release and export over it: the history is taken when the run starts, so
+    # the new file has both stages even though it replaces the one the run began from.
+    run2 = tmp_path / "run2"
+    args2 = ["--data", str(data_dir), "--val", str(data_dir), "--out", str(run2), "--no-progress"]
+    assert train_main([*args2, "steps=2", *TINY_RUN, "crop=48", f"init={dest}"]) == 0
+    assert train_main(["--out", str(run2), "--export", str(dest)]) == 0
+    stages = json.loads(read_metadata(dest)["lineage"])
+    assert [(s["run"], s["init"], s["steps"], s["crop"]) for s in stages] == [
+        ("run", "", best, 32),
+        ("run2", "w.safetensors", 2, 48),
+    ]
+    card = dest.with_suffix(".md").read_text()
+    assert "Training history" in card and f"{best + 2} steps" in card
+    assert "crop=48" in card and "init=" in card  # the command that made the stage
+    assert "| 2 (run2) | w.safetensors | 2 | 2 | 48 |" in card
 
 
 def _free_port() -> int:

@@ -1,0 +1,100 @@
+"""Training history carried inside the weights, so a fine-tuned release can say how it was made.
+
+Every export appends one stage (steps, time, crop, batch, lr, losses, validation) to the
+history found in the weights the run started from (`init=`), and stores the whole list in the
+release file's header. The model card is written from that list: no hand-edited history lines.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from model.weights import WeightsError, read_metadata
+
+LINEAGE = "lineage.json"  # in the run folder: the history of the weights it started from
+KEY = "lineage"  # in the weights header
+
+
+def history_of(weights: str | Path) -> list[dict[str, Any]]:
+    """The stages recorded in a weights file; one placeholder stage when it has none."""
+    try:
+        raw = read_metadata(weights).get(KEY)
+    except (OSError, WeightsError):
+        raw = None
+    if raw:
+        try:
+            stages = json.loads(raw)
+            if isinstance(stages, list) and all(isinstance(s, dict) for s in stages):
+                return stages
+        except json.JSONDecodeError:
+            pass
+    return [{"name": Path(weights).name, "note": "no recorded history"}]
+
+
+def record_start(run: Path, init: str) -> None:
+    """Keep the starting weights' history in the run (once: resuming must not change it).
+
+    Read at the start because the run may later be exported over those very weights.
+    """
+    path = run / LINEAGE
+    if init and not path.exists():
+        path.write_text(json.dumps(history_of(init), indent=1) + "\n")
+
+
+def stage(cfg: dict[str, Any], step: int, minutes: float, val: dict[str, float]) -> dict[str, Any]:
+    """This run's entry: what a reader needs to reproduce or judge it."""
+    return {
+        "run": Path(cfg["out"]).name,
+        "init": Path(cfg["init"]).name if cfg.get("init") else "",
+        "steps": step,
+        "batch": cfg["batch"],
+        "crop": cfg["crop"],
+        "crop_scale_min": cfg["crop_scale_min"],
+        "lr": cfg["lr"],
+        "lr_decay_steps": cfg["lr_decay_steps"],
+        "ce_weight": cfg["ce_weight"],
+        "reg_weight": cfg["reg_weight"],
+        "minutes": round(minutes, 1),
+        "val": val,
+    }
+
+
+def history(run: Path, this: dict[str, Any]) -> list[dict[str, Any]]:
+    """The stages before this run (from its lineage file) followed by this run."""
+    path = run / LINEAGE
+    before = json.loads(path.read_text()) if path.is_file() else []
+    return [*before, this]
+
+
+def history_markdown(stages: list[dict[str, Any]], cols: list[str]) -> list[str]:
+    """The card's history table, one row per stage, oldest first."""
+    lines = [
+        "| stage | from | steps | batch | crop | lr | loss weights CE / L1 | time | "
+        + " | ".join(f"{c} pts" for c in cols)
+        + " |",
+        "|---|---|---|---|---|---|---|---|" + "---|" * len(cols),
+    ]
+    for i, s in enumerate(stages, 1):
+        if "steps" not in s:
+            lines.append(f"| {i} | {s.get('name', '?')} (unknown) |")
+            continue
+        val = s.get("val", {})
+        lines.append(
+            f"| {i} ({s['run']}) | {s['init'] or 'scratch'} | {s['steps']:,} | {s['batch']} "
+            f"| {s['crop']} | {s['lr']:g} | {s['ce_weight']:g} / {s['reg_weight']:g} "
+            f"| {s['minutes']:.0f} min | "
+            + " | ".join(f"{val[c]:.2f}" if c in val else "-" for c in cols)
+            + " |"
+        )
+    notes = [f"Stage {i}: {s['note']}." for i, s in enumerate(stages, 1) if s.get("note")]
+    return lines + (["", *notes] if notes else [])
+
+
+def totals(stages: list[dict[str, Any]]) -> tuple[int, int, float]:
+    """Steps, crops seen and minutes over all recorded stages."""
+    steps = sum(int(s.get("steps", 0)) for s in stages)
+    crops = sum(int(s.get("steps", 0)) * int(s.get("batch", 0)) for s in stages)
+    minutes = sum(float(s.get("minutes", 0.0)) for s in stages)
+    return steps, crops, minutes
