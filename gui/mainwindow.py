@@ -48,7 +48,7 @@ from model.encoding import kmeans_palette
 from model.enhance import EnhanceSettings
 from model.hints import HintError, Hints, sidecar_path
 from model.imageio import SUPPORTED_SUFFIXES, ImageLoadError, load_image, output_path_for
-from model.inference import Colorizer, Prediction, suggestions_at, working_shape
+from model.inference import Colorizer, Prediction, shown_at, suggestions_at, working_shape
 
 MAX_RECENT_FILES = 10
 MAX_RECENT_COLOURS = 10
@@ -250,11 +250,11 @@ class MainWindow(QMainWindow):
         self.act_bigger = a("Bigger Point", lambda: self._resize_selected(+1), "]")
         self.act_smaller = a("Smaller Point", lambda: self._resize_selected(-1), "[")
         self.act_suggest = a(
-            "Suggested Colour for New Points",
+            "New Points Keep the Shown Colour",
             None,
             "N",
-            "New points take the network's most likely colour there "
-            "(off: the last colour you chose)",
+            "New points start with the colour the photo shows there now, so a click "
+            "changes nothing until you pick a colour (off: the last colour you chose)",
             "suggest",
             checkable=True,
         )
@@ -639,9 +639,7 @@ class MainWindow(QMainWindow):
     def _colour_for_new_point(self, x: float, y: float) -> AB:
         L = self.lightness_at(x, y)
         if (self.act_suggest.isChecked() or self._last_colour is None) and self._prediction:
-            best = suggestions_at(self._prediction, x, y, 1)
-            if best:
-                return snapped(L, best[0][0])
+            return snapped(L, shown_at(self._prediction, x, y))
         return snapped(L, self._last_colour or (0.0, 0.0))
 
     def _recolour_selected(self, a: float, b: float, final: bool) -> None:

@@ -226,6 +226,19 @@ def suggestions_at(
     return [((float(ab[0]), float(ab[1])), p) for ab, p in top_modes(pred.probs_at(row, col), k)]
 
 
+def shown_at(pred: Prediction, x: float, y: float) -> tuple[float, float]:
+    """The ab the prediction shows at fractional (x, y): what a new point should pin.
+
+    Not the distribution's top mode: where the network is unsure that mode is often near
+    grey, and a grey point would wash the colour out of the region the user just clicked.
+    """
+    h, w = pred.ab.shape[:2]
+    col = min(int(x * w), w - 1)
+    row = min(int(y * h), h - 1)
+    a, b = pred.ab[row, col]
+    return float(a), float(b)
+
+
 def fit_ab(ab: np.ndarray, L: np.ndarray) -> np.ndarray:
     """ab at working size -> ab at L's size: area-shrunk where the photo is smaller, else
     upsampled edge-aware under L."""

@@ -81,8 +81,12 @@ def history_markdown(stages: list[dict[str, Any]], cols: list[str]) -> list[str]
             lines.append(f"| {i} | {s.get('name', '?')} (unknown) |")
             continue
         val = s.get("val", {})
+        # The stage above names what this one started from better than the file it was
+        # loaded from (often a temporary copy).
+        prev = stages[i - 2].get("run") if i > 1 else None
+        origin = prev or s["init"] or "scratch"
         lines.append(
-            f"| {i} ({s['run']}) | {s['init'] or 'scratch'} | {s['steps']:,} | {s['batch']} "
+            f"| {i} ({s['run']}) | {origin} | {s['steps']:,} | {s['batch']} "
             f"| {s['crop']} | {s['lr']:g} | {s['ce_weight']:g} / {s['reg_weight']:g} "
             f"| {s['minutes']:.0f} min | "
             + " | ".join(f"{val[c]:.2f}" if c in val else "-" for c in cols)

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from gui.colours import snapped
+from model.inference import shown_at
 
 
 @pytest.fixture
@@ -32,8 +33,13 @@ def test_click_adds_point_where_clicked(qtbot, window, view) -> None:
 
 
 def test_new_point_uses_suggestion_or_last_colour(qtbot, window, view) -> None:
+    pred = window._prediction  # what the window shows before the click
+    assert pred is not None
     click(view, 0.3, 0.3)
-    assert window.doc.points[0].ab != (0.0, 0.0)  # the network's top suggestion
+    p = window.doc.points[0]
+    # The colour shown there, so placing a point does not change the picture.
+    expected = snapped(window.lightness_at(p.x, p.y), shown_at(pred, p.x, p.y))
+    assert p.ab == pytest.approx(expected, abs=1e-3) and p.ab != (0.0, 0.0)
     window.picker.colourPicked.emit(30.0, 40.0, True)
     assert window.doc.points[0].ab == (30.0, 40.0)
     window.act_suggest.setChecked(False)

@@ -345,7 +345,22 @@ def test_cmyk16_tiff_falls_back_to_8bit(tmp_path: Path) -> None:
     assert r > 200 and g < 60 and b < 60
 
 
-_MAGICK = shutil.which("magick") or shutil.which("convert")
+def _imagemagick() -> str | None:
+    """ImageMagick's command, if the real one is here (some machines have a stand-in)."""
+    for name in ("magick", "convert"):
+        exe = shutil.which(name)
+        if exe is None:
+            continue
+        try:
+            out = subprocess.run([exe, "-version"], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if out.returncode == 0 and "ImageMagick" in out.stdout:
+            return exe
+    return None
+
+
+_MAGICK = _imagemagick()
 
 
 @pytest.mark.skipif(_MAGICK is None, reason="needs ImageMagick to make the test files")

@@ -155,7 +155,7 @@ def test_train_resume_export(data_dir: Path, tmp_path: Path) -> None:
     card = dest.with_suffix(".md").read_text()
     assert "Training history" in card and f"{best + 2} steps" in card
     assert "crop=48" in card and "init=" in card  # the command that made the stage
-    assert "| 2 (run2) | w.safetensors | 2 | 2 | 48 |" in card
+    assert "| 2 (run2) | run | 2 | 2 | 48 |" in card  # started from the stage above
 
 
 def _free_port() -> int:
