@@ -216,13 +216,16 @@ class Colorizer:
         return suggestions_at(pred, x, y, k)
 
 
+def _cell(x: float, y: float, h: int, w: int) -> tuple[int, int]:
+    """(row, col) of fractional (x, y) on an h x w grid."""
+    return min(int(y * h), h - 1), min(int(x * w), w - 1)
+
+
 def suggestions_at(
     pred: Prediction, x: float, y: float, k: int
 ) -> list[tuple[tuple[float, float], float]]:
     """Top-k colour modes of the predicted distribution at fractional (x, y)."""
-    h, w = pred.dist_shape
-    col = min(int(x * w), w - 1)
-    row = min(int(y * h), h - 1)
+    row, col = _cell(x, y, *pred.dist_shape)
     return [((float(ab[0]), float(ab[1])), p) for ab, p in top_modes(pred.probs_at(row, col), k)]
 
 
@@ -232,10 +235,7 @@ def shown_at(pred: Prediction, x: float, y: float) -> tuple[float, float]:
     Not the distribution's top mode: where the network is unsure that mode is often near
     grey, and a grey point would wash the colour out of the region the user just clicked.
     """
-    h, w = pred.ab.shape[:2]
-    col = min(int(x * w), w - 1)
-    row = min(int(y * h), h - 1)
-    a, b = pred.ab[row, col]
+    a, b = pred.ab[_cell(x, y, *pred.ab.shape[:2])]
     return float(a), float(b)
 
 

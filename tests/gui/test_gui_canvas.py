@@ -32,7 +32,7 @@ def test_click_adds_point_where_clicked(qtbot, window, view) -> None:
     assert len(window.doc.points) == 1
 
 
-def test_new_point_uses_suggestion_or_last_colour(qtbot, window, view) -> None:
+def test_new_point_keeps_shown_or_last_colour(qtbot, window, view) -> None:
     pred = window._prediction  # what the window shows before the click
     assert pred is not None
     click(view, 0.3, 0.3)
