@@ -24,7 +24,9 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, TrainConfi
     ap.add_argument("--out", help="run folder (config, checkpoints, log)")
     ap.add_argument("--resume", action="store_true", help="continue from RUNDIR/last.pt")
     ap.add_argument(
-        "--export", metavar="WEIGHTS", help="write the run's best weights (fp16) here and exit"
+        "--export",
+        metavar="WEIGHTS",
+        help="write the run's best weights (int8 kernels, fp16 rest) here and exit",
     )
     ap.add_argument("--no-progress", action="store_true")
     ap.add_argument("--arch", choices=ARCHS, help="network architecture (default huebrush)")
