@@ -13,7 +13,7 @@ import torch
 # A quantized tensor `k` is stored as int8 under `k` plus its float32 scales under `k + SCALE`.
 SCALE = ".int8_scale"
 # Smaller kernels (and all 1-D tensors: biases, norms) stay float: they are a rounding error of
-# the file size and some are sensitive (a 1x1 output layer).
+# the file size, so there is nothing to gain from risking their precision.
 MIN_ELEMENTS = 1024
 
 
