@@ -66,6 +66,7 @@ class TrainConfig:
     disc_layers: int = 3  # 3 = the 70x70 PatchGAN
     p_point_gauss: float = 0.75  # share of simulated points placed around the centre
     p_points_geom: float = 0.125  # geometric parameter of the number of points
+    p_points_many: float = 0.0  # share of samples with 10-100 points (log-uniform) instead
     p_hist: float = 0.2
     p_hist_palette: float = 0.5  # when a histogram is given, share from a k-means palette
     p_saturation: float = 0.2

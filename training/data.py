@@ -108,7 +108,13 @@ def make_sample(rgb: np.ndarray, rng: np.random.Generator, sim: dict) -> dict[st
     lab = rgb_to_lab(rgb).astype(np.float32)
     ab = lab[..., 1:]
     h, w = ab.shape[:2]
-    points = simulate_points(ab, rng, sim.get("p_geom", 0.125), sim.get("p_gauss", 0.75))
+    points = simulate_points(
+        ab,
+        rng,
+        sim.get("p_geom", 0.125),
+        sim.get("p_gauss", 0.75),
+        p_many=sim.get("p_many", 0.0),
+    )
     sat = float(hsv_saturation(torch.from_numpy(rgb).permute(2, 0, 1)))
     glob = simulate_global(
         ab,

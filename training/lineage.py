@@ -45,7 +45,7 @@ def record_start(run: Path, init: str) -> None:
 
 def stage(cfg: dict[str, Any], step: int, minutes: float, val: dict[str, float]) -> dict[str, Any]:
     """This run's entry: what a reader needs to reproduce or judge it."""
-    return {
+    entry = {
         "run": Path(cfg["out"]).name,
         "init": Path(cfg["init"]).name if cfg.get("init") else "",
         "steps": step,
@@ -59,6 +59,13 @@ def stage(cfg: dict[str, Any], step: int, minutes: float, val: dict[str, float])
         "minutes": round(minutes, 1),
         "val": val,
     }
+    # The table has no column for the hint mix; a stage that changed it says so in its note.
+    if cfg.get("p_points_many"):
+        entry["note"] = (
+            f"{cfg['p_points_many']:.0%} of training samples carry 10-100 points "
+            "(log-uniform) instead of the geometric count"
+        )
+    return entry
 
 
 def history(run: Path, this: dict[str, Any]) -> list[dict[str, Any]]:

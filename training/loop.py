@@ -120,6 +120,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     sim = {
         "p_geom": cfg.p_points_geom,
         "p_gauss": cfg.p_point_gauss,
+        "p_many": cfg.p_points_many,
         "p_hist": cfg.p_hist,
         "p_palette": cfg.p_hist_palette,
         "p_saturation": cfg.p_saturation,

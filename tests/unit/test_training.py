@@ -15,7 +15,7 @@ from training.cli import main as train_main
 from training.config import TrainConfig, apply_overrides, to_overrides
 from training.data import HintedCrops, colour_photos, is_colourful
 from training.evaluate import evaluate, gray_predictor, psnr
-from training.simulate import eval_points, simulate_points
+from training.simulate import MANY_POINTS, eval_points, simulate_points
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,6 +46,22 @@ def test_simulated_points_follow_the_recipe() -> None:
     assert {p.size for p in pts} == set(range(1, 10))
     xs = np.array([p.x for p in pts])
     assert 0.4 < np.median(xs) < 0.6 and xs.min() < 0.1  # central, but edges are reached too
+
+
+def test_many_point_share_reaches_the_benchmark_counts() -> None:
+    ab = np.random.default_rng(1).normal(0, 20, (64, 64, 2)).astype(np.float32)
+    plain = [len(simulate_points(ab, np.random.default_rng(i))) for i in range(2000)]
+    rng = np.random.default_rng(0)
+    many = np.array([len(simulate_points(ab, rng, p_many=0.25)) for _ in range(4000)])
+    hi = MANY_POINTS[1]
+    assert np.mean(np.array(plain) >= 50) < 0.01  # why the option exists
+    # P(n >= 50) = 0.25 * log(101/50)/log(101/10) + the geometric tail ~ 0.076
+    assert np.mean(many >= 50) == pytest.approx(0.076, abs=0.015)
+    assert np.mean(many == 0) == pytest.approx(0.75 / 8, abs=0.015)
+    assert many.max() <= hi
+    # Off by default and without touching the random stream, so old runs replay exactly.
+    a, b = np.random.default_rng(5), np.random.default_rng(5)
+    assert simulate_points(ab, a) == simulate_points(ab, b, p_many=0.0)
 
 
 def test_siggraph17_first_stage_settings_give_no_hints(data_dir: Path) -> None:
@@ -145,7 +161,8 @@ def test_train_resume_export(data_dir: Path, tmp_path: Path) -> None:
     # the new file has both stages even though it replaces the one the run began from.
     run2 = tmp_path / "run2"
     args2 = ["--data", str(data_dir), "--val", str(data_dir), "--out", str(run2), "--no-progress"]
-    assert train_main([*args2, "steps=2", *TINY_RUN, "crop=48", f"init={dest}"]) == 0
+    stage2 = ["steps=2", *TINY_RUN, "crop=48", "p_points_many=0.5", f"init={dest}"]
+    assert train_main([*args2, *stage2]) == 0
     assert train_main(["--out", str(run2), "--export", str(dest)]) == 0
     stages = json.loads(read_metadata(dest)["lineage"])
     assert [(s["run"], s["init"], s["steps"], s["crop"]) for s in stages] == [
@@ -156,6 +173,7 @@ def test_train_resume_export(data_dir: Path, tmp_path: Path) -> None:
     assert "Training history" in card and f"{best + 2} steps" in card
     assert "crop=48" in card and "init=" in card  # the command that made the stage
     assert "| 2 (run2) | run | 2 | 2 | 48 |" in card  # started from the stage above
+    assert "Stage 2: 50% of training samples carry 10-100 points" in card  # the hint mix
 
 
 def _free_port() -> int:
