@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from model.weights import WeightsError, read_metadata
+from training.simulate import MANY_POINTS
 
 LINEAGE = "lineage.json"  # in the run folder: the history of the weights it started from
 KEY = "lineage"  # in the weights header
@@ -62,7 +63,8 @@ def stage(cfg: dict[str, Any], step: int, minutes: float, val: dict[str, float])
     # The table has no column for the hint mix; a stage that changed it says so in its note.
     if cfg.get("p_points_many"):
         entry["note"] = (
-            f"{cfg['p_points_many']:.0%} of training samples carry 10-100 points "
+            f"{cfg['p_points_many']:.0%} of training samples carry "
+            f"{MANY_POINTS[0]}-{MANY_POINTS[1]} points "
             "(log-uniform) instead of the geometric count"
         )
     return entry
