@@ -37,6 +37,8 @@ from model.engines import Engine, NetEngine, make_engine
 from model.hints import Hints, PaletteColor, Point
 from model.imageio import LoadedImage, load_image, save_image
 from model.inference import Colorizer, Prepared, lab_to_rgb_rows, to_uint8
+from training.distance_bench import add_parser as add_distance_parser
+from training.distance_bench import cmd_distance
 from training.evaluate import EVAL_SIZE, load_eval_images, points_for
 from training.metrics import colourfulness, mean_and_se, psnr, ssim
 from training.variant_bench import add_parser as add_variants_parser
@@ -751,13 +753,19 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--no-progress", action="store_true")
     add_variants_parser(sub)
+    add_distance_parser(sub)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `huebrush-bench`."""
     args = build_parser().parse_args(argv)
-    commands = {"quality": cmd_quality, "speed": cmd_speed, "variants": cmd_variants}
+    commands = {
+        "quality": cmd_quality,
+        "speed": cmd_speed,
+        "variants": cmd_variants,
+        "distance": cmd_distance,
+    }
     return commands[args.command](args)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -56,25 +56,41 @@ def evaluate(
     batch: int = 8,
 ) -> dict[int, float]:
     """Mean PSNR per point count."""
-    labs = [rgb_to_lab(im.astype(np.float32) / 255.0).astype(np.float32) for im in images]
+    labs = to_labs(images)
     result = {}
     for n in points:
         scores = []
-        for s in range(0, len(images), batch):
-            chunk = range(s, min(s + batch, len(images)))
-            L = torch.stack([torch.from_numpy(labs[i][..., 0])[None] for i in chunk])
-            h, w = L.shape[-2:]
-            local = torch.stack(
-                [encode_points(points_for(labs[i][..., 1:], n, seed, i), h, w) for i in chunk]
-            )
-            glob = torch.zeros(len(chunk), 316)
+        for chunk, L, local, glob in protocol_batches(labs, n, seed, batch):
             ab = predict(L, local, glob).float()
             for j, i in enumerate(chunk):
-                lab = np.concatenate([labs[i][..., :1], ab[j].permute(1, 2, 0).cpu().numpy()], -1)
-                rgb = np.clip(np.round(lab_to_rgb(lab) * 255), 0, 255).astype(np.uint8)
-                scores.append(psnr(rgb, images[i]))
+                scores.append(psnr(with_ab(labs[i], ab[j]), images[i]))
         result[n] = float(np.mean(scores))
     return result
+
+
+def to_labs(images: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """uint8 RGB photos -> float32 CIELAB (H, W, 3)."""
+    return [rgb_to_lab(im.astype(np.float32) / 255.0).astype(np.float32) for im in images]
+
+
+def protocol_batches(
+    labs: Sequence[np.ndarray], n: int, seed: int, batch: int
+) -> Iterator[tuple[range, torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """(indices, L, local hints with the protocol's n points, empty global hints) per batch."""
+    for s in range(0, len(labs), batch):
+        chunk = range(s, min(s + batch, len(labs)))
+        L = torch.stack([torch.from_numpy(labs[i][..., 0])[None] for i in chunk])
+        h, w = L.shape[-2:]
+        local = torch.stack(
+            [encode_points(points_for(labs[i][..., 1:], n, seed, i), h, w) for i in chunk]
+        )
+        yield chunk, L, local, torch.zeros(len(chunk), 316)
+
+
+def with_ab(lab: np.ndarray, ab: torch.Tensor) -> np.ndarray:
+    """The photo's L with a predicted ab (2, H, W), as uint8 sRGB."""
+    out = np.concatenate([lab[..., :1], ab.permute(1, 2, 0).cpu().numpy()], -1)
+    return np.clip(np.round(lab_to_rgb(out) * 255), 0, 255).astype(np.uint8)
 
 
 def gray_predictor(L: torch.Tensor, local: torch.Tensor, glob: torch.Tensor) -> torch.Tensor:
