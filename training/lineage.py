@@ -67,6 +67,12 @@ def stage(cfg: dict[str, Any], step: int, minutes: float, val: dict[str, float])
             f"{MANY_POINTS[0]}-{MANY_POINTS[1]} points "
             "(log-uniform) instead of the geometric count"
         )
+    if cfg.get("semantic_blocks"):
+        tuned = (
+            f"the last {cfg['semantic_blocks']} EfficientNet blocks and its head trained at "
+            f"{cfg['semantic_lr']:g} x lr (frozen before)"
+        )
+        entry["note"] = f"{entry['note']}; {tuned}" if "note" in entry else tuned
     return entry
 
 

@@ -62,6 +62,18 @@ def build_model(cfg: TrainConfig) -> torch.nn.Module:
     return net
 
 
+def param_groups(net: torch.nn.Module, cfg: TrainConfig) -> list[dict[str, Any]]:
+    """The optimiser's groups: the network, and the unfrozen encoder blocks at their own lr."""
+    semantic = getattr(net, "semantic", None)
+    tuned = semantic.unfreeze_last(cfg.semantic_blocks) if semantic is not None else []
+    ids = {id(p) for p in tuned}
+    rest = [p for p in net.parameters() if p.requires_grad and id(p) not in ids]
+    groups: list[dict[str, Any]] = [{"params": rest, "lr_scale": 1.0}]
+    if tuned:
+        groups.append({"params": tuned, "lr_scale": cfg.semantic_lr})
+    return groups
+
+
 def _save_ckpt(
     path: Path,
     net: torch.nn.Module,
@@ -130,9 +142,10 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     net = build_model(cfg).to(device)
     if cfg.channels_last:
         net = net.to(memory_format=torch.channels_last)
-    params = [p for p in net.parameters() if p.requires_grad]
+    groups = param_groups(net, cfg)
+    params = [p for g in groups for p in g["params"]]
     opt = torch.optim.AdamW(
-        params, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=optimizer_betas(cfg)
+        groups, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=optimizer_betas(cfg)
     )
     if cfg.loss == "gan" and world > 1:
         raise SystemExit("loss=gan does not support distributed training (one process only)")
@@ -197,7 +210,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                 if step >= cfg.steps:
                     break
                 for grp in opt.param_groups:
-                    grp["lr"] = lr_at(step, cfg)
+                    grp["lr"] = lr_at(step, cfg) * grp.get("lr_scale", 1.0)
                 criterion.set_lr(lr_at(step, cfg))
                 cl = torch.channels_last if cfg.channels_last else torch.contiguous_format
                 L = batch["L"].to(device).contiguous(memory_format=cl)
