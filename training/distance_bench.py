@@ -143,4 +143,3 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--weights", metavar="FILE", help="network weights (default: the shipped ones)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--threads", type=int, metavar="N")
-    p.set_defaults(func=cmd_distance)

@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from model.colorspace import lab_to_rgb, rgb_to_lab
-from model.encoding import encode_points
+from model.encoding import GLOBAL_DIM, encode_points
 from model.hints import Point
 from training.data import list_images
 from training.simulate import eval_points
@@ -84,7 +84,7 @@ def protocol_batches(
         local = torch.stack(
             [encode_points(points_for(labs[i][..., 1:], n, seed, i), h, w) for i in chunk]
         )
-        yield chunk, L, local, torch.zeros(len(chunk), 316)
+        yield chunk, L, local, torch.zeros(len(chunk), GLOBAL_DIM)
 
 
 def with_ab(lab: np.ndarray, ab: torch.Tensor) -> np.ndarray:
