@@ -14,6 +14,7 @@ class NetConfig:
     width: channels of the first U-Net block (SIGGRAPH17 uses 64); later blocks use 2x, 4x, 8x.
     semantic: "effnet" fuses frozen ImageNet EfficientNet-Lite0 features at 1/8 scale; "none".
     prior: feed the edge-aware spread of the hints (model.propagate) as extra inputs.
+    hint_attn: 1/8-scale cells attend over the hinted cells (model.hint_attention).
     """
 
     width: int = 32
@@ -21,6 +22,7 @@ class NetConfig:
     prior: bool = True
     n_bins: int = 313
     ab_scale: float = 110.0
+    hint_attn: bool = False
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

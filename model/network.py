@@ -4,7 +4,8 @@ A U-Net maps L plus sparse hints (ab + mask) to ab. Encoder blocks of conv3x3+Re
 down to 1/8, dilated blocks at 1/8, a decoder with symmetric shortcuts. A global branch
 turns the palette histogram and saturation into a bias on the 1/8-scale features, a
 distribution head predicts 313 ab bins at 1/4 scale from a hypercolumn, and optionally
-frozen ImageNet features and an edge-aware spread of the hints join in.
+frozen ImageNet features, an edge-aware spread of the hints and attention from every
+cell to the hinted ones join in.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from torch import nn
 
 from model.config import NetConfig
 from model.encoding import normalize_l
+from model.hint_attention import HintAttention
 from model.propagate import spread_hints
 
 
@@ -87,6 +89,7 @@ class ColorNet(nn.Module):
             )
         elif cfg.semantic != "none":
             raise ValueError(f"unknown semantic encoder {cfg.semantic!r}")
+        self.hint_attn = HintAttention(8 * w) if cfg.hint_attn else None
         self.up8 = nn.ConvTranspose2d(8 * w, 4 * w, 4, stride=2, padding=1)
         self.skip8 = nn.Conv2d(4 * w, 4 * w, 3, padding=1)
         self.dec8 = _block(4 * w, 4 * w, 3)
@@ -164,6 +167,8 @@ class ColorNet(nn.Module):
                     sem = self.semantic_features(L)
                 sem_bias = self.sem_fuse(sem.to(c4.dtype))
             c4 = c4 + sem_bias.to(c4.dtype)
+        if self.hint_attn is not None:
+            c4 = self.hint_attn(c4, local)
         c5 = self.mid5(c4)
         c6 = self.mid6(c5)
         c7 = self.mid7(c6)

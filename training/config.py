@@ -74,6 +74,9 @@ class TrainConfig:
     # lr; 0 keeps the ImageNet encoder frozen.
     semantic_blocks: int = 0
     semantic_lr: float = 0.2
+    # lr scale of the hint attention block (net.hint_attn): grown fresh onto a trained
+    # release, it would barely move at a fine-tuning lr.
+    attn_lr: float = 10.0
     bf16: bool = True
     channels_last: bool = True
     workers: int = 1

@@ -60,19 +60,23 @@ def stage(cfg: dict[str, Any], step: int, minutes: float, val: dict[str, float])
         "minutes": round(minutes, 1),
         "val": val,
     }
-    # The table has no column for the hint mix; a stage that changed it says so in its note.
+    # The table has no column for the hint mix or these options; a stage using them says so.
+    notes = []
     if cfg.get("p_points_many"):
-        entry["note"] = (
+        notes.append(
             f"{cfg['p_points_many']:.0%} of training samples carry "
             f"{MANY_POINTS[0]}-{MANY_POINTS[1]} points "
             "(log-uniform) instead of the geometric count"
         )
     if cfg.get("semantic_blocks"):
-        tuned = (
+        notes.append(
             f"the last {cfg['semantic_blocks']} EfficientNet blocks and its head trained at "
             f"{cfg['semantic_lr']:g} x lr (frozen before)"
         )
-        entry["note"] = f"{entry['note']}; {tuned}" if "note" in entry else tuned
+    if isinstance(cfg.get("net"), dict) and cfg["net"].get("hint_attn"):
+        notes.append("with attention from every 1/8-scale cell to the hinted cells")
+    if notes:
+        entry["note"] = "; ".join(notes)
     return entry
 
 

@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,8 @@ def build_model(cfg: TrainConfig) -> torch.nn.Module:
     """A fresh network of cfg.arch (ImageNet features loaded), or cfg.init to fine-tune."""
     if cfg.init:
         net = load_any(cfg.init)
+        if arch_of(net) == cfg.arch and _grows_into(net.cfg, cfg.net):
+            net = grow(net, cfg)
         if arch_of(net) != cfg.arch or net.cfg != cfg.net:
             raise SystemExit(
                 f"{cfg.init}: its network ({arch_of(net)}, {net.cfg}) differs from "
@@ -62,15 +65,45 @@ def build_model(cfg: TrainConfig) -> torch.nn.Module:
     return net
 
 
+# Network options that only add modules whose output starts at zero: a release without them
+# can be grown into a network with them and computes the same until training moves it.
+GROWABLE = {"hint_attn": "hint_attn."}
+
+
+def _grows_into(have: Any, want: Any) -> bool:
+    if type(have) is not type(want) or have == want:
+        return False
+    changed = {f for f in GROWABLE if getattr(have, f) != getattr(want, f)}
+    return (
+        all(getattr(want, f) for f in changed)
+        and replace(have, **{f: getattr(want, f) for f in changed}) == want
+    )
+
+
+def grow(net: torch.nn.Module, cfg: TrainConfig) -> torch.nn.Module:
+    """cfg.net's network carrying net's weights; only GROWABLE modules start fresh."""
+    grown = build_network(cfg.arch, cfg.net)
+    missing, unexpected = grown.load_state_dict(net.state_dict(), strict=False)
+    prefixes = tuple(GROWABLE.values())
+    stray = [k for k in missing if not k.startswith(prefixes)]
+    if unexpected or stray:
+        raise SystemExit(f"cannot grow {cfg.init}: unexpected {unexpected}, missing {stray}")
+    return grown
+
+
 def param_groups(net: torch.nn.Module, cfg: TrainConfig) -> list[dict[str, Any]]:
-    """The optimiser's groups: the network, and the unfrozen encoder blocks at their own lr."""
+    """The optimiser's groups: the network, unfrozen encoder blocks, hint attention (own lrs)."""
     semantic = getattr(net, "semantic", None)
     tuned = semantic.unfreeze_last(cfg.semantic_blocks) if semantic is not None else []
-    ids = {id(p) for p in tuned}
+    attn = getattr(net, "hint_attn", None)
+    fresh = list(attn.parameters()) if attn is not None else []
+    ids = {id(p) for p in tuned + fresh}
     rest = [p for p in net.parameters() if p.requires_grad and id(p) not in ids]
     groups: list[dict[str, Any]] = [{"params": rest, "lr_scale": 1.0}]
     if tuned:
         groups.append({"params": tuned, "lr_scale": cfg.semantic_lr})
+    if fresh:
+        groups.append({"params": fresh, "lr_scale": cfg.attn_lr})
     return groups
 
 

@@ -62,17 +62,22 @@ def test_default_weights_ship_and_load() -> None:
     assert net.cfg.width >= 4
 
 
-def test_precast_convolutions_change_no_result() -> None:
+@pytest.mark.parametrize("hint_attn", [False, True])
+def test_precast_convolutions_change_no_result(hint_attn: bool) -> None:
     import copy
+    from dataclasses import replace
 
     import torch
 
     from model.device import autocast, autocast_dtype
+    from tests.conftest import TINY
 
     dev = torch.device("cpu")
     if autocast_dtype(dev) is None:
         pytest.skip("no reduced-precision autocast on this CPU")
-    net = tiny_net()
+    net = tiny_net(cfg=replace(TINY, hint_attn=hint_attn))
+    if net.hint_attn is not None:  # as after training: the block adds something
+        torch.nn.init.normal_(net.hint_attn.out.weight, std=0.1)
     reference = copy.deepcopy(net).eval()
     col = Colorizer(net, device="cpu", working_size=64)
     convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
