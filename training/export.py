@@ -31,7 +31,7 @@ def export(run_dir: str | Path, dest: str | Path, card_extra: str = "") -> Path:
     cfg = json.loads((run / "config.json").read_text())
     log = _read_log(run / "log.jsonl")
     step = int(meta.get("step", "0"))
-    minutes = max((r.get("elapsed_min", 0.0) for r in log if r.get("step", 0) <= step), default=0.0)
+    minutes = wall_minutes(log, step)
     stages = history(run, stage(cfg, step, minutes, json.loads(meta.get("val", "{}"))))
     extra = {"step": str(step), "val": meta.get("val", "{}"), LINEAGE_KEY: json.dumps(stages)}
     save_weights(net, dest, half=True, extra=extra, int8=True)
@@ -41,6 +41,23 @@ def export(run_dir: str | Path, dest: str | Path, card_extra: str = "") -> Path:
     dest.with_suffix(".md").write_text(card)
     shutil.copyfile(run / "config.json", dest.with_suffix(".config.json"))
     return dest
+
+
+def wall_minutes(log: list[dict[str, Any]], step: int) -> float:
+    """Training minutes up to `step`, summed over resumed segments.
+
+    Each process logs minutes since its own start, so a resume restarts the clock; a segment
+    ends where the clock goes back.
+    """
+    total, last = 0.0, 0.0
+    for r in log:
+        if "elapsed_min" not in r or r.get("step", 0) > step:
+            continue
+        t = float(r["elapsed_min"])
+        if t < last:
+            total += last
+        last = t
+    return total + last
 
 
 def _read_log(path: Path) -> list[dict[str, Any]]:

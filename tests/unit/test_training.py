@@ -196,3 +196,19 @@ def test_two_process_distributed_training(data_dir: Path, tmp_path: Path) -> Non
     log = [json.loads(x) for x in (run / "log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log if "loss" in r] == [1, 2]
     assert (run / "last.pt").is_file()
+
+
+def test_wall_time_adds_up_resumed_segments() -> None:
+    from training.export import wall_minutes
+
+    log = [
+        {"step": 20, "elapsed_min": 2.0},
+        {"step": 40, "elapsed_min": 4.0, "img_s": 3.0},
+        {"step": 40, "val": True},
+        {"step": 60, "elapsed_min": 1.5},  # resumed: this process's own clock
+        {"step": 80, "elapsed_min": 3.0},
+        {"step": 100, "elapsed_min": 5.0},
+    ]
+    assert wall_minutes(log, 80) == 7.0
+    assert wall_minutes(log, 100) == 9.0
+    assert wall_minutes(log, 40) == 4.0
