@@ -73,6 +73,8 @@ GROWABLE = {"hint_attn": "hint_attn."}
 def _grows_into(have: Any, want: Any) -> bool:
     if type(have) is not type(want) or have == want:
         return False
+    if not all(hasattr(have, f) for f in GROWABLE):  # a research variant's config
+        return False
     changed = {f for f in GROWABLE if getattr(have, f) != getattr(want, f)}
     return (
         all(getattr(want, f) for f in changed)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from model.arch_configs import AEConfig
 from model.hint_attention import HintAttention
 from model.network import ColorNet
 from model.weights import load_network, save_weights
@@ -100,6 +101,8 @@ def test_growing_never_drops_a_block() -> None:
     assert not _grows_into(with_block.cfg, cfg.net)
     assert not _grows_into(TINY, replace(TINY, hint_attn=True, width=8))
     assert _grows_into(TINY, replace(TINY, hint_attn=True))
+    a = AEConfig()
+    assert not _grows_into(a, replace(a, width=a.width * 2))  # variants grow nothing
 
 
 def test_the_card_notes_the_block() -> None:
