@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from model.propagate import pool_hints
+
 
 class HintAttention(nn.Module):
     """features (B,C,h,w) at 1/8 scale + local hints (B,3,H,W) -> features with hint colour."""
@@ -36,9 +38,7 @@ class HintAttention(nn.Module):
     @staticmethod
     def hint_cells(local: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
         """(B,3,h,w): mean hint ab over each cell's hinted pixels, and the hinted share."""
-        ab, mask = local[:, :2].float(), local[:, 2:3].float()
-        cover = F.adaptive_avg_pool2d(mask, size)
-        ab_sum = F.adaptive_avg_pool2d(ab * mask, size)
+        ab_sum, cover = pool_hints(local, size)
         return torch.cat([ab_sum / cover.clamp_min(1e-6), cover], 1)
 
     def forward(self, x: torch.Tensor, local: torch.Tensor) -> torch.Tensor:

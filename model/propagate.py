@@ -67,6 +67,17 @@ def domain_transform(
     return out.contiguous()
 
 
+def pool_hints(local: torch.Tensor, size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The hint planes averaged onto a coarser grid: (mask-weighted ab, hinted share).
+
+    Their ratio is the mean hint colour over each cell's hinted pixels.
+    """
+    mask = local[:, 2:3].float()
+    cover = torch.nn.functional.adaptive_avg_pool2d(mask, size)
+    ab = torch.nn.functional.adaptive_avg_pool2d(local[:, :2].float() * mask, size)
+    return ab, cover
+
+
 def spread_hints(
     L: torch.Tensor,
     local: torch.Tensor,
@@ -85,9 +96,7 @@ def spread_hints(
         return torch.zeros(B, 3, H, W, dtype=torch.float32, device=L.device)
     h, w = max(H // scale, 1), max(W // scale, 1)
     Ls = torch.nn.functional.adaptive_avg_pool2d(L.float(), (h, w))
-    mask = local[:, 2:3].float()
-    m = torch.nn.functional.adaptive_avg_pool2d(mask, (h, w))
-    abm = torch.nn.functional.adaptive_avg_pool2d(local[:, :2].float() * mask, (h, w))
+    abm, m = pool_hints(local, (h, w))
     f = domain_transform(torch.cat([abm, m], 1), Ls, sigma_s * max(h, w), sigma_r)
     ab = f[:, :2] / f[:, 2:3].clamp_min(1e-8)
     # Confidence: the filtered mask on a log scale; ~1 on a hint, falling off with distance.

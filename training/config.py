@@ -75,7 +75,7 @@ class TrainConfig:
     semantic_blocks: int = 0
     semantic_lr: float = 0.2
     # lr scale of the hint attention block (net.hint_attn): grown fresh onto a trained
-    # release, it would barely move at a fine-tuning lr.
+    # release, it would barely move at a fine-tuning lr. From scratch, 1 is the safer choice.
     attn_lr: float = 10.0
     bf16: bool = True
     channels_last: bool = True
