@@ -124,9 +124,26 @@ def make_sample(rgb: np.ndarray, rng: np.random.Generator, sim: dict) -> dict[st
         sim.get("p_palette", 0.5),
         sim.get("p_saturation", 0.2),
     )
+    # Drawn last and only when asked, so runs without it replay their random stream exactly.
+    p_tone = sim.get("p_tone", 0.0)
+    if p_tone > 0 and rng.random() < p_tone:
+        lab[..., 0] = tone_jitter(lab[..., 0], rng)
     return {
         "L": torch.from_numpy(lab[..., :1].copy()).permute(2, 0, 1),
         "ab": torch.from_numpy(ab.copy()).permute(2, 0, 1),
         "local": encode_sample(points, h, w),
         "glob": glob,
     }
+
+
+def tone_jitter(L: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """L (0..100) through a random monotone tone curve: gamma 0.7..1.4, contrast 0.8..1.2.
+
+    Old prints and scans differ in tone while the colours stay; crops that vary the lightness
+    alone keep the network from memorising one photo's exact L-to-colour mapping.
+    """
+    gamma = float(np.exp(rng.uniform(np.log(0.7), np.log(1.4))))
+    contrast = float(rng.uniform(0.8, 1.2))
+    x = (np.clip(L, 0.0, 100.0) / 100.0) ** gamma
+    m = float(x.mean())
+    return (np.clip(m + contrast * (x - m), 0.0, 1.0) * 100.0).astype(L.dtype)

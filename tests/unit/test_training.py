@@ -13,7 +13,7 @@ from model.weights import load_network, read_metadata
 from tests.conftest import photo
 from training.cli import main as train_main
 from training.config import TrainConfig, apply_overrides, to_overrides
-from training.data import HintedCrops, colour_photos, is_colourful
+from training.data import HintedCrops, colour_photos, is_colourful, tone_jitter
 from training.evaluate import evaluate, gray_predictor, psnr
 from training.simulate import MANY_POINTS, eval_points, simulate_points
 
@@ -89,6 +89,23 @@ def test_dataset_items(data_dir: Path) -> None:
     assert a["L"].shape == (1, 32, 32) and a["ab"].shape == (2, 32, 32)
     assert a["local"].shape == (3, 32, 32) and a["glob"].shape == (316,)
     assert all((a[k] == b[k]).all() for k in a)  # deterministic per (seed, epoch, index)
+
+
+def test_tone_jitter_changes_lightness_only(data_dir: Path) -> None:
+    L = np.linspace(0, 100, 500, dtype=np.float32).reshape(20, 25)
+    out = [tone_jitter(L, np.random.default_rng(i)) for i in range(20)]
+    assert all(o.dtype == L.dtype and o.min() >= 0 and o.max() <= 100 for o in out)
+    assert all((np.diff(o.ravel()) >= 0).all() for o in out)  # monotone: edges keep their order
+    assert np.mean([np.abs(o - L).mean() for o in out]) > 2  # and it does move the tones
+    files = colour_photos(data_dir)
+    plain = HintedCrops(files, 32, {}, seed=4)
+    toned = HintedCrops(files, 32, {"p_tone": 1.0}, seed=4)
+    off = HintedCrops(files, 32, {"p_tone": 0.0}, seed=4)
+    for i in range(len(files)):
+        a, b, c = plain[i], toned[i], off[i]
+        assert all((a[k] == c[k]).all() for k in a)  # off replays the old random stream
+        assert not (a["L"] == b["L"]).all()
+        assert all((a[k] == b[k]).all() for k in ("ab", "local", "glob"))
 
 
 def test_psnr_and_gray_baseline() -> None:
