@@ -140,7 +140,7 @@ def tone_jitter(L: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """L (0..100) through a random monotone tone curve: gamma 0.7..1.4, contrast 0.8..1.2.
 
     Old prints and scans differ in tone while the colours stay; crops that vary the lightness
-    alone keep the network from memorising one photo's exact L-to-colour mapping.
+    alone are meant to keep the network from memorising one photo's exact L-to-colour mapping.
     """
     gamma = float(np.exp(rng.uniform(np.log(0.7), np.log(1.4))))
     contrast = float(rng.uniform(0.8, 1.2))
