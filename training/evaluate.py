@@ -26,10 +26,17 @@ def load_eval_images(
 ) -> list[np.ndarray]:
     """Photos squashed to size x size (the SIGGRAPH17 protocol), as uint8 RGB."""
     files = list_images(root)
-    if limit:
-        # Spread the subset over the whole folder rather than its first sources.
-        idx = np.linspace(0, len(files) - 1, min(limit, len(files))).round().astype(int)
-        files = [files[i] for i in sorted(set(idx))]
+    return load_photos(spread_subset(files, limit) if limit else files, size)
+
+
+def spread_subset(files: Sequence[Path], limit: int) -> list[Path]:
+    """`limit` files spread over the whole list rather than its first sources."""
+    idx = np.linspace(0, len(files) - 1, min(limit, len(files))).round().astype(int)
+    return [files[i] for i in sorted(set(idx.tolist()))]
+
+
+def load_photos(files: Sequence[Path], size: int = EVAL_SIZE) -> list[np.ndarray]:
+    """Photos squashed to size x size (the SIGGRAPH17 protocol), as uint8 RGB."""
     out = []
     for f in files:
         with Image.open(f) as im:
