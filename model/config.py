@@ -15,6 +15,8 @@ class NetConfig:
     semantic: "effnet" fuses frozen ImageNet EfficientNet-Lite0 features at 1/8 scale; "none".
     prior: feed the edge-aware spread of the hints (model.propagate) as extra inputs.
     hint_attn: 1/8-scale cells attend over the hinted cells (model.hint_attention).
+    dropout: channel dropout on the 1/8-scale features while training (0 = off), against
+        memorising the training photos; no effect at inference.
     """
 
     width: int = 32
@@ -23,6 +25,7 @@ class NetConfig:
     n_bins: int = 313
     ab_scale: float = 110.0
     hint_attn: bool = False
+    dropout: float = 0.0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -90,6 +90,8 @@ class ColorNet(nn.Module):
         elif cfg.semantic != "none":
             raise ValueError(f"unknown semantic encoder {cfg.semantic!r}")
         self.hint_attn = HintAttention(8 * w) if cfg.hint_attn else None
+        # No parameters, so weights trained with and without it load into each other.
+        self.drop = nn.Dropout2d(cfg.dropout) if cfg.dropout > 0 else nn.Identity()
         self.up8 = nn.ConvTranspose2d(8 * w, 4 * w, 4, stride=2, padding=1)
         self.skip8 = nn.Conv2d(4 * w, 4 * w, 3, padding=1)
         self.dec8 = _block(4 * w, 4 * w, 3)
@@ -169,9 +171,9 @@ class ColorNet(nn.Module):
             c4 = c4 + sem_bias.to(c4.dtype)
         if self.hint_attn is not None:
             c4 = self.hint_attn(c4, local)
-        c5 = self.mid5(c4)
+        c5 = self.mid5(self.drop(c4))
         c6 = self.mid6(c5)
-        c7 = self.mid7(c6)
+        c7 = self.mid7(self.drop(c6))
         c8 = self.dec8(F.relu(self.up8(c7) + self.skip8(c3)))
         c9 = self.dec9(F.relu(self.up9(c8) + self.skip9(c2)))
         c10 = self.dec10(F.relu(self.up10(c9) + self.skip10(c1)))

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from model.weights import WeightsError, read_metadata
+from training.config import TrainConfig
 from training.simulate import MANY_POINTS
 
 LINEAGE = "lineage.json"  # in the run folder: the history of the weights it started from
 KEY = "lineage"  # in the weights header
+DEFAULT_DECAY = TrainConfig.weight_decay
 
 
 def history_of(weights: str | Path) -> list[dict[str, Any]]:
@@ -75,6 +77,12 @@ def stage(cfg: dict[str, Any], step: int, minutes: float, val: dict[str, float])
         )
     if isinstance(cfg.get("net"), dict) and cfg["net"].get("hint_attn"):
         notes.append("with attention from every 1/8-scale cell to the hinted cells")
+    if isinstance(cfg.get("net"), dict) and cfg["net"].get("dropout"):
+        notes.append(f"channel dropout {cfg['net']['dropout']:g} at 1/8 scale")
+    if cfg.get("p_tone"):
+        notes.append(f"{cfg['p_tone']:.0%} of crops through a random tone curve on L")
+    if cfg.get("weight_decay", DEFAULT_DECAY) != DEFAULT_DECAY:
+        notes.append(f"weight decay {cfg['weight_decay']:g}")
     if notes:
         entry["note"] = "; ".join(notes)
     return entry

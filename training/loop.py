@@ -68,18 +68,18 @@ def build_model(cfg: TrainConfig) -> torch.nn.Module:
 # Network options that only add modules whose output starts at zero: a release without them
 # can be grown into a network with them and computes the same until training moves it.
 GROWABLE = {"hint_attn": "hint_attn."}
+# Network options without weights (dropout): a release carries over to any value of them.
+WEIGHTLESS = ("dropout",)
 
 
 def _grows_into(have: Any, want: Any) -> bool:
     if type(have) is not type(want) or have == want:
         return False
-    if not all(hasattr(have, f) for f in GROWABLE):  # a research variant's config
+    if not all(hasattr(have, f) for f in (*GROWABLE, *WEIGHTLESS)):  # a research variant
         return False
     changed = {f for f in GROWABLE if getattr(have, f) != getattr(want, f)}
-    return (
-        all(getattr(want, f) for f in changed)
-        and replace(have, **{f: getattr(want, f) for f in changed}) == want
-    )
+    carried = {f: getattr(want, f) for f in (*changed, *WEIGHTLESS)}
+    return all(getattr(want, f) for f in changed) and replace(have, **carried) == want
 
 
 def grow(net: torch.nn.Module, cfg: TrainConfig) -> torch.nn.Module:
