@@ -56,11 +56,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--subset", type=int, default=100, help="training-time val_images")
     ap.add_argument("--points", type=int, nargs="+", default=[0, 1, 10])
     ap.add_argument("--seed", type=int, default=99)
+    ap.add_argument(
+        "--baselines",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also score gray and Levin (most of the time; they never change)",
+    )
     args = ap.parse_args(argv)
     train_imgs = load_photos(spread_subset(list_images(args.train), args.n_train))
     held_imgs = load_photos(held_out_files(args.val, args.subset))
     print(f"{len(train_imgs)} training photos, {len(held_imgs)} held-out validation photos")
-    engines: list[tuple[str, Predictor]] = [("gray", gray_predictor), ("levin", levin_predictor)]
+    engines: list[tuple[str, Predictor]] = []
+    if args.baselines:
+        engines += [("gray", gray_predictor), ("levin", levin_predictor)]
     engines += [(w, net_predictor(load_any(w).eval(), torch.device("cpu"))) for w in args.weights]
     print("| engine | training photos | held-out photos | gap |\n|---|---|---|---|")
     for name, predict in engines:

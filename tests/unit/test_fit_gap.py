@@ -45,3 +45,7 @@ def test_cli_prints_a_row_per_engine(tmp_path: Path, tiny_weights: Path, capsys)
     rows = [line for line in out.splitlines() if line.startswith("| ") and "engine" not in line]
     assert [r.split(" | ")[0] for r in rows] == ["| gray", "| levin", f"| {tiny_weights}"]
     assert all(len(r.split(" | ")[1].split(" / ")) == 2 for r in rows)
+    assert main([str(tiny_weights), *args, "--points", "0", "--no-baselines"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "engine" not in line]
+    assert [r.split(" | ")[0] for r in rows] == [f"| {tiny_weights}"]  # no gray, no Levin
