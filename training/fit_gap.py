@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         "--baselines",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="also score gray and Levin (most of the time; they never change)",
+        help="score gray and Levin too (most of the run time; they do not depend on the weights)",
     )
     args = ap.parse_args(argv)
     train_imgs = load_photos(spread_subset(list_images(args.train), args.n_train))
