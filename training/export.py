@@ -110,7 +110,8 @@ def model_card(
         f"- Throughput: median {ips[len(ips) // 2] if ips else 0:.1f} images/s "
         "(while other work shared the two cores)",
         f"- Loss: CE over 313 bins at 1/4 scale (x{cfg['ce_weight']}) + smooth-L1 on ab "
-        f"(x{cfg['reg_weight']}); AdamW lr {cfg['lr']}, warm-up then cosine",
+        f"(beta {cfg.get('huber_beta', 1.0):g} ab units, x{cfg['reg_weight']}); "
+        f"AdamW lr {cfg['lr']}, warm-up then cosine",
         "",
         f"## Validation ({cfg.get('val_images', 0)} photos of `{Path(cfg['val']).name}/` spread "
         "over the folder, squashed to 256x256; N points = 6x6 patches of mean true ab, "

@@ -18,6 +18,7 @@ from training.simulate import MANY_POINTS
 LINEAGE = "lineage.json"  # in the run folder: the history of the weights it started from
 KEY = "lineage"  # in the weights header
 DEFAULT_DECAY = TrainConfig.weight_decay
+DEFAULT_BETA = TrainConfig.huber_beta
 
 
 def history_of(weights: str | Path) -> list[dict[str, Any]]:
@@ -83,6 +84,9 @@ def stage(cfg: dict[str, Any], step: int, minutes: float, val: dict[str, float])
         notes.append(f"{cfg['p_tone']:.0%} of crops through a random tone curve on L")
     if cfg.get("weight_decay", DEFAULT_DECAY) != DEFAULT_DECAY:
         notes.append(f"weight decay {cfg['weight_decay']:g}")
+    if cfg.get("huber_beta", DEFAULT_BETA) != DEFAULT_BETA:
+        # Beyond beta ab units the loss is L1; below it quadratic, closer to what PSNR scores.
+        notes.append(f"smooth-L1 with beta {cfg['huber_beta']:g} ab units")
     if notes:
         entry["note"] = "; ".join(notes)
     return entry

@@ -57,3 +57,6 @@ def test_the_card_notes_regularisation() -> None:
     cfg = TrainConfig(net=replace(TINY, dropout=0.1), p_tone=0.5, weight_decay=0.05)
     note = stage(cfg.to_dict(), 10, 1.0, {})["note"]
     assert "dropout 0.1" in note and "50% of crops" in note and "weight decay 0.05" in note
+    assert "beta" not in note
+    l2ish = stage(TrainConfig(net=TINY, huber_beta=30.0).to_dict(), 10, 1.0, {})["note"]
+    assert l2ish == "smooth-L1 with beta 30 ab units"
