@@ -9,8 +9,8 @@ from typing import Any
 
 from model.weights import load_network, read_metadata, save_weights
 from training.config import to_overrides
+from training.lineage import DEFAULT_BETA, history, history_markdown, stage, totals
 from training.lineage import KEY as LINEAGE_KEY
-from training.lineage import history, history_markdown, stage, totals
 from training.loop import BEST
 
 
@@ -110,7 +110,7 @@ def model_card(
         f"- Throughput: median {ips[len(ips) // 2] if ips else 0:.1f} images/s "
         "(while other work shared the two cores)",
         f"- Loss: CE over 313 bins at 1/4 scale (x{cfg['ce_weight']}) + smooth-L1 on ab "
-        f"(beta {cfg.get('huber_beta', 1.0):g} ab units, x{cfg['reg_weight']}); "
+        f"(beta {cfg.get('huber_beta', DEFAULT_BETA):g} ab units, x{cfg['reg_weight']}); "
         f"AdamW lr {cfg['lr']}, warm-up then cosine",
         "",
         f"## Validation ({cfg.get('val_images', 0)} photos of `{Path(cfg['val']).name}/` spread "
