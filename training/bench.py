@@ -41,6 +41,8 @@ from training.distance_bench import add_parser as add_distance_parser
 from training.distance_bench import cmd_distance
 from training.evaluate import EVAL_SIZE, load_eval_images, points_for
 from training.metrics import colourfulness, mean_and_se, psnr, ssim
+from training.train_speed_bench import add_parser as add_train_speed_parser
+from training.train_speed_bench import cmd_train_speed
 from training.variant_bench import add_parser as add_variants_parser
 from training.variant_bench import cmd_variants
 
@@ -754,6 +756,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--no-progress", action="store_true")
     add_variants_parser(sub)
     add_distance_parser(sub)
+    add_train_speed_parser(sub)
     return ap
 
 
@@ -765,6 +768,7 @@ def main(argv: list[str] | None = None) -> int:
         "speed": cmd_speed,
         "variants": cmd_variants,
         "distance": cmd_distance,
+        "train-speed": cmd_train_speed,
     }
     return commands[args.command](args)
 

@@ -144,6 +144,27 @@ def _class_weights(
     return mixed_weights(torch.from_numpy(w), cfg.rebalance)
 
 
+def optimiser_step(
+    model: torch.nn.Module,
+    criterion: Criterion,
+    opt: torch.optim.Optimizer,
+    params: list[torch.nn.Parameter],
+    batch: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+    device: torch.device,
+    bf16: bool,
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """One training step on (L, local, glob, ab): forward, loss, backward, clipping, update."""
+    L, local, glob, ab = batch
+    with autocast(device, bf16):
+        o = model(L, local, glob)
+    loss, parts = criterion(o, ab, L)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 5.0)
+    opt.step()
+    return loss, parts
+
+
 def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict[str, Any]:
     """Run (or resume) training as configured; returns the last validation result."""
     rank, world = _dist_info()
@@ -254,13 +275,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                 local = batch["local"].to(device).contiguous(memory_format=cl)
                 glob = batch["glob"].to(device)
                 model.train()
-                with autocast(device, cfg.bf16):
-                    o = model(L, local, glob)
-                loss, parts = criterion(o, ab, L)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(params, 5.0)
-                opt.step()
+                loss, parts = optimiser_step(
+                    model, criterion, opt, params, (L, local, glob, ab), device, cfg.bf16
+                )
                 step += 1
                 seen += L.shape[0] * world
                 bar.update(1)

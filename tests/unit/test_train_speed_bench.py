@@ -1,0 +1,31 @@
+"""`huebrush-bench train-speed` times real optimiser steps and records the machine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from model.config import NetConfig
+from training.bench import main
+from training.config import TrainConfig
+from training.train_speed_bench import cpu_features, time_steps
+
+
+def test_one_time_per_timed_step_warmup_excluded() -> None:
+    cfg = TrainConfig(net=NetConfig(width=4, semantic="none"), crop=32, batch=2)
+    torch.manual_seed(0)
+    times = time_steps(cfg, bf16=False, steps=2, warmup=1)
+    assert len(times) == 2 and all(t > 0 for t in times)
+
+
+def test_writes_both_precisions_and_the_cpu(tmp_path: Path) -> None:
+    args = ["train-speed", "--crop", "32", "--batch", "2", "--steps", "1", "--warmup", "0"]
+    assert main([*args, "--out", str(tmp_path)]) == 0
+    data = json.loads((tmp_path / "train_speed.json").read_text())
+    assert set(data["rows"]) == {"fp32", "bf16"}
+    assert all(r["images_per_s"] > 0 for r in data["rows"].values())
+    assert data["machine"]["amx_bf16"] == cpu_features()["amx_bf16"]
+    md = (tmp_path / "train_speed.md").read_text()
+    assert "| fp32 |" in md and "| bf16 |" in md and "AMX-BF16" in md
