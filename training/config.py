@@ -74,6 +74,10 @@ class TrainConfig:
     # the training photos (their PSNR runs 1-1.7 dB above unseen photos'). At 0.5 over a
     # 1,400-step fine-tune it did not raise held-out PSNR (README, Measured).
     p_tone: float = 0.0
+    # Share of crops whose lightness is made to look like an old print (blur, fade, grain;
+    # ab kept), against the warm fallback tint on historical photos. Built 2026-12-02,
+    # not yet trained with: judge it by `python -m training.cast` as well as PSNR.
+    p_degrade: float = 0.0
     # Last EfficientNet blocks (and its head) trained, at semantic_lr times the schedule's
     # lr; 0 keeps the ImageNet encoder frozen.
     semantic_blocks: int = 0

@@ -128,6 +128,9 @@ def make_sample(rgb: np.ndarray, rng: np.random.Generator, sim: dict) -> dict[st
     p_tone = sim.get("p_tone", 0.0)
     if p_tone > 0 and rng.random() < p_tone:
         lab[..., 0] = tone_jitter(lab[..., 0], rng)
+    p_degrade = sim.get("p_degrade", 0.0)
+    if p_degrade > 0 and rng.random() < p_degrade:
+        lab[..., 0] = old_print(lab[..., 0], rng)
     return {
         "L": torch.from_numpy(lab[..., :1].copy()).permute(2, 0, 1),
         "ab": torch.from_numpy(ab.copy()).permute(2, 0, 1),
@@ -147,3 +150,25 @@ def tone_jitter(L: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     x = (np.clip(L, 0.0, 100.0) / 100.0) ** gamma
     m = float(x.mean())
     return (np.clip(m + contrast * (x - m), 0.0, 1.0) * 100.0).astype(L.dtype)
+
+
+def old_print(L: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """L (0..100) made to look like an old print: softened, faded and grainy (ab is kept).
+
+    The historical photos the product is for are blurred, have lifted blacks and dulled
+    whites, and carry film grain; on such inputs the ImageNet features say less about what is
+    where and the network falls back on one warm tint (README, "the sepia wash").
+    Blur sigma 0..1.5 px, blacks lifted to 0..20 and whites dulled to 80..100, then grain of
+    1..5 L units, itself slightly blurred as film grain is.
+    """
+    from scipy.ndimage import gaussian_filter
+
+    x = np.clip(L, 0.0, 100.0).astype(np.float32)
+    sigma = float(rng.uniform(0.0, 1.5))
+    if sigma > 0.3:
+        x = gaussian_filter(x, sigma)
+    lo, hi = float(rng.uniform(0.0, 20.0)), float(rng.uniform(80.0, 100.0))
+    x = lo + (hi - lo) * x / 100.0
+    grain = gaussian_filter(rng.standard_normal(x.shape).astype(np.float32), 0.7)
+    grain *= float(rng.uniform(1.0, 5.0)) / max(float(grain.std()), 1e-6)
+    return np.clip(x + grain, 0.0, 100.0).astype(L.dtype)

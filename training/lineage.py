@@ -82,6 +82,8 @@ def stage(cfg: dict[str, Any], step: int, minutes: float, val: dict[str, float])
         notes.append(f"channel dropout {cfg['net']['dropout']:g} at 1/8 scale")
     if cfg.get("p_tone"):
         notes.append(f"{cfg['p_tone']:.0%} of crops through a random tone curve on L")
+    if cfg.get("p_degrade"):
+        notes.append(f"{cfg['p_degrade']:.0%} of crops with L made to look like an old print")
     if cfg.get("weight_decay", DEFAULT_DECAY) != DEFAULT_DECAY:
         notes.append(f"weight decay {cfg['weight_decay']:g}")
     if cfg.get("huber_beta", DEFAULT_BETA) != DEFAULT_BETA:

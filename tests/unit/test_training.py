@@ -13,7 +13,7 @@ from model.weights import load_network, read_metadata
 from tests.conftest import photo
 from training.cli import main as train_main
 from training.config import TrainConfig, apply_overrides, to_overrides
-from training.data import HintedCrops, colour_photos, is_colourful, tone_jitter
+from training.data import HintedCrops, colour_photos, is_colourful, old_print, tone_jitter
 from training.evaluate import evaluate, gray_predictor, psnr
 from training.simulate import MANY_POINTS, eval_points, simulate_points
 
@@ -104,6 +104,30 @@ def test_tone_jitter_changes_lightness_only(data_dir: Path) -> None:
     for i in range(len(files)):
         a, b, c = plain[i], toned[i], off[i]
         assert all((a[k] == c[k]).all() for k in a)  # off replays the old random stream
+        assert not (a["L"] == b["L"]).all()
+        assert all((a[k] == b[k]).all() for k in ("ab", "local", "glob"))
+
+
+def test_old_print_fades_softens_and_adds_grain() -> None:
+    L = np.zeros((64, 64), np.float32)
+    L[:, 32:] = 100.0  # black | white
+    outs = [old_print(L, np.random.default_rng(i)) for i in range(10)]
+    assert all(o.dtype == L.dtype and o.min() >= 0 and o.max() <= 100 for o in outs)
+    for o in outs:
+        black, white = o[:, 4:24], o[:, 40:60]
+        assert black.mean() > 0.5 and white.mean() < 99.5  # blacks lifted, whites dulled
+        assert black.std() > 0.3  # grain on what was flat
+        assert white.mean() - black.mean() > 50  # still the same picture
+    same = old_print(L, np.random.default_rng(3))
+    assert (same == outs[3]).all()  # the generator decides everything
+
+
+def test_old_print_crops_change_lightness_only(data_dir: Path) -> None:
+    files = colour_photos(data_dir)
+    plain = HintedCrops(files, 32, {}, seed=4)
+    old = HintedCrops(files, 32, {"p_degrade": 1.0}, seed=4)
+    for i in range(len(files)):
+        a, b = plain[i], old[i]
         assert not (a["L"] == b["L"]).all()
         assert all((a[k] == b[k]).all() for k in ("ab", "local", "glob"))
 
