@@ -53,6 +53,101 @@ def _write_png16(path: Path, arr: np.ndarray, color_type: int, extra: bytes = b"
     )
 
 
+# Adam7 passes: (x0, y0, dx, dy) of each reduced image, in file order.
+_ADAM7 = (
+    (0, 0, 8, 8),
+    (4, 0, 8, 8),
+    (0, 4, 4, 8),
+    (2, 0, 4, 4),
+    (0, 2, 2, 4),
+    (1, 0, 2, 2),
+    (0, 1, 1, 2),
+)
+
+
+def _write_png16_adam7(path: Path, arr: np.ndarray) -> None:
+    """A minimal Adam7-interlaced 16-bit RGB PNG writer (Pillow cannot write interlaced)."""
+    h, w = arr.shape[:2]
+    data = b""
+    for x0, y0, dx, dy in _ADAM7:
+        sub = arr[y0::dy, x0::dx].astype(">u2")
+        if sub.size:
+            raw = sub.reshape(sub.shape[0], -1).view(np.uint8)
+            data += b"".join(b"\0" + row.tobytes() for row in raw)
+    ihdr = struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 1)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", ihdr)
+        + _png_chunk(b"IDAT", zlib.compress(data))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def _tiff_lzw(data: bytes) -> bytes:
+    """TIFF LZW (MSB-first codes of 9-12 bits, early change, Clear when the table is full)."""
+    table = {bytes([i]): i for i in range(256)}
+    nxt, width, acc, nacc = 258, 9, 0, 0
+    out = bytearray()
+
+    def put(code: int) -> None:
+        nonlocal acc, nacc
+        acc, nacc = (acc << width) | code, nacc + width
+        while nacc >= 8:
+            nacc -= 8
+            out.append((acc >> nacc) & 0xFF)
+        acc &= (1 << nacc) - 1
+
+    put(256)
+    w = b""
+    for byte in data:
+        wc = w + bytes([byte])
+        if wc in table:
+            w = wc
+            continue
+        put(table[w])
+        table[wc], nxt = nxt, nxt + 1
+        if nxt == 4094:
+            put(256)
+            table, nxt, width = {bytes([i]): i for i in range(256)}, 258, 9
+        elif nxt == 1 << width:  # the decoder adds entries one code later: "early change"
+            width += 1
+        w = bytes([byte])
+    if w:
+        put(table[w])
+    put(257)
+    if nacc:
+        out.append((acc << (8 - nacc)) & 0xFF)
+    return bytes(out)
+
+
+def _write_tiff16_lzw(path: Path, arr: np.ndarray) -> None:
+    """A minimal little-endian 16-bit RGB TIFF, one LZW strip (tifffile needs imagecodecs)."""
+    h, w = arr.shape[:2]
+    strip = _tiff_lzw(arr.astype("<u2").tobytes())
+    n_tags = 10
+    bps_at = 8 + 2 + n_tags * 12 + 4
+    strip_at = bps_at + 6
+    tags = [
+        (256, 3, 1, w),
+        (257, 3, 1, h),
+        (258, 3, 3, bps_at),
+        (259, 3, 1, 5),  # LZW
+        (262, 3, 1, 2),  # RGB
+        (273, 4, 1, strip_at),
+        (277, 3, 1, 3),
+        (278, 3, 1, h),
+        (279, 4, 1, len(strip)),
+        (284, 3, 1, 1),
+    ]
+    out = b"II*\0" + struct.pack("<IH", 8, n_tags)
+    for tag, typ, count, value in tags:
+        packed = (
+            struct.pack("<HH", value, 0) if typ == 3 and count == 1 else struct.pack("<I", value)
+        )
+        out += struct.pack("<HHI", tag, typ, count) + packed
+    path.write_bytes(out + struct.pack("<I", 0) + struct.pack("<HHH", 16, 16, 16) + strip)
+
+
 def _s15(v: float) -> bytes:
     return struct.pack(">i", round(v * 65536))
 
@@ -377,6 +472,27 @@ def test_interlaced_png16_and_lzw_tiff16(tmp_path: Path) -> None:
         assert im.info.get("interlace")
     with Image.open(lzw) as im:
         assert im.tag_v2[259] == 5  # LZW
+    for path in (interlaced, lzw):
+        img = load_image(path)
+        assert img.bit_depth == 16
+        assert np.array_equal(np.rint(img.rgb * 65535).astype(np.uint16), data), path.name
+
+
+@pytest.mark.parametrize("shape", [(9, 11, 3), (1, 1, 3), (3, 2, 3), (60, 70, 3)])
+def test_interlaced_png16_and_lzw_tiff16_from_own_writers(
+    tmp_path: Path, shape: tuple[int, int, int]
+) -> None:
+    # The same formats as above without ImageMagick: Adam7 passes that miss small images,
+    # and an LZW strip long enough to widen codes to 12 bits and clear the table.
+    data = _rng(33).integers(0, 65536, shape, dtype=np.uint16)
+    data[: shape[0] // 2] = 1234  # runs, so LZW strings grow long too
+    interlaced, lzw = tmp_path / "inter.png", tmp_path / "lzw.tif"
+    _write_png16_adam7(interlaced, data)
+    _write_tiff16_lzw(lzw, data)
+    with Image.open(interlaced) as im:
+        assert im.info.get("interlace")
+    with Image.open(lzw) as im:
+        assert im.tag_v2[259] == 5
     for path in (interlaced, lzw):
         img = load_image(path)
         assert img.bit_depth == 16
