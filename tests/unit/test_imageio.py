@@ -38,21 +38,6 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def _write_png16(path: Path, arr: np.ndarray, color_type: int, extra: bytes = b"") -> None:
-    """A minimal 16-bit PNG writer (filter 0), independent of the code under test."""
-    h, w = arr.shape[:2]
-    raw = arr.astype(">u2").reshape(h, -1).view(np.uint8)
-    data = b"".join(b"\0" + raw[i].tobytes() for i in range(h))
-    ihdr = struct.pack(">IIBBBBB", w, h, 16, color_type, 0, 0, 0)
-    path.write_bytes(
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", ihdr)
-        + extra
-        + _png_chunk(b"IDAT", zlib.compress(data))
-        + _png_chunk(b"IEND", b"")
-    )
-
-
 # Adam7 passes: (x0, y0, dx, dy) of each reduced image, in file order.
 _ADAM7 = (
     (0, 0, 8, 8),
@@ -65,19 +50,23 @@ _ADAM7 = (
 )
 
 
-def _write_png16_adam7(path: Path, arr: np.ndarray) -> None:
-    """A minimal Adam7-interlaced 16-bit RGB PNG writer (Pillow cannot write interlaced)."""
+def _write_png16(
+    path: Path, arr: np.ndarray, color_type: int, extra: bytes = b"", adam7: bool = False
+) -> None:
+    """A minimal 16-bit PNG writer (filter 0, optionally Adam7-interlaced, which Pillow
+    cannot write), independent of the code under test."""
     h, w = arr.shape[:2]
     data = b""
-    for x0, y0, dx, dy in _ADAM7:
+    for x0, y0, dx, dy in _ADAM7 if adam7 else ((0, 0, 1, 1),):
         sub = arr[y0::dy, x0::dx].astype(">u2")
-        if sub.size:
+        if sub.size:  # small images have empty passes, which the file leaves out
             raw = sub.reshape(sub.shape[0], -1).view(np.uint8)
             data += b"".join(b"\0" + row.tobytes() for row in raw)
-    ihdr = struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 1)
+    ihdr = struct.pack(">IIBBBBB", w, h, 16, color_type, 0, 0, int(adam7))
     path.write_bytes(
         b"\x89PNG\r\n\x1a\n"
         + _png_chunk(b"IHDR", ihdr)
+        + extra
         + _png_chunk(b"IDAT", zlib.compress(data))
         + _png_chunk(b"IEND", b"")
     )
@@ -458,6 +447,18 @@ def _imagemagick() -> str | None:
 _MAGICK = _imagemagick()
 
 
+def _check_interlaced_and_lzw(interlaced: Path, lzw: Path, data: np.ndarray) -> None:
+    """Both files are what they claim and load to exactly `data` at 16 bits."""
+    with Image.open(interlaced) as im:
+        assert im.info.get("interlace")
+    with Image.open(lzw) as im:
+        assert im.tag_v2[259] == 5  # LZW
+    for path in (interlaced, lzw):
+        img = load_image(path)
+        assert img.bit_depth == 16
+        assert np.array_equal(np.rint(img.rgb * 65535).astype(np.uint16), data), path.name
+
+
 @pytest.mark.skipif(_MAGICK is None, reason="needs ImageMagick to make the test files")
 def test_interlaced_png16_and_lzw_tiff16(tmp_path: Path) -> None:
     # Files from another encoder: Adam7-interlaced 16-bit PNG and LZW 16-bit TIFF (the
@@ -468,14 +469,7 @@ def test_interlaced_png16_and_lzw_tiff16(tmp_path: Path) -> None:
     interlaced, lzw = tmp_path / "inter.png", tmp_path / "lzw.tif"
     subprocess.run([_MAGICK, str(src), "-interlace", "PNG", str(interlaced)], check=True)
     subprocess.run([_MAGICK, str(src), "-compress", "LZW", str(lzw)], check=True)
-    with Image.open(interlaced) as im:
-        assert im.info.get("interlace")
-    with Image.open(lzw) as im:
-        assert im.tag_v2[259] == 5  # LZW
-    for path in (interlaced, lzw):
-        img = load_image(path)
-        assert img.bit_depth == 16
-        assert np.array_equal(np.rint(img.rgb * 65535).astype(np.uint16), data), path.name
+    _check_interlaced_and_lzw(interlaced, lzw, data)
 
 
 @pytest.mark.parametrize("shape", [(9, 11, 3), (1, 1, 3), (3, 2, 3), (60, 70, 3)])
@@ -487,16 +481,9 @@ def test_interlaced_png16_and_lzw_tiff16_from_own_writers(
     data = _rng(33).integers(0, 65536, shape, dtype=np.uint16)
     data[: shape[0] // 2] = 1234  # runs, so LZW strings grow long too
     interlaced, lzw = tmp_path / "inter.png", tmp_path / "lzw.tif"
-    _write_png16_adam7(interlaced, data)
+    _write_png16(interlaced, data, 2, adam7=True)
     _write_tiff16_lzw(lzw, data)
-    with Image.open(interlaced) as im:
-        assert im.info.get("interlace")
-    with Image.open(lzw) as im:
-        assert im.tag_v2[259] == 5
-    for path in (interlaced, lzw):
-        img = load_image(path)
-        assert img.bit_depth == 16
-        assert np.array_equal(np.rint(img.rgb * 65535).astype(np.uint16), data), path.name
+    _check_interlaced_and_lzw(interlaced, lzw, data)
 
 
 @pytest.mark.parametrize(
