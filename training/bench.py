@@ -40,6 +40,7 @@ from model.inference import Colorizer, Prepared, lab_to_rgb_rows, to_uint8
 from training.distance_bench import add_parser as add_distance_parser
 from training.distance_bench import cmd_distance
 from training.evaluate import EVAL_SIZE, load_eval_images, points_for
+from training.machine import cpu_model
 from training.metrics import colourfulness, mean_and_se, psnr, ssim
 from training.train_speed_bench import add_parser as add_train_speed_parser
 from training.train_speed_bench import cmd_train_speed
@@ -199,24 +200,13 @@ def machine_info() -> dict[str, Any]:
     """Where the numbers were measured."""
     return {
         "platform": platform.platform(),
-        "processor": _cpu_model() or platform.processor() or platform.machine(),
+        "processor": cpu_model() or platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
         "python": platform.python_version(),
         "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no CUDA device",
     }
-
-
-def _cpu_model() -> str | None:
-    # platform.processor() is just "x86_64" on Linux; the model name is what tells machines apart.
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return None
 
 
 def _weights_info(engines: dict[str, Engine], weights: str | None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from training.config import to_overrides
 from training.lineage import DEFAULT_BETA, history, history_markdown, stage, totals
 from training.lineage import KEY as LINEAGE_KEY
 from training.loop import BEST
+from training.machine import read as read_machines
 
 
 def export(run_dir: str | Path, dest: str | Path, card_extra: str = "") -> Path:
@@ -34,7 +35,8 @@ def export(run_dir: str | Path, dest: str | Path, card_extra: str = "") -> Path:
     log = _read_log(run / "log.jsonl")
     step = int(meta.get("step", "0"))
     minutes = wall_minutes(log, step)
-    stages = history(run, stage(cfg, step, minutes, json.loads(meta.get("val", "{}"))))
+    this = stage(cfg, step, minutes, json.loads(meta.get("val", "{}")), read_machines(run))
+    stages = history(run, this)
     extra = {"step": str(step), "val": meta.get("val", "{}"), LINEAGE_KEY: json.dumps(stages)}
     save_weights(net, dest, half=True, extra=extra, int8=True, imagenet_from_wheel=True)
     base_file = run / "baselines.json"
@@ -89,6 +91,7 @@ def model_card(
     curve = [r for r in log if r.get("val")]
     cols = list(val)
     stages = stages or []
+    machine = (stages[-1] if stages else {}).get("machine", "an unrecorded machine")
     after = total_time = ""
     if len(stages) > 1:
         n_steps, n_crops, n_min = totals(stages)
@@ -114,11 +117,11 @@ def model_card(
         f"crops ({cfg['crop_scale_min']:.0%}-100% of the area) with flips; simulated points and "
         f"global hints (histogram p={cfg['p_hist']}, saturation p={cfg['p_saturation']})",
         f"- Steps: {step} at batch {cfg['batch']} ({step * cfg['batch']:,} crops seen){after}",
-        f"- Wall time: {minutes:.0f} min{total_time} of training on a 2-core CPU "
-        f"(AVX-512/AMX-BF16, no GPU), bf16 autocast {cfg['bf16']}, "
+        f"- Wall time: {minutes:.0f} min{total_time} of training on {machine}, "
+        f"bf16 autocast {cfg['bf16']}, "
         f"channels_last {cfg['channels_last']}",
         f"- Throughput: median {ips[len(ips) // 2] if ips else 0:.1f} images/s "
-        "(while other work shared the two cores)",
+        "(other work may have shared the machine)",
         f"- Loss: CE over 313 bins at 1/4 scale (x{cfg['ce_weight']}) + smooth-L1 on ab "
         f"(beta {cfg.get('huber_beta', DEFAULT_BETA):g} ab units, x{cfg['reg_weight']}); "
         f"AdamW lr {cfg['lr']}, warm-up then cosine",

@@ -47,7 +47,13 @@ def record_start(run: Path, init: str) -> None:
         path.write_text(json.dumps(history_of(init), indent=1) + "\n")
 
 
-def stage(cfg: dict[str, Any], step: int, minutes: float, val: dict[str, float]) -> dict[str, Any]:
+def stage(
+    cfg: dict[str, Any],
+    step: int,
+    minutes: float,
+    val: dict[str, float],
+    machines: list[str] | None = None,
+) -> dict[str, Any]:
     """This run's entry: what a reader needs to reproduce or judge it."""
     entry = {
         "run": Path(cfg["out"]).name,
@@ -63,6 +69,8 @@ def stage(cfg: dict[str, Any], step: int, minutes: float, val: dict[str, float])
         "minutes": round(minutes, 1),
         "val": val,
     }
+    if machines:
+        entry["machine"] = " then ".join(machines)
     # The table has no column for the hint mix or these options; a stage using them says so.
     notes = []
     if cfg.get("p_points_many"):
@@ -126,6 +134,13 @@ def history_markdown(stages: list[dict[str, Any]], cols: list[str]) -> list[str]
             + " |"
         )
     notes = [f"Stage {i}: {s['note']}." for i, s in enumerate(stages, 1) if s.get("note")]
+    last = stages[-1].get("machine") if stages else None
+    # Only a stage trained elsewhere than the latest needs its machine named.
+    notes += [
+        f"Stage {i} trained on {s['machine']}."
+        for i, s in enumerate(stages, 1)
+        if s.get("machine") and s["machine"] != last
+    ]
     return lines + (["", *notes] if notes else [])
 
 

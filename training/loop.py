@@ -26,6 +26,8 @@ from training.config import TrainConfig
 from training.data import HintedCrops, colour_photos
 from training.evaluate import evaluate, load_eval_images, net_predictor
 from training.lineage import record_start
+from training.machine import describe as describe_machine
+from training.machine import record as record_machine
 from training.variant_losses import Criterion, make_criterion, mixed_weights, optimizer_betas
 
 CKPT = "last.pt"
@@ -181,6 +183,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     if is_main:
         cfg.save(out / "config.json")
         record_start(out, cfg.init)
+        record_machine(out, describe_machine(device, cfg.threads, world))
 
     files = colour_photos(cfg.data, out / "train_files.json" if is_main else None)
     if not files:
@@ -243,6 +246,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         if threading.current_thread() is threading.main_thread()
         else {}
     )
+    start_step = step
     try:
         stop = False
         while step < cfg.steps and not stop:
@@ -299,12 +303,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                     log.write(json.dumps(rec) + "\n")
                     log.flush()
                 if is_main and val_images and step % cfg.val_every == 0:
-                    last_val = _validate(net, device, val_images, cfg, step, log)
-                    score = float(np.mean(list(last_val["psnr"].values())))
-                    if score > best:
-                        best = score
-                        extra = {"step": str(step), "val": json.dumps(last_val["psnr"])}
-                        save_weights(net, out / BEST, extra=extra)
+                    last_val, best = _validate_and_keep(
+                        net, device, val_images, cfg, step, log, best
+                    )
                 if is_main and step % cfg.ckpt_every == 0:
                     state = {"step": step, "epoch": epoch, "best": best}
                     _save_ckpt(out / CKPT, net, opt, state, criterion)
@@ -315,6 +316,17 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                     break
             if step >= (epoch + 1) * per_epoch:
                 epoch += 1
+        if (
+            is_main
+            and val_images
+            and step > start_step
+            and step % cfg.val_every
+            and not stop_requested
+        ):
+            # Stopped by the clock or at a step off the validation grid: score the last weights
+            # too, so they can be exported when they are the best. (A kill skips it: it wants
+            # out fast.)
+            last_val, best = _validate_and_keep(net, device, val_images, cfg, step, log, best)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -334,14 +346,16 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     return {"step": step, "val": last_val, "best": best}
 
 
-def _validate(
+def _validate_and_keep(
     net: torch.nn.Module,
     device: torch.device,
     images: list[np.ndarray],
     cfg: TrainConfig,
     step: int,
     log: Any,
-) -> dict[str, Any]:
+    best: float,
+) -> tuple[dict[str, Any], float]:
+    """Validate and log; save the weights as the run's best when their mean PSNR beats `best`."""
     t = time.time()
     net.eval()
     # Automatic variants ignore hints: their score is the same at every point count.
@@ -357,4 +371,9 @@ def _validate(
     log.write(json.dumps(rec) + "\n")
     log.flush()
     tqdm.write(f"step {step} val PSNR " + " ".join(f"{k}:{v:.2f}" for k, v in res.items()))
-    return rec
+    score = float(np.mean(list(rec["psnr"].values())))
+    if score > best:
+        best = score
+        extra = {"step": str(step), "val": json.dumps(rec["psnr"])}
+        save_weights(net, Path(cfg.out) / BEST, extra=extra)
+    return rec, best

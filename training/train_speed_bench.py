@@ -21,19 +21,12 @@ import torch
 from model.config import NetConfig
 from model.encoding import GLOBAL_DIM
 from training.config import TrainConfig
+from training.machine import cpu_flags
 
 
 def cpu_features() -> dict[str, bool]:
     """Which bf16 paths the CPU has (from /proc/cpuinfo; all False where it is unreadable)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        text = ""
-    flags = set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            flags = set(line.split(":", 1)[1].split())
-            break
+    flags = cpu_flags()
     return {"avx512_bf16": "avx512_bf16" in flags, "amx_bf16": "amx_bf16" in flags}
 
 

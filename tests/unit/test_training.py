@@ -186,7 +186,12 @@ def test_train_resume_export(data_dir: Path, tmp_path: Path) -> None:
     log = [json.loads(x) for x in (run / "log.jsonl").read_text().splitlines()]
     steps = [r["step"] for r in log if "loss" in r]
     assert steps == [1, 2, 3, 4, 5]  # resumed at 4, not from scratch
-    assert any(r.get("val") for r in log)
+    # Every 2 steps, and where each segment stopped off that grid (3 and 5).
+    assert [r["step"] for r in log if r.get("val")] == [2, 3, 4, 5]
+    here = json.loads((run / "machine.json").read_text())
+    assert len(here) == 1 and "no GPU" in here[0]  # resumed on the same machine: one entry
+    # Pretend stage 1 trained elsewhere, so the history has to say where.
+    (run / "machine.json").write_text(json.dumps(["64 threads on Elsewhere CPU, no GPU"]))
     dest = tmp_path / "release" / "w.safetensors"
     assert train_main(["--out", str(run), "--export", str(dest)]) == 0
     net = load_network(dest)
@@ -197,6 +202,7 @@ def test_train_resume_export(data_dir: Path, tmp_path: Path) -> None:
     first = json.loads(read_metadata(dest)["lineage"])
     assert [(s["run"], s["init"], s["steps"], s["crop"]) for s in first] == [("run", "", best, 32)]
     assert "Training history" not in card  # one stage: nothing to trace
+    assert "of training on 64 threads on Elsewhere CPU, no GPU" in card
 
     # Fine-tune the release and export over it: the history is taken when the run starts, so
     # the new file has both stages even though it replaces the one the run began from.
@@ -215,6 +221,8 @@ def test_train_resume_export(data_dir: Path, tmp_path: Path) -> None:
     assert "crop=48" in card and "init=" in card  # the command that made the stage
     assert "| 2 (run2) | run | 2 | 2 | 48 |" in card  # started from the stage above
     assert "Stage 2: 50% of training samples carry 10-100 points" in card  # the hint mix
+    assert f"of training on {here[0]}," in card  # this stage's machine, not the exporter's guess
+    assert "Stage 1 trained on 64 threads on Elsewhere CPU, no GPU." in card
 
 
 def _free_port() -> int:
