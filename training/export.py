@@ -9,7 +9,16 @@ from typing import Any
 
 from model.weights import SEMANTIC_KEY, load_network, read_metadata, save_weights
 from training.config import to_overrides
-from training.lineage import DEFAULT_BETA, history, history_markdown, stage, totals
+from training.lineage import (
+    DEFAULT_BETA,
+    LOG,
+    history,
+    history_markdown,
+    read_log,
+    stage,
+    totals,
+    wall_minutes,
+)
 from training.lineage import KEY as LINEAGE_KEY
 from training.loop import BEST
 from training.machine import read as read_machines
@@ -32,7 +41,7 @@ def export(run_dir: str | Path, dest: str | Path, card_extra: str = "") -> Path:
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     cfg = json.loads((run / "config.json").read_text())
-    log = _read_log(run / "log.jsonl")
+    log = read_log(run / LOG)
     step = int(meta.get("step", "0"))
     minutes = wall_minutes(log, step)
     this = stage(cfg, step, minutes, json.loads(meta.get("val", "{}")), read_machines(run))
@@ -46,29 +55,6 @@ def export(run_dir: str | Path, dest: str | Path, card_extra: str = "") -> Path:
     dest.with_suffix(".md").write_text(card)
     shutil.copyfile(run / "config.json", dest.with_suffix(".config.json"))
     return dest
-
-
-def wall_minutes(log: list[dict[str, Any]], step: int) -> float:
-    """Training minutes up to `step`, summed over resumed segments.
-
-    Each process logs minutes since its own start, so a resume restarts the clock; a segment
-    ends where the clock goes back.
-    """
-    total, last = 0.0, 0.0
-    for r in log:
-        if "elapsed_min" not in r or r.get("step", 0) > step:
-            continue
-        t = float(r["elapsed_min"])
-        if t < last:
-            total += last
-        last = t
-    return total + last
-
-
-def _read_log(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 SIGGRAPH17 = {"0": 24.4, "1": 25.4, "5": 27.4, "10": 28.4, "50": 30.4}

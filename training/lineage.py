@@ -13,20 +13,27 @@ from typing import Any
 
 from model.weights import WeightsError, read_metadata
 from training.config import TrainConfig
+from training.machine import read as read_machines
 from training.simulate import MANY_POINTS
 
 LINEAGE = "lineage.json"  # in the run folder: the history of the weights it started from
+LOG = "log.jsonl"  # in the run folder: one JSON record per logged step or validation
 KEY = "lineage"  # in the weights header
 DEFAULT_DECAY = TrainConfig.weight_decay
 DEFAULT_BETA = TrainConfig.huber_beta
 
 
 def history_of(weights: str | Path) -> list[dict[str, Any]]:
-    """The stages recorded in a weights file; one placeholder stage when it has none."""
+    """The stages recorded in a weights file; one placeholder stage when it has none.
+
+    Weights a run wrote (final, best) carry no history, but while they sit in their run
+    folder its config, log and lineage say how they were made, so that stage is rebuilt.
+    """
     try:
-        raw = read_metadata(weights).get(KEY)
+        meta = read_metadata(weights)
     except (OSError, WeightsError):
-        raw = None
+        meta = {}
+    raw = meta.get(KEY)
     if raw:
         try:
             stages = json.loads(raw)
@@ -34,7 +41,46 @@ def history_of(weights: str | Path) -> list[dict[str, Any]]:
                 return stages
         except json.JSONDecodeError:
             pass
+    run = Path(weights).parent
+    if "step" in meta and (run / "config.json").is_file() and (run / LOG).is_file():
+        return history(run, _run_stage(run, int(meta["step"]), meta.get("val")))
     return [{"name": Path(weights).name, "note": "no recorded history"}]
+
+
+def _run_stage(run: Path, step: int, val_json: str | None) -> dict[str, Any]:
+    """The stage a run folder describes, up to `step`."""
+    cfg = json.loads((run / "config.json").read_text())
+    log = read_log(run / LOG)
+    vals = [r for r in log if r.get("val") and int(r.get("step", 0)) <= step]
+    val = json.loads(val_json) if val_json else (vals[-1]["psnr"] if vals else {})
+    entry = stage(cfg, step, wall_minutes(log, step), val, read_machines(run))
+    if not val_json and vals and int(vals[-1]["step"]) != step:
+        entry["val_step"] = int(vals[-1]["step"])
+    return entry
+
+
+def read_log(path: Path) -> list[dict[str, Any]]:
+    """A run's JSONL log (empty when there is none)."""
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def wall_minutes(log: list[dict[str, Any]], step: int) -> float:
+    """Training minutes up to `step`, summed over resumed segments.
+
+    Each process logs minutes since its own start, so a resume restarts the clock; a segment
+    ends where the clock goes back.
+    """
+    total, last = 0.0, 0.0
+    for r in log:
+        if "elapsed_min" not in r or r.get("step", 0) > step:
+            continue
+        t = float(r["elapsed_min"])
+        if t < last:
+            total += last
+        last = t
+    return total + last
 
 
 def record_start(run: Path, init: str) -> None:
@@ -134,6 +180,11 @@ def history_markdown(stages: list[dict[str, Any]], cols: list[str]) -> list[str]
             + " |"
         )
     notes = [f"Stage {i}: {s['note']}." for i, s in enumerate(stages, 1) if s.get("note")]
+    notes += [
+        f"Stage {i}: PSNR at step {s['val_step']:,}, its last validation."
+        for i, s in enumerate(stages, 1)
+        if s.get("val_step")
+    ]
     last = stages[-1].get("machine") if stages else None
     # Only a stage trained elsewhere than the latest needs its machine named.
     notes += [

@@ -224,6 +224,22 @@ def test_train_resume_export(data_dir: Path, tmp_path: Path) -> None:
     assert f"of training on {here[0]}," in card  # this stage's machine, not the exporter's guess
     assert "Stage 1 trained on 64 threads on Elsewhere CPU, no GPU." in card
 
+    # Start from weights a run wrote but nobody exported (its final.safetensors has no
+    # history in it): the run folder beside them still says how they were made.
+    run3 = tmp_path / "run3"
+    args3 = ["--data", str(data_dir), "--val", str(data_dir), "--out", str(run3), "--no-progress"]
+    assert train_main([*args3, "steps=2", *TINY_RUN, f"init={run2 / 'final.safetensors'}"]) == 0
+    dest3 = tmp_path / "w3.safetensors"
+    assert train_main(["--out", str(run3), "--export", str(dest3)]) == 0
+    stages3 = json.loads(read_metadata(dest3)["lineage"])
+    assert [(s["run"], s["steps"], s["crop"]) for s in stages3] == [
+        ("run", best, 32),
+        ("run2", 2, 48),
+        ("run3", 2, 32),
+    ]
+    assert stages3[1]["val"] == stages[1]["val"]  # run2's validation at its last step
+    assert "| 3 (run3) | run2 | 2 |" in dest3.with_suffix(".md").read_text()
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -248,7 +264,7 @@ def test_two_process_distributed_training(data_dir: Path, tmp_path: Path) -> Non
 
 
 def test_wall_time_adds_up_resumed_segments() -> None:
-    from training.export import wall_minutes
+    from training.lineage import wall_minutes
 
     log = [
         {"step": 20, "elapsed_min": 2.0},
