@@ -15,13 +15,11 @@ from training.lineage import (
     history,
     history_markdown,
     read_log,
-    stage,
+    run_stage,
     totals,
-    wall_minutes,
 )
 from training.lineage import KEY as LINEAGE_KEY
 from training.loop import BEST
-from training.machine import read as read_machines
 
 
 def export(run_dir: str | Path, dest: str | Path, card_extra: str = "") -> Path:
@@ -43,8 +41,8 @@ def export(run_dir: str | Path, dest: str | Path, card_extra: str = "") -> Path:
     cfg = json.loads((run / "config.json").read_text())
     log = read_log(run / LOG)
     step = int(meta.get("step", "0"))
-    minutes = wall_minutes(log, step)
-    this = stage(cfg, step, minutes, json.loads(meta.get("val", "{}")), read_machines(run))
+    this = run_stage(run, step, meta.get("val", "{}"))
+    minutes = this["minutes"]
     stages = history(run, this)
     extra = {"step": str(step), "val": meta.get("val", "{}"), LINEAGE_KEY: json.dumps(stages)}
     save_weights(net, dest, half=True, extra=extra, int8=True, imagenet_from_wheel=True)

@@ -43,12 +43,12 @@ def history_of(weights: str | Path) -> list[dict[str, Any]]:
             pass
     run = Path(weights).parent
     if "step" in meta and (run / "config.json").is_file() and (run / LOG).is_file():
-        return history(run, _run_stage(run, int(meta["step"]), meta.get("val")))
+        return history(run, run_stage(run, int(meta["step"]), meta.get("val")))
     return [{"name": Path(weights).name, "note": "no recorded history"}]
 
 
-def _run_stage(run: Path, step: int, val_json: str | None) -> dict[str, Any]:
-    """The stage a run folder describes, up to `step`."""
+def run_stage(run: Path, step: int, val_json: str | None) -> dict[str, Any]:
+    """The stage a run folder describes, up to `step` (`val_json`: its validation, if known)."""
     cfg = json.loads((run / "config.json").read_text())
     log = read_log(run / LOG)
     vals = [r for r in log if r.get("val") and int(r.get("step", 0)) <= step]
