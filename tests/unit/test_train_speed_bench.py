@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import torch
 
 from model.config import NetConfig
@@ -29,3 +30,27 @@ def test_writes_both_precisions_and_the_cpu(tmp_path: Path) -> None:
     assert data["machine"]["amx_bf16"] == cpu_features()["amx_bf16"]
     md = (tmp_path / "train_speed.md").read_text()
     assert "| fp32 |" in md and "| bf16 |" in md and "AMX-BF16" in md
+
+
+def test_bf16_row_runs_bf16_even_where_the_loop_leaves_autocast_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # On a CPU without AVX-512-BF16 or AMX the loop's autocast is a no-op; the bench must
+    # still time bf16 there, not fp32 twice under a bf16 label.
+    import model.device
+    import training.loop
+
+    monkeypatch.setattr(model.device, "cpu_has_bf16", lambda: False)
+    seen: list[tuple[bool, torch.dtype]] = []
+    real = training.loop.optimiser_step
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append((torch.is_autocast_enabled("cpu"), torch.get_autocast_dtype("cpu")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training.loop, "optimiser_step", spy)
+    cfg = TrainConfig(net=NetConfig(width=4, semantic="none"), crop=32, batch=2)
+    time_steps(cfg, bf16=True, steps=1, warmup=0)
+    time_steps(cfg, bf16=False, steps=1, warmup=0)
+    assert seen[0] == (True, torch.bfloat16)
+    assert seen[1][0] is False
