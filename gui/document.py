@@ -73,6 +73,7 @@ class Document(QObject):
     imageChanged = Signal()
     hintsChanged = Signal()
     selectionChanged = Signal(int)  # index of the selected point, -1 for none
+    dragEnded = Signal()  # the last step of a drag, whether or not it changed the hints
     dirtyChanged = Signal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -82,6 +83,7 @@ class Document(QObject):
         self.session_path: Path | None = None
         self._hints = Hints()
         self._selected = -1
+        self._interim = False
         self.undo_stack = QUndoStack(self)
         # A bound slot (not a lambda) is disconnected before the stack dies with us.
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
@@ -167,7 +169,18 @@ class Document(QObject):
         merge_key: tuple[object, ...] | None = None,
         final: bool = True,
     ) -> None:
-        self.undo_stack.push(HintsEdit(self, text, after, select_after, merge_key, final))
+        self._interim = not final
+        try:
+            self.undo_stack.push(HintsEdit(self, text, after, select_after, merge_key, final))
+        finally:
+            self._interim = False
+        if final and merge_key is not None:
+            self.dragEnded.emit()
+
+    @property
+    def interim(self) -> bool:
+        """True while hintsChanged reports one step of a drag (more steps will follow)."""
+        return self._interim
 
     # -- points --------------------------------------------------------------------------
     def add_point(self, x: float, y: float, ab: AB, size: int = DEFAULT_SIZE) -> int:
@@ -284,6 +297,7 @@ class Document(QObject):
         top = self.undo_stack.command(self.undo_stack.index() - 1)
         if isinstance(top, HintsEdit):
             top.closed = True
+        self.dragEnded.emit()
 
     def reset_hints(self) -> None:
         """Remove all points, the palette and the saturation (one undo step)."""

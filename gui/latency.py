@@ -4,6 +4,11 @@ Runs the real main window offscreen (unless a display is forced), clicks points 
 one after another and measures each click until the result for it has been painted. Prints
 p50/p95 per worker thread count; the 'network' column is the worker's own share (request to
 finished preview), the rest is queueing, signal delivery and painting.
+
+`--drag S` instead drags one point around for S seconds (a mouse move every 16 ms) and
+reports what a user sees while dragging: results painted per second, how old the shown
+position is when it arrives (request to finished preview), and the time from the release
+to the full-size result, with quick drafts on and off.
 """
 
 from __future__ import annotations
@@ -105,6 +110,107 @@ def measure(
     return totals, nets, device
 
 
+def measure_drag(
+    photo: Path, weights: Path | None, threads: int, seconds: float, size: int, drafts: bool
+) -> dict[str, float]:
+    """Updates per second, p50/p95 age of what is shown, release-to-final ms for one drag."""
+    import math
+
+    from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from gui.mainwindow import MainWindow
+    from gui.preferences import Preferences
+
+    app = QApplication.instance() or QApplication([])
+    tmp = Path(tempfile.mkdtemp(prefix="huebrush-drag-"))
+    settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
+    Preferences("cpu", size, drafts=drafts).save(settings)
+    win = MainWindow(
+        weights=weights, device="cpu", settings=settings, data_dir=tmp, threads=threads
+    )
+    win.resize(1400, 900)
+    win.show()
+    results: list[tuple[float, object]] = []
+    win.worker.resultReady.connect(lambda r: results.append((time.perf_counter(), r)))
+
+    def run_until(cond: Callable[[], bool]) -> None:
+        loop = QEventLoop()
+        timer = QTimer()
+        timer.timeout.connect(lambda: loop.quit() if cond() else None)
+        timer.start(5)
+        deadline = time.perf_counter() + TIMEOUT_S
+        while not cond():
+            if time.perf_counter() > deadline:
+                raise SystemExit("timed out waiting for a render")
+            loop.exec()
+        timer.stop()
+
+    def settled() -> bool:
+        # the newest edit's full-size answer has arrived (not a draft)
+        return any(r.generation == win.generation and r.draft is None for _, r in results)
+
+    win.open_photo(photo)
+    run_until(lambda: win.doc.image is not None and win.generation > 0 and settled())
+    view = win.canvas.result
+    QTest.mouseClick(
+        view,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        view.to_widget(0.5, 0.5).toPoint(),
+    )
+    run_until(settled)
+    for _ in range(WARMUP_EDITS):  # warm the draft size's network shapes too
+        win.doc.move_point(0, 0.5, 0.45, final=True)
+        run_until(settled)
+        win.doc.move_point(0, 0.5, 0.5, final=True)
+        run_until(settled)
+    results.clear()
+    QTest.mousePress(
+        view,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        view.to_widget(0.5, 0.5).toPoint(),
+    )
+    start = time.perf_counter()
+    step = {"i": 0}
+
+    def move() -> None:
+        step["i"] += 1
+        t = step["i"] * 0.016
+        fx = 0.5 + 0.25 * math.sin(2 * math.pi * t / 2.0)
+        fy = 0.5 + 0.25 * (1 - math.cos(2 * math.pi * t / 2.0)) * 0.5
+        QTest.mouseMove(view, view.to_widget(fx, fy).toPoint())
+
+    mover = QTimer()
+    mover.timeout.connect(move)
+    mover.start(16)
+    run_until(lambda: time.perf_counter() - start >= seconds)
+    mover.stop()
+    during = [r for _, r in results]
+    released = time.perf_counter()
+    QTest.mouseRelease(
+        view,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        view.mapFromGlobal(view.cursor().pos()),
+    )
+    run_until(settled)
+    final_at = next(t for t, r in results if r.generation == win.generation and r.draft is None)
+    ages = [r.latency_ms for r in during]
+    win.doc.undo_stack.setClean()
+    win.close()
+    app.processEvents()
+    return {
+        "per_s": len(during) / seconds,
+        "drafts": sum(r.draft is not None for r in during),
+        "age_p50": statistics.median(ages) if ages else math.nan,
+        "age_p95": percentile(ages, 95) if ages else math.nan,
+        "final_ms": (final_at - released) * 1000,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the options, measure each thread count, print a table."""
     ap = argparse.ArgumentParser(prog="python -m gui.latency", description=__doc__)
@@ -114,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", type=int, default=256, help="working resolution")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="worker threads")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--drag", type=float, metavar="S", help="measure a drag of S seconds")
     args = ap.parse_args(argv)
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -126,6 +233,22 @@ def main(argv: list[str] | None = None) -> int:
         print("no weights found: pass --weights PATH", file=sys.stderr)
         return 2
     photo = args.photo or sample_photo()
+    if args.drag:
+        print(f"photo {photo}, weights {weights}, working size {args.size}, {args.drag} s drag")
+        print(
+            f"{'threads':>7}  {'drafts':>6}  {'updates/s':>9}  {'drafted':>7}  "
+            f"{'age p50':>7}  {'age p95':>7}  {'release to full':>15}"
+        )
+        for n in args.threads:
+            for drafts in (True, False):
+                r = measure_drag(photo, weights, n, args.drag, args.size, drafts)
+                print(
+                    f"{n:>7}  {'on' if drafts else 'off':>6}  {r['per_s']:9.1f}  "
+                    f"{r['drafts']:7.0f}  {r['age_p50']:7.0f}  {r['age_p95']:7.0f}  "
+                    f"{r['final_ms']:15.0f}",
+                    flush=True,
+                )
+        return 0
     print(f"photo {photo}, weights {weights}, working size {args.size}, {args.edits} clicks")
     print(f"{'threads':>7}  {'p50 ms':>7}  {'p95 ms':>7}  {'mean':>7}  {'network p50':>11}  device")
     for n in args.threads:

@@ -6,6 +6,7 @@ the latest hints in the background. Nothing here runs the network.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +54,7 @@ from model.inference import Colorizer, Prediction, shown_at, suggestions_at, wor
 MAX_RECENT_FILES = 10
 MAX_RECENT_COLOURS = 10
 AUTOSAVE_MS = 2000
+PICKER_DRAG_MS = 100
 # Restarts of a worker thread that died, between two delivered results; past this a restart
 # loop is likelier than bad luck, and the user is asked to save and restart instead.
 MAX_WORKER_RESTARTS = 3
@@ -122,7 +124,12 @@ class MainWindow(QMainWindow):
 
         self.doc = Document(self)
         self.worker = InferenceWorker(
-            factory, self.device, self.prefs.working_size, threads or default_threads(), self
+            factory,
+            self.device,
+            self.prefs.working_size,
+            threads or default_threads(),
+            self,
+            drafts=self.prefs.drafts,
         )
         self.canvas = Canvas(self)
         self.picker = ColourPicker(self)
@@ -130,6 +137,12 @@ class MainWindow(QMainWindow):
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
+        # During a drag the picker's gamut plane and suggestions are redrawn at most this
+        # often: at every mouse move they took ~10 ms of the GUI thread, CPU the network
+        # needs on a two-core machine.
+        self.picker_timer = QTimer(self)
+        self.picker_timer.setSingleShot(True)
+        self.picker_timer.setInterval(PICKER_DRAG_MS)
 
         self._token = 0
         self._generation = 0
@@ -140,6 +153,7 @@ class MainWindow(QMainWindow):
         self._last_colour: AB | None = None
         self.last_latency_ms = 0.0  # request to finished preview, for the status bar
         self.last_result_refined = False
+        self.last_result_draft = False  # the result on screen is a quick smaller-size draft
         self._worker_deaths = 0
         self.recent_colours: list[AB] = self._load_recent_colours()
 
@@ -425,6 +439,7 @@ class MainWindow(QMainWindow):
         doc.hintsChanged.connect(self._on_hints_changed)
         doc.selectionChanged.connect(self._on_selection_changed)
         doc.dirtyChanged.connect(self._on_dirty_changed)
+        doc.dragEnded.connect(lambda: w.settle(self._generation))
 
         canvas.pointAddRequested.connect(self._add_point)
         canvas.pointMoveRequested.connect(lambda i, x, y: doc.move_point(i, x, y, final=False))
@@ -458,6 +473,7 @@ class MainWindow(QMainWindow):
         w.died.connect(self._on_worker_died)
 
         self.autosave_timer.timeout.connect(self.autosave)
+        self.picker_timer.timeout.connect(self._update_picker)
 
     # == opening photos and sessions ======================================================
     def open_photo(
@@ -704,8 +720,14 @@ class MainWindow(QMainWindow):
         ]
         self.canvas.set_marks(marks, self.doc.selected)
         self.palette.set_hints(hints.palette, hints.saturation)
-        self._update_picker()
-        self._request_render()
+        interim = self.doc.interim
+        self._request_render(interim)
+        if interim:  # a drag: the picker follows at its own pace, the network comes first
+            if not self.picker_timer.isActive():
+                self.picker_timer.start()
+        else:
+            self.picker_timer.stop()
+            self._update_picker()
         if self.doc.dirty:
             self.autosave_timer.start()
 
@@ -756,11 +778,11 @@ class MainWindow(QMainWindow):
         self.zoom_label.setText(f"{scale * 100:.0f}%")
 
     # == rendering ========================================================================
-    def _request_render(self) -> None:
+    def _request_render(self, interim: bool = False) -> None:
         if self.doc.image is None or self._photo is None:
             return
         self._generation += 1
-        self.worker.request(self._generation, self._token, self.doc.hints)
+        self.worker.request(self._generation, self._token, self.doc.hints, interim)
 
     def enhancement(self) -> EnhanceSettings:
         """The input enhancement chosen in the Image menu."""
@@ -781,8 +803,8 @@ class MainWindow(QMainWindow):
         return self._generation
 
     def _on_result(self, res: RenderResult) -> None:
-        if res.token != self._token or res.generation != self._generation:
-            return  # overtaken while queued: showing it would flash an older state
+        if res.token != self._token or res.generation < self.canvas.shown_generation:
+            return  # another photo's, or older than what is shown: never step backwards
         first = res.generation != self.canvas.shown_generation
         self._worker_deaths = 0
         self._prediction = res.prediction
@@ -790,8 +812,17 @@ class MainWindow(QMainWindow):
         self.last_result_refined = res.refined
         if first:  # the edit's first visible answer is the latency that matters
             self.last_latency_ms = res.latency_ms
-            self.latency_label.setText(f"Updated in {res.latency_ms:.0f} ms")
             self._update_suggestions()
+            if res.draft:
+                self.latency_label.setText(f"Draft in {res.latency_ms:.0f} ms")
+            else:
+                self.latency_label.setText(f"Updated in {res.latency_ms:.0f} ms")
+        elif self.last_result_draft and not res.draft:  # the full-size answer to a draft
+            self.latency_label.setText(
+                f"Updated in {res.latency_ms:.0f} ms (draft {self.last_latency_ms:.0f} ms)"
+            )
+            self._update_suggestions()
+        self.last_result_draft = res.draft is not None
 
     def _on_notice(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
@@ -900,9 +931,7 @@ class MainWindow(QMainWindow):
 
     def preferences_dialog(self) -> None:
         """Show the preferences and apply what the user chose."""
-        dlg = PreferencesDialog(
-            Preferences(self.device, self.prefs.working_size, self.prefs.point_size), self
-        )
+        dlg = PreferencesDialog(dataclasses.replace(self.prefs, device=self.device), self)
         if dlg.exec():
             self.apply_preferences(dlg.preferences())
 
@@ -911,6 +940,7 @@ class MainWindow(QMainWindow):
         changed = (prefs.device, prefs.working_size) != (self.device, self.prefs.working_size)
         self.prefs, self.device = prefs, prefs.device
         prefs.save(self.settings)
+        self.worker.drafts = prefs.drafts
         if changed:
             self.worker.reconfigure(prefs.device, prefs.working_size)
             if self._photo is not None and self.doc.image is not None:

@@ -1,4 +1,4 @@
-"""Preferences: device, working resolution and the size of new points, kept in QSettings."""
+"""Preferences: device, working resolution, drafts and new points' size, kept in QSettings."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -28,6 +29,7 @@ class Preferences:
     device: str = "auto"
     working_size: int = 256
     point_size: int = DEFAULT_SIZE
+    drafts: bool = True  # quick smaller-size answers first where a full update is slow
 
     @classmethod
     def load(cls, settings: QSettings) -> Preferences:
@@ -38,10 +40,13 @@ class Preferences:
             point = int(settings.value("point_size", DEFAULT_SIZE))  # type: ignore[arg-type]
         except (TypeError, ValueError):
             size, point = 256, DEFAULT_SIZE
+        # QSettings' INI files give back "true"/"false" strings, the registry real booleans.
+        drafts = str(settings.value("drafts", True)).lower() not in ("false", "0")
         return cls(
             device if device in DEVICES else "auto",
             min(max(size, MIN_WORKING), MAX_WORKING),
             min(max(point, MIN_SIZE), MAX_SIZE),
+            drafts,
         )
 
     def save(self, settings: QSettings) -> None:
@@ -49,6 +54,7 @@ class Preferences:
         settings.setValue("device", self.device)
         settings.setValue("working_size", self.working_size)
         settings.setValue("point_size", self.point_size)
+        settings.setValue("drafts", self.drafts)
 
 
 class PreferencesDialog(QDialog):
@@ -77,10 +83,17 @@ class PreferencesDialog(QDialog):
         self.point.setSuffix(" px")
         self.point.setValue(prefs.point_size)
         self.point.setToolTip("Patch width of new colour points")
+        self.drafts = QCheckBox("Quick drafts while editing")
+        self.drafts.setChecked(prefs.drafts)
+        self.drafts.setToolTip(
+            "Where one update takes longer than about 0.2 s (a CPU without bf16), show\n"
+            "drags at a lower working resolution; the full one follows when you let go."
+        )
         form = QFormLayout(self)
         form.addRow("Compute on:", self.device)
         form.addRow("Working resolution:", self.working)
         form.addRow("New point size:", self.point)
+        form.addRow("", self.drafts)
         note = QLabel("<small>Changing the device or resolution re-prepares the photo.</small>")
         form.addRow(note)
         buttons = QDialogButtonBox(
@@ -93,4 +106,6 @@ class PreferencesDialog(QDialog):
     def preferences(self) -> Preferences:
         """The values chosen in the dialog."""
         size = round(self.working.value() / WORKING_STEP) * WORKING_STEP
-        return Preferences(str(self.device.currentData()), size, self.point.value())
+        return Preferences(
+            str(self.device.currentData()), size, self.point.value(), self.drafts.isChecked()
+        )

@@ -30,12 +30,26 @@ def device_label(dev: torch.device) -> str:
 
 @functools.cache
 def cpu_has_bf16() -> bool:
-    """True where bf16 convolutions are fast (AVX-512 BF16 or AMX); elsewhere bf16 is emulated."""
+    """True where bf16 convolutions are fast (AVX-512 BF16 or AMX); elsewhere bf16 is emulated.
+
+    Asks PyTorch's own CPU probe (CPUID: Windows and macOS have no /proc/cpuinfo, and a
+    Ryzen 7000 laptop has AVX-512 BF16), falling back to /proc/cpuinfo where it is missing.
+    """
+    probes = [getattr(torch.cpu, n, None) for n in _TORCH_PROBES]
+    if all(callable(p) for p in probes):
+        try:
+            return any(bool(p()) for p in probes)  # type: ignore[misc]
+        except RuntimeError:
+            pass
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:
         return False
     return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+# Private but stable since PyTorch 2.3; absent names fall back to /proc/cpuinfo.
+_TORCH_PROBES = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
 
 
 def autocast_dtype(dev: torch.device, enabled: bool = True) -> torch.dtype | None:

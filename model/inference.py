@@ -163,10 +163,13 @@ class Colorizer:
         return file_hash(self.weights_path) if self.weights_path else "in-memory"
 
     # -- the pipeline ---------------------------------------------------------------------
-    def prepare(self, image: Any) -> Prepared:
-        """Load the photo (path, PIL image, array or LoadedImage) and cache its features."""
+    def prepare(self, image: Any, working_size: int | None = None) -> Prepared:
+        """Load the photo (path, PIL image, array or LoadedImage) and cache its features.
+
+        working_size: another resolution than the colouriser's (e.g. a quick draft).
+        """
         img = image if isinstance(image, LoadedImage) else load_image(image)
-        h, w = working_shape(*img.L.shape, self.working_size)
+        h, w = working_shape(*img.L.shape, working_size or self.working_size)
         L = resize_plane(img.L, h, w)
         L_t = torch.from_numpy(L)[None, None].to(self.device)
         prep = Prepared(img, L_t)

@@ -28,6 +28,15 @@ def _none_guard() -> None:
     protect_none()
 
 
+@pytest.fixture(autouse=True)
+def _no_chance_drafts(monkeypatch) -> None:
+    """The tiny network is never slow, but one stall of a busy runner would switch the worker
+    to drafts and change what a test sees; test_gui_drafts turns them on deliberately."""
+    import gui.worker
+
+    monkeypatch.setattr(gui.worker, "DRAFT_TRIGGER_MS", float("inf"))
+
+
 @pytest.fixture(scope="session")
 def tiny_net() -> ColorNet:
     torch.manual_seed(0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from guihelpers import LEFT, NO_MOD, at, click, drag, open_photo, wait_rendered
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from gui.colours import snapped
@@ -142,3 +142,23 @@ def test_bracket_keys_resize_the_selected_point(qtbot, window, view) -> None:
     assert window.doc.points[0].size == 9
     window.doc.undo_stack.undo()
     assert window.doc.points[0].size == size - 1
+
+
+def test_moving_a_point_repaints_only_around_it(qtbot, window, view, monkeypatch) -> None:
+    click(view, 0.3, 0.3)
+    click(view, 0.8, 0.8)
+    wait_rendered(qtbot, window)
+    asked: list[object] = []
+    window.doc.select(0)  # as the press that starts a drag does
+    monkeypatch.setattr(view, "update", lambda *a: asked.append(a[0] if a else None))
+    window.doc.move_point(0, 0.35, 0.3, final=False)
+    assert asked and all(a is not None for a in asked)  # never the whole view
+    box = asked[-1].boundingRect()
+    old, new, other = at(view, 0.3, 0.3), at(view, 0.35, 0.3), at(view, 0.8, 0.8)
+    assert box.contains(old) and box.contains(new)
+    assert box.width() * box.height() < view.width() * view.height() / 4
+    # Every pixel a swatch with its selection ring can touch is inside the repainted area.
+    mark = view.marks[0]
+    reach = view.mark_rect(mark)
+    assert reach.contains(new + QPoint(20, 20)) and reach.contains(new - QPoint(20, 20))
+    assert asked[-1].contains(other)  # all marks: the selection may move to another one

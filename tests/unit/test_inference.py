@@ -94,3 +94,45 @@ def test_precast_convolutions_change_no_result(hint_attn: bool) -> None:
     np.testing.assert_allclose(
         got.probs, torch.softmax(want.logits[0].float(), 0).numpy(), atol=1e-4
     )
+
+
+@pytest.mark.parametrize(
+    ("avx512_bf16", "amx", "want"),
+    [(False, False, False), (True, False, True), (False, True, True)],
+)
+def test_bf16_detection_asks_pytorch_first(monkeypatch, avx512_bf16, amx, want) -> None:
+    import torch
+
+    from model import device
+
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    device.cpu_has_bf16.cache_clear()
+    try:
+        assert device.cpu_has_bf16() is want
+        dtype = device.autocast_dtype(torch.device("cpu"))
+        assert dtype == (torch.bfloat16 if want else None)
+    finally:
+        monkeypatch.undo()
+        device.cpu_has_bf16.cache_clear()
+
+
+def test_bf16_detection_falls_back_to_cpuinfo(monkeypatch, tmp_path) -> None:
+    import torch
+
+    from model import device
+
+    monkeypatch.delattr(torch.cpu, "_is_amx_tile_supported")
+    fake = tmp_path / "cpuinfo"
+    fake.write_text("flags\t\t: fpu sse avx2 avx512f avx512_bf16\n")
+    real_path = device.Path
+    monkeypatch.setattr(device, "Path", lambda p: fake if p == "/proc/cpuinfo" else real_path(p))
+    device.cpu_has_bf16.cache_clear()
+    try:
+        assert device.cpu_has_bf16() is True
+        fake.write_text("flags\t\t: fpu sse avx2\n")
+        device.cpu_has_bf16.cache_clear()
+        assert device.cpu_has_bf16() is False
+    finally:
+        monkeypatch.undo()
+        device.cpu_has_bf16.cache_clear()
