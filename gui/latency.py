@@ -175,13 +175,15 @@ def measure_drag(
     )
     start = time.perf_counter()
     step = {"i": 0}
+    last = [view.to_widget(0.5, 0.5).toPoint()]
 
     def move() -> None:
         step["i"] += 1
         t = step["i"] * 0.016
         fx = 0.5 + 0.25 * math.sin(2 * math.pi * t / 2.0)
         fy = 0.5 + 0.25 * (1 - math.cos(2 * math.pi * t / 2.0)) * 0.5
-        QTest.mouseMove(view, view.to_widget(fx, fy).toPoint())
+        last[0] = view.to_widget(fx, fy).toPoint()
+        QTest.mouseMove(view, last[0])
 
     mover = QTimer()
     mover.timeout.connect(move)
@@ -190,12 +192,8 @@ def measure_drag(
     mover.stop()
     during = [r for _, r in results]
     released = time.perf_counter()
-    QTest.mouseRelease(
-        view,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-        view.mapFromGlobal(view.cursor().pos()),
-    )
+    # Released where the pointer last was, as a user lets go: no move, the drag just ends.
+    QTest.mouseRelease(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, last[0])
     run_until(settled)
     final_at = next(t for t, r in results if r.generation == win.generation and r.draft is None)
     ages = [r.latency_ms for r in during]

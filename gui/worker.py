@@ -285,7 +285,10 @@ class InferenceWorker(QThread):
             self.died.emit(text if text == name else f"{name}: {text}")
 
     def _next_job(self) -> tuple[str, Any] | None:
-        """Wait for work; a pending refinement runs only after a quiet spell. None: stop."""
+        """Wait for work; a deferred job (final, refine) runs only after its quiet spell.
+
+        None: stop.
+        """
         with self._cond:
             while not self._stopping and not self._has_work():
                 deferred = self._deferred
