@@ -87,7 +87,8 @@ class PreferencesDialog(QDialog):
         self.drafts.setChecked(prefs.drafts)
         self.drafts.setToolTip(
             "Where one update takes longer than about 0.2 s (a CPU without bf16), show\n"
-            "drags at a lower working resolution; the full one follows when you let go."
+            "drags (past 0.5 s, every edit) at a lower working resolution first;\n"
+            "the full one follows when you let go."
         )
         form = QFormLayout(self)
         form.addRow("Compute on:", self.device)

@@ -50,6 +50,10 @@ REFINE_DELAY_S = 0.2  # quiet time before the slower edge-aware preview is compu
 DRAFT_TRIGGER_MS = 180.0
 DRAFT_TARGET_MS = 120.0
 DRAFT_MIN_SIZE = 128
+# Clicks and other single edits are drafted too only where a full update is slower than
+# this (e.g. a 512 working size without bf16: 1.3 s): a draft first delays the full answer
+# by the draft's time, worth it only when that answer is far off.
+CLICK_DRAFT_MS = 500.0
 FINAL_DELAY_S = 0.25  # during a drag: the full update waits for the pointer to rest
 
 ColorizerFactory = Callable[[str, int], Colorizer]
@@ -436,9 +440,9 @@ class InferenceWorker(QThread):
             or fast is None
         ):
             return  # meant for a photo that is no longer (or not yet) prepared
-        # Only drag steps are drafted: a click or a release goes straight to full size, as a
-        # draft first would delay its full answer by the draft's time.
-        size = self._draft_size() if req.interim else None
+        size = self._draft_size()
+        if size is not None and not req.interim and min(self._full_ms) <= CLICK_DRAFT_MS:
+            size = None
         if size is None:
             self._full(req)
             return
@@ -452,10 +456,10 @@ class InferenceWorker(QThread):
         self._deliver(
             req.generation, req.token, req.hints, fast(pred.ab), pred, req.t0, False, size
         )
-        if not overtaken:  # the pointer may rest without a release: full size on a pause
+        if not overtaken:  # a drag's pointer may rest without a release: full size on a pause
             with self._cond:
-                delay = 0.0 if req.generation <= self._settled else FINAL_DELAY_S
-                self._deferred = ("final", delay, req)
+                settled = not req.interim or req.generation <= self._settled
+                self._deferred = ("final", 0.0 if settled else FINAL_DELAY_S, req)
 
     def _do_final(self, req: RenderRequest) -> None:
         if req.token == self._token and not self._stale(req.generation):

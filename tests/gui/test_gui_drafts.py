@@ -176,3 +176,24 @@ def test_a_release_that_changes_nothing_still_ends_the_draft(
         timeout=TIMEOUT_MS,
     )
     qtbot.waitUntil(lambda: not window.last_result_draft, timeout=TIMEOUT_MS)
+
+
+def test_clicks_are_drafted_only_where_a_full_update_is_very_slow(
+    qtbot, window, photo, slow_machine, monkeypatch
+) -> None:
+    monkeypatch.setattr(worker_mod, "FINAL_DELAY_S", 3600.0)  # a click's must not wait
+    open_photo(qtbot, window, photo)
+    results = []
+    window.worker.resultReady.connect(results.append)
+    window.doc.add_point(0.3, 0.5, (30.0, 30.0))
+    wait_rendered(qtbot, window)
+    assert [r.draft for r in results if r.generation == window.generation] == [None]
+    monkeypatch.setattr(worker_mod, "CLICK_DRAFT_MS", -1.0)  # now every update is "very slow"
+    window.doc.add_point(0.7, 0.5, (-30.0, 30.0))
+    gen = window.generation
+    qtbot.waitUntil(
+        lambda: any(r.generation == gen and r.draft is None for r in results),
+        timeout=TIMEOUT_MS,
+    )
+    drafts = [r.draft for r in results if r.generation == gen]
+    assert drafts[0] == worker_mod.DRAFT_MIN_SIZE and drafts[-1] is None
