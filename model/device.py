@@ -28,6 +28,10 @@ def device_label(dev: torch.device) -> str:
     return f"CPU ({n} thread{'' if n == 1 else 's'})"
 
 
+# Private but stable since PyTorch 2.3; absent names fall back to /proc/cpuinfo.
+_TORCH_PROBES = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+
+
 @functools.cache
 def cpu_has_bf16() -> bool:
     """True where bf16 convolutions are fast (AVX-512 BF16 or AMX); elsewhere bf16 is emulated.
@@ -46,10 +50,6 @@ def cpu_has_bf16() -> bool:
     except OSError:
         return False
     return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
-# Private but stable since PyTorch 2.3; absent names fall back to /proc/cpuinfo.
-_TORCH_PROBES = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
 
 
 def autocast_dtype(dev: torch.device, enabled: bool = True) -> torch.dtype | None:
