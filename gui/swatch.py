@@ -6,6 +6,9 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
+CHIP_SIZE = 24
+CHIP_SPACING = 2
+
 
 class SwatchButton(QToolButton):
     """A flat colour chip with a two-tone rim (visible on light and dark themes)."""
@@ -47,24 +50,38 @@ class SwatchRow(QWidget):
         self.empty = QLabel(empty_text, self)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(2)
+        lay.setSpacing(CHIP_SPACING)
         lay.addWidget(self.empty)
         for i in range(count):
-            btn = SwatchButton(QColor(128, 128, 128), 24, self)
+            btn = SwatchButton(QColor(128, 128, 128), CHIP_SIZE, self)
             btn.clicked.connect(lambda _=False, i=i: self.picked.emit(i))
             btn.hide()
             lay.addWidget(btn)
             self.buttons.append(btn)
         lay.addStretch(1)
+        # One size whatever is shown: a row that grew as chips arrived would widen the dock
+        # around it (shrinking the photo) whenever a point is selected, and a hint that moves
+        # while chips and note swap places can be cached mid-swap by the parent layout.
+        self._full_width = count * CHIP_SIZE + max(count - 1, 0) * CHIP_SPACING
+
+    def sizeHint(self) -> QSize:
+        note = self.empty.sizeHint()
+        return QSize(max(self._full_width, note.width()), max(CHIP_SIZE, note.height()))
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
 
     def set_chips(self, chips: list[tuple[QColor, str]]) -> None:
         """Show the first len(chips) buttons with these colours and tooltips."""
+        if chips:  # the note leaves before the chips come, so the two never crowd the row
+            self.empty.hide()
         for i, btn in enumerate(self.buttons):
             if i < len(chips):
                 btn.set_colour(chips[i][0])
                 btn.setToolTip(chips[i][1])
             btn.setVisible(i < len(chips))
-        self.empty.setVisible(not chips)
+        if not chips:
+            self.empty.show()
 
     def set_empty_text(self, text: str) -> None:
         """The note shown while the row has no chips."""

@@ -78,6 +78,10 @@ class TrainConfig:
     # ab kept), against the warm fallback tint on historical photos. Built 2026-12-02,
     # not yet trained with: judge it by `python -m training.cast` as well as PSNR.
     p_degrade: float = 0.0
+    # Share of samples with at least data.HUE_MIN_POINTS points whose ab (and points) are
+    # turned by a random hue angle, global hint dropped: against trusting memorised colours
+    # over the user's points. Built 2026-12-03.
+    p_hue: float = 0.0
     # Last EfficientNet blocks (and its head) trained, at semantic_lr times the schedule's
     # lr; 0 keeps the ImageNet encoder frozen.
     semantic_blocks: int = 0

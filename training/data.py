@@ -12,7 +12,12 @@ from torch.utils.data import Dataset
 
 from model.colorspace import rgb_to_lab
 from model.encoding import hsv_saturation
+from model.hints import Point
 from training.simulate import simulate_global, simulate_points
+
+# Hue turns only where enough points say what the colours are: photos with few or no points
+# must keep teaching the real colours of things.
+HUE_MIN_POINTS = 5
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
 
@@ -131,12 +136,29 @@ def make_sample(rgb: np.ndarray, rng: np.random.Generator, sim: dict) -> dict[st
     p_degrade = sim.get("p_degrade", 0.0)
     if p_degrade > 0 and rng.random() < p_degrade:
         lab[..., 0] = old_print(lab[..., 0], rng)
+    p_hue = sim.get("p_hue", 0.0)
+    if p_hue > 0 and len(points) >= HUE_MIN_POINTS and rng.random() < p_hue:
+        ab, points = rotate_hue(ab, points, float(rng.uniform(-np.pi, np.pi)))
+        # The histogram and saturation were taken before the turn; no global hint is safer.
+        glob = torch.zeros_like(glob)
     return {
         "L": torch.from_numpy(lab[..., :1].copy()).permute(2, 0, 1),
         "ab": torch.from_numpy(ab.copy()).permute(2, 0, 1),
         "local": encode_sample(points, h, w),
         "glob": glob,
     }
+
+
+def rotate_hue(ab: np.ndarray, points: list[Point], angle: float) -> tuple[np.ndarray, list[Point]]:
+    """ab (H, W, 2) and the points' ab turned by `angle` radians about neutral (chroma kept).
+
+    A photo in the wrong hues with points that say so: only following the points scores
+    there, which is what the network must do where its memorised priors are wrong.
+    """
+    c, s = np.cos(angle), np.sin(angle)
+    rot = np.array([[c, s], [-s, c]], dtype=np.float32)  # row vectors: ab @ rot
+    turned = [p.recoloured(tuple((np.asarray(p.ab, np.float32) @ rot).tolist())) for p in points]
+    return np.ascontiguousarray(ab @ rot), turned
 
 
 def tone_jitter(L: np.ndarray, rng: np.random.Generator) -> np.ndarray:

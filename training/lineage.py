@@ -138,6 +138,8 @@ def stage(
         notes.append(f"{cfg['p_tone']:.0%} of crops through a random tone curve on L")
     if cfg.get("p_degrade"):
         notes.append(f"{cfg['p_degrade']:.0%} of crops with L made to look like an old print")
+    if cfg.get("p_hue"):
+        notes.append(f"{cfg['p_hue']:.0%} of well-hinted samples turned to random hues")
     if cfg.get("weight_decay", DEFAULT_DECAY) != DEFAULT_DECAY:
         notes.append(f"weight decay {cfg['weight_decay']:g}")
     if cfg.get("huber_beta", DEFAULT_BETA) != DEFAULT_BETA:

@@ -197,6 +197,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         "p_saturation": cfg.p_saturation,
         "p_tone": cfg.p_tone,
         "p_degrade": cfg.p_degrade,
+        "p_hue": cfg.p_hue,
     }
     ds = HintedCrops(files, cfg.crop, sim, seed=cfg.seed, scale_min=cfg.crop_scale_min)
 

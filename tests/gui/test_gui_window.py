@@ -57,3 +57,19 @@ def test_picker_follows_selection_and_sets_colour(qtbot, window, photo) -> None:
     assert abs(a) < 3 and abs(b) < 3  # the plane's centre is grey
     window.doc.select(-1)
     assert not picker.plane.isEnabled()
+
+
+def test_picker_keeps_its_width_as_chips_and_titles_come_and_go(qtbot) -> None:
+    """The dock must not widen (shrinking the photo) when a point is selected or more
+    suggested and recent colours arrive: the rows reserve room for all their chips."""
+    from gui.picker import MAX_RECENT, MAX_SUGGESTIONS, ColourPicker
+
+    picker = ColourPicker()
+    qtbot.addWidget(picker)
+    picker.show()
+    empty = picker.minimumSizeHint().width(), picker.sizeHint().width()
+    picker.set_point(11, 27.6, (3.0, 11.0), 5)
+    picker.set_suggestions([((10.0 * i - 30, 5.0 * i), 0.1) for i in range(MAX_SUGGESTIONS)])
+    picker.set_recent([(4.0 * i, -3.0 * i) for i in range(MAX_RECENT)])
+    full = picker.minimumSizeHint().width(), picker.sizeHint().width()
+    assert full == empty

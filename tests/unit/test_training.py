@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from model.weights import load_network, read_metadata
@@ -130,6 +131,41 @@ def test_old_print_crops_change_lightness_only(data_dir: Path) -> None:
         a, b = plain[i], old[i]
         assert not (a["L"] == b["L"]).all()
         assert all((a[k] == b[k]).all() for k in ("ab", "local", "glob"))
+
+
+def test_hue_turn_keeps_chroma_and_turns_points_with_the_photo(data_dir: Path) -> None:
+    files = colour_photos(data_dir)
+    many = {"p_many": 1.0}  # 10-100 points: every sample qualifies
+    plain = HintedCrops(files, 32, many, seed=4)
+    turned = HintedCrops(files, 32, {**many, "p_hue": 1.0}, seed=4)
+    for i in range(len(files)):
+        a, b = plain[i], turned[i]
+        assert (a["L"] == b["L"]).all()
+        chroma = [x["ab"].norm(dim=0) for x in (a, b)]
+        assert torch.allclose(chroma[0], chroma[1], atol=1e-3)
+        assert not torch.allclose(a["ab"], b["ab"], atol=1.0)
+        mask = a["local"][2] > 0
+        assert (mask == (b["local"][2] > 0)).all()
+        # One angle for photo and points: the same turn maps the old hints onto the new.
+        ha, hb = a["local"][:2][:, mask], b["local"][:2][:, mask]
+        ang = torch.atan2(hb[1], hb[0]) - torch.atan2(ha[1], ha[0])
+        big = ha.norm(dim=0) > 0.05
+        pa, pb = a["ab"].flatten(1), b["ab"].flatten(1)
+        j = int(pa.norm(dim=0).argmax())
+        photo_ang = torch.atan2(pb[1, j], pb[0, j]) - torch.atan2(pa[1, j], pa[0, j])
+        assert torch.allclose(torch.cos(ang[big]), torch.cos(photo_ang), atol=1e-3)
+        assert torch.allclose(torch.sin(ang[big]), torch.sin(photo_ang), atol=1e-3)
+        assert (b["glob"] == 0).all()
+
+
+def test_hue_turn_spares_photos_with_few_points(data_dir: Path) -> None:
+    files = colour_photos(data_dir)
+    none = {"p_geom": 1.0}  # geometric count with P(0) = 1: no points
+    a_set = HintedCrops(files, 32, none, seed=4)
+    b_set = HintedCrops(files, 32, {**none, "p_hue": 1.0}, seed=4)
+    for i in range(len(files)):
+        a, b = a_set[i], b_set[i]
+        assert all((a[k] == b[k]).all() for k in a)
 
 
 def test_psnr_and_gray_baseline() -> None:
