@@ -100,6 +100,10 @@ class TrainConfig:
     val_points: tuple[int, ...] = (0, 1, 5, 10, 50)
     ckpt_every: int = 500
     max_minutes: float = 0.0  # stop after this wall-clock time (0 = no limit)
+    # With max_minutes: the cosine decay also runs on the clock (whichever of steps and
+    # minutes is further along), so a time-boxed run (a lent GPU) ends decayed even where its
+    # throughput was guessed wrong.
+    decay_by_time: bool = False
 
     def __post_init__(self) -> None:
         cls = config_class(self.arch)
@@ -117,6 +121,8 @@ class TrainConfig:
             raise ValueError("arch 'class' trains with loss 'ce' only")
         if self.rebalance and self.loss not in _CE_LOSSES:
             raise ValueError(f"rebalance applies to the CE losses, not {self.loss!r}")
+        if self.decay_by_time and self.max_minutes <= 0:
+            raise ValueError("decay_by_time needs max_minutes")
         if self.semantic_blocks and getattr(self.net, "semantic", "none") != "effnet":
             raise ValueError("semantic_blocks needs a network with the EfficientNet encoder")
 

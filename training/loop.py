@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -19,7 +20,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
 from model.arch_configs import INTERACTIVE_ARCHS
-from model.device import autocast, pick_device
+from model.device import autocast_dtype, pick_device
 from model.variants import arch_of, build_network, load_any, load_pretrained
 from model.weights import save_weights
 from training.config import TrainConfig
@@ -42,11 +43,17 @@ def _dist_info() -> tuple[int, int]:
     return rank, world
 
 
-def lr_at(step: int, cfg: TrainConfig) -> float:
-    """Linear warm-up, then cosine decay to 10% over lr_decay_steps."""
+def lr_at(step: int, cfg: TrainConfig, minutes: float = 0.0) -> float:
+    """Linear warm-up, then cosine decay to 10% over lr_decay_steps.
+
+    minutes: wall-clock time this run has trained; with cfg.decay_by_time the decay follows
+    whichever of steps and minutes (of cfg.max_minutes) is further along.
+    """
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
     t = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.lr_decay_steps - cfg.warmup_steps))
+    if cfg.decay_by_time and cfg.max_minutes > 0:
+        t = max(t, min(1.0, minutes / cfg.max_minutes))
     return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
 
 
@@ -146,6 +153,27 @@ def _class_weights(
     return mixed_weights(torch.from_numpy(w), cfg.rebalance)
 
 
+def training_dtype(device: torch.device, enabled: bool) -> torch.dtype | None:
+    """Autocast dtype for training steps, or None for fp32.
+
+    bf16 wherever the device runs it natively: it keeps fp32's exponent range, so gradients
+    need no loss scaling. Only a CUDA GPU without bf16 (before Ampere) trains in fp16, and
+    then with a `GradScaler` (`make_scaler`), since small fp16 gradients flush to zero.
+    """
+    if not enabled:
+        return None
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return autocast_dtype(device, True)
+
+
+def make_scaler(device: torch.device, enabled: bool) -> torch.amp.GradScaler | None:
+    """A loss scaler where training runs in fp16, else None."""
+    if training_dtype(device, enabled) != torch.float16:
+        return None
+    return torch.amp.GradScaler(device.type)
+
+
 def optimiser_step(
     model: torch.nn.Module,
     criterion: Criterion,
@@ -154,16 +182,30 @@ def optimiser_step(
     batch: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
     device: torch.device,
     bf16: bool,
+    scaler: torch.amp.GradScaler | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
-    """One training step on (L, local, glob, ab): forward, loss, backward, clipping, update."""
+    """One training step on (L, local, glob, ab): forward, loss, backward, clipping, update.
+
+    bf16: reduced precision where the device has it (`training_dtype`); pass the
+    `make_scaler` scaler along so an fp16 device scales its loss.
+    """
     L, local, glob, ab = batch
-    with autocast(device, bf16):
+    dtype = training_dtype(device, bf16)
+    ctx = torch.autocast(device.type, dtype=dtype) if dtype else contextlib.nullcontext()
+    with ctx:
         o = model(L, local, glob)
     loss, parts = criterion(o, ab, L)
     opt.zero_grad(set_to_none=True)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(params, 5.0)
-    opt.step()
+    if scaler is None:
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 5.0)
+        opt.step()
+    else:
+        scaler.scale(loss).backward()
+        scaler.unscale_(opt)  # clip the true gradients, not the scaled ones
+        torch.nn.utils.clip_grad_norm_(params, 5.0)
+        scaler.step(opt)
+        scaler.update()
     return loss, parts
 
 
@@ -213,6 +255,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         raise SystemExit("loss=gan does not support distributed training (one process only)")
     weights = _class_weights(cfg, files, out, is_main, progress)
     criterion = make_criterion(cfg, device, None if weights is None else weights.to(device))
+    scaler = make_scaler(device, cfg.bf16)
     step, epoch, best = 0, 0, -1.0
     if resume and (out / CKPT).is_file():
         ck = torch.load(out / CKPT, map_location=device, weights_only=True)
@@ -223,6 +266,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         elif criterion.state_dict():
             raise SystemExit(f"{out / CKPT}: no {cfg.loss} training state to resume from")
         step, epoch, best = int(ck["step"]), int(ck["epoch"]), float(ck["best"])
+        if scaler is not None and "scaler" in ck:
+            scaler.load_state_dict(ck["scaler"])
         if is_main:
             print(f"resumed from step {step} (epoch {epoch}, best val {best:.3f} dB)")
     model: torch.nn.Module = net
@@ -268,21 +313,23 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                 num_workers=cfg.workers,
                 drop_last=True,
                 prefetch_factor=4 if cfg.workers else None,
+                pin_memory=device.type == "cuda",
             )
             for batch in loader:
                 if step >= cfg.steps:
                     break
+                lr = lr_at(step, cfg, (time.time() - t_start) / 60)
                 for grp in opt.param_groups:
-                    grp["lr"] = lr_at(step, cfg) * grp.get("lr_scale", 1.0)
-                criterion.set_lr(lr_at(step, cfg))
+                    grp["lr"] = lr * grp.get("lr_scale", 1.0)
+                criterion.set_lr(lr)
                 cl = torch.channels_last if cfg.channels_last else torch.contiguous_format
-                L = batch["L"].to(device).contiguous(memory_format=cl)
-                ab = batch["ab"].to(device)
-                local = batch["local"].to(device).contiguous(memory_format=cl)
-                glob = batch["glob"].to(device)
+                L, ab, local, glob = (
+                    batch[k].to(device, non_blocking=True) for k in ("L", "ab", "local", "glob")
+                )
+                L, local = L.contiguous(memory_format=cl), local.contiguous(memory_format=cl)
                 model.train()
                 loss, parts = optimiser_step(
-                    model, criterion, opt, params, (L, local, glob, ab), device, cfg.bf16
+                    model, criterion, opt, params, (L, local, glob, ab), device, cfg.bf16, scaler
                 )
                 step += 1
                 seen += L.shape[0] * world
@@ -295,7 +342,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                         "epoch": epoch,
                         "loss": float(loss.detach()),
                         **parts,
-                        "lr": lr_at(step, cfg),
+                        "lr": lr,
                         "img_s": round(ips, 2),
                         "elapsed_min": round((time.time() - t_start) / 60, 2),
                     }
@@ -308,7 +355,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                         net, device, val_images, cfg, step, log, best
                     )
                 if is_main and step % cfg.ckpt_every == 0:
-                    state = {"step": step, "epoch": epoch, "best": best}
+                    state = _ckpt_state(step, epoch, best, scaler)
                     _save_ckpt(out / CKPT, net, opt, state, criterion)
                 if stop_requested or (
                     cfg.max_minutes and (time.time() - t_start) > cfg.max_minutes * 60
@@ -333,7 +380,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             signal.signal(sig, handler)
         bar.close()
         if is_main:
-            state = {"step": step, "epoch": epoch, "best": best}
+            state = _ckpt_state(step, epoch, best, scaler)
             _save_ckpt(out / CKPT, net, opt, state, criterion)
             if step > 0:
                 minutes = f"{(time.time() - t_start) / 60:.2f}"
@@ -345,6 +392,15 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             dist.barrier()
             dist.destroy_process_group()
     return {"step": step, "val": last_val, "best": best}
+
+
+def _ckpt_state(
+    step: int, epoch: int, best: float, scaler: torch.amp.GradScaler | None
+) -> dict[str, Any]:
+    state: dict[str, Any] = {"step": step, "epoch": epoch, "best": best}
+    if scaler is not None:
+        state["scaler"] = scaler.state_dict()
+    return state
 
 
 def _validate_and_keep(

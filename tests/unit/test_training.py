@@ -313,3 +313,19 @@ def test_wall_time_adds_up_resumed_segments() -> None:
     assert wall_minutes(log, 80) == 7.0
     assert wall_minutes(log, 100) == 9.0
     assert wall_minutes(log, 40) == 4.0
+
+
+def test_time_boxed_decay_follows_the_clock_or_the_steps() -> None:
+    from training.loop import lr_at
+
+    cfg = TrainConfig(lr=1e-3, warmup_steps=10, lr_decay_steps=1000, max_minutes=10.0)
+    boxed = apply_overrides(cfg, ["decay_by_time=true"])
+    # Early in steps but at the end of the time box: fully decayed, as if at the last step.
+    assert lr_at(100, boxed, minutes=10.0) == pytest.approx(lr_at(1000, cfg))
+    assert lr_at(100, boxed, minutes=5.0) < lr_at(100, cfg)
+    # Steps further along than the clock: the steps decide, as without the option.
+    assert lr_at(900, boxed, minutes=1.0) == lr_at(900, cfg)
+    assert lr_at(5, boxed, minutes=9.0) == lr_at(5, cfg)  # warm-up is by steps
+    assert lr_at(100, cfg, minutes=10.0) == lr_at(100, cfg)  # off by default
+    with pytest.raises(ValueError, match="max_minutes"):
+        TrainConfig(decay_by_time=True)
