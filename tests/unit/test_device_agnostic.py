@@ -30,9 +30,10 @@ def meta_values(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("meta_values")
-@pytest.mark.parametrize("hint_attn", [False, True])
-def test_training_step_stays_on_the_device(hint_attn: bool) -> None:
-    cfg = TrainConfig(net=NetConfig(width=8, semantic="none", hint_attn=hint_attn, dropout=0.1))
+@pytest.mark.parametrize(("semantic", "hint_attn"), [("none", False), ("effnet", True)])
+def test_training_step_stays_on_the_device(semantic: str, hint_attn: bool) -> None:
+    net_cfg = NetConfig(width=8, semantic=semantic, hint_attn=hint_attn, dropout=0.1)
+    cfg = TrainConfig(net=net_cfg)
     dev = torch.device("meta")
     net = build_model(cfg).to(dev).to(memory_format=torch.channels_last).train()
     L, local = torch.rand(2, 1, 64, 64, device=dev), torch.rand(2, 3, 64, 64, device=dev)
