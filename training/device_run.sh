@@ -14,6 +14,7 @@ S1_MIN=${S1_MIN:-5}
 S2_MIN=${S2_MIN:-1.5}
 RUNS=${RUNS:-runs/gpu}
 PY=${PY:-python3}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PYTHONUNBUFFERED=1
 
 if compgen -G ".whl/*.whl" >/dev/null; then
@@ -67,6 +68,12 @@ for s in s1 s2; do
 done
 # Stage 1 at full precision (fp16, 25 MB): over the 16 MiB a returned file may have.
 split -b 15M "$RUNS/s1/best.safetensors" "$OUT/s1-best.safetensors.part-"
+# A first screen against the shipped weights, scored on this machine in the same precision:
+# the held-out column is the val photos outside the training-time subset. Ship only on the
+# CPU's `python -m training.fit_gap` (fp32), as ever.
+"$PY" -m training.fit_gap --device auto --no-baselines --train .pack/train --val .pack/val \
+  "$OUT/s1.safetensors" "$OUT/s2.safetensors" "$ROOT/resources/weights/huebrush-default.safetensors" \
+  | tee "$RUNS/export/fit_gap.md"
 tar -czf "$OUT/text.tar.gz" "$RUNS"/export/*.md "$RUNS"/export/*.config.json \
   "$RUNS"/s?/log.jsonl "$RUNS"/s?/*.json
 date -u

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from model.device import pick_device
 from model.variants import load_any
 from training.data import list_images
 from training.evaluate import (
@@ -62,6 +63,12 @@ def main(argv: list[str] | None = None) -> int:
         default=True,
         help="score gray and Levin too (most of the run time; they do not depend on the weights)",
     )
+    ap.add_argument(
+        "--device",
+        default="cpu",
+        help="where the networks run: cpu (default, fp32), cuda or auto (a GPU in fp16 or "
+        "bf16 autocast: a quick screen; compare weights scored on the same device)",
+    )
     args = ap.parse_args(argv)
     train_imgs = load_photos(spread_subset(list_images(args.train), args.n_train))
     held_imgs = load_photos(held_out_files(args.val, args.subset))
@@ -69,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     engines: list[tuple[str, Predictor]] = []
     if args.baselines:
         engines += [("gray", gray_predictor), ("levin", levin_predictor)]
-    engines += [(w, net_predictor(load_any(w).eval(), torch.device("cpu"))) for w in args.weights]
+    dev = pick_device(args.device)
+    engines += [(w, net_predictor(load_any(w).eval().to(dev), dev)) for w in args.weights]
     print("| engine | training photos | held-out photos | gap |\n|---|---|---|---|")
     for name, predict in engines:
         r = gap(predict, train_imgs, held_imgs, args.points, args.seed)

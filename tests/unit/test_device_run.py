@@ -63,7 +63,15 @@ def test_two_time_boxed_stages_come_back_in_out(tmp_path: Path) -> None:
     out = tmp_path / "out"
     r = _run(tmp_path, out)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    assert "no GPU" in (out / "run.log").read_text()
+    run_log = (out / "run.log").read_text()
+    assert "no GPU" in run_log
+    # The closing screen scores both stages and the shipped weights side by side.
+    rows = [ln for ln in run_log.splitlines() if ln.startswith("| ") and "safetensors" in ln]
+    assert [r.split(" | ")[0].rsplit("/", 1)[-1] for r in rows] == [
+        "s1.safetensors",
+        "s2.safetensors",
+        "huebrush-default.safetensors",
+    ]
     for s in ("s1", "s2"):
         net = load_any(out / f"{s}.safetensors")
         assert net.cfg.hint_attn and net.cfg.width == 4
