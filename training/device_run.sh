@@ -41,6 +41,14 @@ EOF
 # Leave two cores to the main process and the GPU feeder; the rest decode and simulate.
 workers=$(( $(nproc) - 2 ))
 (( workers < 1 )) && workers=1
+# Worker batches pass through /dev/shm (~0.7 GB in flight at these settings); containers
+# often give it 64 MB, and then workers die with a bus error.
+shm_mb=$(df -Pm /dev/shm 2>/dev/null | awk 'NR == 2 {print $2}')
+echo "/dev/shm: ${shm_mb:-?} MB"
+if [[ -n "$shm_mb" ]] && (( shm_mb < 4096 )); then
+  mount -o remount,size=16G /dev/shm 2>/dev/null && echo "/dev/shm enlarged to 16G" ||
+    echo "warning: /dev/shm is small and could not be enlarged"
+fi
 common=(net.hint_attn=true net.dropout=0.1 attn_lr=1 weight_decay=0.2 "workers=$workers"
         threads=2 decay_by_time=true log_every=100)
 # shellcheck disable=SC2206  # the overrides are meant to split on spaces

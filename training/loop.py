@@ -219,6 +219,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     device = pick_device("auto")
     if device.type == "cuda" and world > 1:
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    if device.type == "cuda":
+        # Every batch has the same shape: let cuDNN time its kernels once and keep the fastest.
+        torch.backends.cudnn.benchmark = True
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     is_main = rank == 0
