@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,31 @@ def pick_device(name: str = "auto") -> torch.device:
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("CUDA was requested but no CUDA device is available")
     return dev
+
+
+_TOPOLOGY = Path("/sys/devices/system/cpu")
+
+
+def usable_cores() -> tuple[int, int]:
+    """(logical CPUs, physical cores) this process may run on.
+
+    Honours the CPU affinity (a container or `taskset` may allow fewer CPUs than the machine
+    has) and counts SMT siblings once, from Linux's CPU topology. Where that cannot be read
+    (macOS, Windows), both are os.cpu_count().
+    """
+    try:
+        allowed = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+        return n, n
+    cores: set[str] = set()
+    for cpu in allowed:
+        try:
+            siblings = (_TOPOLOGY / f"cpu{cpu}" / "topology" / "thread_siblings_list").read_text()
+        except OSError:
+            return len(allowed), len(allowed)
+        cores.add(siblings.strip())
+    return len(allowed), max(1, len(cores))
 
 
 def device_label(dev: torch.device) -> str:

@@ -73,3 +73,16 @@ def test_picker_keeps_its_width_as_chips_and_titles_come_and_go(qtbot) -> None:
     picker.set_recent([(4.0 * i, -3.0 * i) for i in range(MAX_RECENT)])
     full = picker.minimumSizeHint().width(), picker.sizeHint().width()
     assert full == empty
+
+
+@pytest.mark.parametrize(
+    ("cores", "threads"),
+    [((2, 2), 2), ((1, 1), 1), ((4, 4), 3), ((8, 4), 4), ((16, 8), 8)],
+)
+def test_network_threads_one_per_physical_core_leaving_the_gui_room(
+    monkeypatch: pytest.MonkeyPatch, cores: tuple[int, int], threads: int
+) -> None:
+    import gui.mainwindow
+
+    monkeypatch.setattr(gui.mainwindow, "usable_cores", lambda: cores)
+    assert gui.mainwindow.default_threads() == threads
