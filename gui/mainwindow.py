@@ -882,7 +882,8 @@ class MainWindow(QMainWindow):
             self,
             "Restore unsaved work?",
             "Huebrush did not close normally last time.\n\n"
-            f"Restore the unsaved colour hints for {found.image_path.name}?",
+            f"Unsaved work on {found.image_path.name}: {found.summary()}.\n"
+            "Restore it?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.Yes,
         )

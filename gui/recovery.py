@@ -24,6 +24,21 @@ class Recovered:
     image_path: Path
     hints: Hints
 
+    def summary(self) -> str:
+        """What the session holds, e.g. '3 colour points and a palette of 4 colours'."""
+        parts = []
+        n = len(self.hints.points)
+        if n:
+            parts.append(f"{n} colour point{'' if n == 1 else 's'}")
+        k = len(self.hints.palette)
+        if k:
+            parts.append(f"a palette of {k} colour{'' if k == 1 else 's'}")
+        if self.hints.saturation is not None:
+            parts.append(f"saturation {self.hints.saturation:.2f}")
+        if not parts:
+            return "no colour hints (all were removed)"
+        return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+
 
 class RecoveryStore:
     """Reads and writes the recovery file in `folder` (created on first write)."""

@@ -147,6 +147,7 @@ def test_recovery_written_after_edit_and_restored(
             assert again.offer_recovery()
         wait_rendered(qtbot, again)
         assert asked and photo.name in asked[0]
+        assert f"{len(points)} colour points and saturation 0.40." in asked[0]  # what returns
         assert again.doc.points == points
         assert again.doc.dirty  # restored work is still unsaved
         assert Path(again.doc.path) == photo
@@ -206,3 +207,26 @@ def test_recovery_keeps_user_meta_but_not_its_own_path(tmp_path: Path, photo: Pa
     found = rec.read()
     assert found is not None and found.image_path == photo.resolve()
     assert found.hints == hints and found.hints.extra == {"k": 1}
+
+
+@pytest.mark.parametrize(
+    ("points", "palette", "saturation", "text"),
+    [
+        (1, 0, None, "1 colour point"),
+        (3, 4, None, "3 colour points and a palette of 4 colours"),
+        (2, 1, 0.5, "2 colour points, a palette of 1 colour and saturation 0.50"),
+        (0, 0, None, "no colour hints (all were removed)"),
+    ],
+)
+def test_recovery_summary_says_what_would_come_back(
+    points: int, palette: int, saturation: float | None, text: str
+) -> None:
+    from gui.recovery import Recovered
+    from model.hints import PaletteColor, Point
+
+    hints = Hints(
+        points=tuple(Point(0.1 * i, 0.5, (10.0, 20.0)) for i in range(points)),
+        palette=tuple(PaletteColor((5.0, 5.0)) for _ in range(palette)),
+        saturation=saturation,
+    )
+    assert Recovered(Path("photo.jpg"), hints).summary() == text
