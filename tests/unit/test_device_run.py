@@ -21,7 +21,7 @@ from training.pack import pack
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run(tmp_path: Path, out: Path) -> subprocess.CompletedProcess[str]:
+def _run(tmp_path: Path, out: Path, extra2: str = "") -> subprocess.CompletedProcess[str]:
     tiny = "net.width=4 net.semantic=none val_images=2 val_points=0,5 log_every=1 threads=1"
     env = {
         **os.environ,
@@ -33,7 +33,7 @@ def _run(tmp_path: Path, out: Path) -> subprocess.CompletedProcess[str]:
         "S2_MIN": "0.03",
         "EXTRA": tiny,
         "EXTRA1": "batch=2 crop=32 val_every=2 warmup_steps=1",
-        "EXTRA2": "batch=2 crop=48 val_every=2 warmup_steps=1",
+        "EXTRA2": f"batch=2 crop=48 val_every=2 warmup_steps=1 {extra2}",
     }
     return subprocess.run(
         ["bash", str(ROOT / "training" / "device_run.sh")],
@@ -103,3 +103,14 @@ def test_a_part_that_did_not_arrive_stops_the_run_before_training(tmp_path: Path
     assert r.returncode != 0
     assert "missing on this machine: ['part02']" in r.stdout + r.stderr
     assert not (tmp_path / "runs" / "s1").exists()
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_stage_one_comes_back_when_stage_two_fails(tmp_path: Path) -> None:
+    _pack(tmp_path)
+    out = tmp_path / "out"
+    r = _run(tmp_path, out, extra2="no_such_key=1")
+    assert r.returncode != 0 and "no_such_key" in r.stdout + r.stderr
+    assert (out / "s1.safetensors").is_file() and not (out / "s2.safetensors").exists()
+    with tarfile.open(out / "text.tar.gz") as t:
+        assert "runs/s1/log.jsonl" in t.getnames()
