@@ -37,7 +37,9 @@ class Recovered:
             parts.append(f"saturation {self.hints.saturation:.2f}")
         if not parts:
             return "no colour hints (all were removed)"
-        return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+        if len(parts) == 1:
+            return parts[0]
+        return f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 class RecoveryStore:
