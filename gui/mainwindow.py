@@ -51,6 +51,7 @@ from model.enhance import EnhanceSettings
 from model.hints import HintError, Hints, sidecar_path
 from model.imageio import SUPPORTED_SUFFIXES, ImageLoadError, load_image, output_path_for
 from model.inference import Colorizer, Prediction, shown_at, suggestions_at, working_shape
+from model.photometa import NO_META, PhotoMeta
 
 MAX_RECENT_FILES = 10
 MAX_RECENT_COLOURS = 10
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow):
         self.data_dir = Path(data_dir) if data_dir else default_data_dir()
         self.recovery = RecoveryStore(self.data_dir / "recovery")
         self.prefs = Preferences.load(self.settings)
+        self._exporting: dict[str, PhotoMeta] = {}  # export path -> metadata it carries
         self.device = device or self.prefs.device
         if factory is None:
 
@@ -639,13 +641,17 @@ class MainWindow(QMainWindow):
             )
             return False
         depth = image.bit_depth if path.suffix.lower() in SIXTEEN_BIT_SUFFIXES else 8
-        job = ExportJob(self._token, path, self.doc.hints, depth, image.output_icc_profile)
+        meta = image.meta if self.prefs.keep_metadata else NO_META
+        job = ExportJob(self._token, path, self.doc.hints, depth, image.output_icc_profile, meta)
+        self._exporting[str(path)] = meta
         self.worker.export(job)
         self.statusBar().showMessage(f"Exporting {path.name}…")
         return True
 
     def _on_exported(self, path: str) -> None:
-        self.statusBar().showMessage(f"Exported {path} (hints saved beside it)", 8000)
+        kept = self._exporting.pop(path, NO_META).summary()
+        extra = f"; kept the photo's {', '.join(kept)}" if kept else ""
+        self.statusBar().showMessage(f"Exported {path} (hints saved beside it{extra})", 8000)
 
     def _on_export_failed(self, message: str) -> None:
         self.statusBar().clearMessage()

@@ -1,4 +1,5 @@
-"""Preferences: device, working resolution, drafts and new points' size, kept in QSettings."""
+"""Preferences: device, working resolution, drafts, new points' size and export metadata,
+kept in QSettings."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class Preferences:
     working_size: int = 256
     point_size: int = DEFAULT_SIZE
     drafts: bool = True  # quick smaller-size answers first where a full update is slow
+    keep_metadata: bool = True  # the photo's EXIF, XMP, IPTC and resolution go into exports
 
     @classmethod
     def load(cls, settings: QSettings) -> Preferences:
@@ -40,13 +42,12 @@ class Preferences:
             point = int(settings.value("point_size", DEFAULT_SIZE))  # type: ignore[arg-type]
         except (TypeError, ValueError):
             size, point = 256, DEFAULT_SIZE
-        # QSettings' INI files give back "true"/"false" strings, the registry real booleans.
-        drafts = str(settings.value("drafts", True)).lower() not in ("false", "0")
         return cls(
             device if device in DEVICES else "auto",
             min(max(size, MIN_WORKING), MAX_WORKING),
             min(max(point, MIN_SIZE), MAX_SIZE),
-            drafts,
+            _flag(settings, "drafts"),
+            _flag(settings, "keep_metadata"),
         )
 
     def save(self, settings: QSettings) -> None:
@@ -55,6 +56,12 @@ class Preferences:
         settings.setValue("working_size", self.working_size)
         settings.setValue("point_size", self.point_size)
         settings.setValue("drafts", self.drafts)
+        settings.setValue("keep_metadata", self.keep_metadata)
+
+
+def _flag(settings: QSettings, key: str, default: bool = True) -> bool:
+    # QSettings' INI files give back "true"/"false" strings, the registry real booleans.
+    return str(settings.value(key, default)).lower() not in ("false", "0")
 
 
 class PreferencesDialog(QDialog):
@@ -90,11 +97,18 @@ class PreferencesDialog(QDialog):
             "drags (past 0.5 s, every edit) at a lower working resolution first;\n"
             "the full one follows when you let go."
         )
+        self.keep_metadata = QCheckBox("Keep the photo's metadata in exports")
+        self.keep_metadata.setChecked(prefs.keep_metadata)
+        self.keep_metadata.setToolTip(
+            "Copy the photo's caption, dates, credits, camera or scanner, GPS position and\n"
+            "resolution (EXIF, XMP, IPTC) into the exported file. Off: only Huebrush's note."
+        )
         form = QFormLayout(self)
         form.addRow("Compute on:", self.device)
         form.addRow("Working resolution:", self.working)
         form.addRow("New point size:", self.point)
         form.addRow("", self.drafts)
+        form.addRow("", self.keep_metadata)
         note = QLabel("<small>Changing the device or resolution re-prepares the photo.</small>")
         form.addRow(note)
         buttons = QDialogButtonBox(
@@ -108,5 +122,9 @@ class PreferencesDialog(QDialog):
         """The values chosen in the dialog."""
         size = round(self.working.value() / WORKING_STEP) * WORKING_STEP
         return Preferences(
-            str(self.device.currentData()), size, self.point.value(), self.drafts.isChecked()
+            str(self.device.currentData()),
+            size,
+            self.point.value(),
+            self.drafts.isChecked(),
+            self.keep_metadata.isChecked(),
         )

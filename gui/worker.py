@@ -36,6 +36,7 @@ from model.enhance import EnhanceSettings
 from model.hints import Hints, sidecar_path
 from model.imageio import LoadedImage, load_image, save_image
 from model.inference import Colorizer, Prediction, Prepared, resize_plane
+from model.photometa import NO_META, PhotoMeta
 from model.weights import WeightsError
 
 PREVIEW_PIXELS = 2_000_000  # on-screen copies of big scans stay below this
@@ -106,6 +107,7 @@ class ExportJob:
     hints: Hints
     bit_depth: int
     icc_profile: bytes | None = None
+    photo_meta: PhotoMeta = NO_META  # the source photo's own metadata, to carry over
 
 
 def draft_size(full_ms: float, working_size: int) -> int | None:
@@ -545,6 +547,7 @@ class InferenceWorker(QThread):
             alpha=image.alpha,
             icc_profile=job.icc_profile,
             metadata=meta,
+            photo_meta=job.photo_meta,
         )
         job.hints.to_json(sidecar_path(job.path))
         self.exported.emit(str(job.path))

@@ -78,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --enhance, give the output the enhanced lightness too",
     )
+    ap.add_argument(
+        "--strip-metadata",
+        action="store_true",
+        help="do not copy the photos' own metadata (EXIF with GPS, XMP, IPTC, resolution) "
+        "into the outputs",
+    )
     ap.add_argument("--no-progress", action="store_true")
     ap.add_argument("--version", action="version", version=f"huebrush {__version__}")
     return ap
@@ -143,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
                 alpha=img.alpha,
                 icc_profile=img.output_icc_profile,
                 metadata=meta,
+                photo_meta=None if args.strip_metadata else img.meta,
             )
             hints.to_json(sidecar_path(dest))
             for note in img.notes:

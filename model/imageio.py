@@ -32,10 +32,24 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
-from PIL import Image, ImageCms, TiffImagePlugin, UnidentifiedImageError, features
+from PIL import Image, ImageCms, UnidentifiedImageError
 
 from model.atomic import atomic_write_bytes
 from model.colorspace import rgb_to_l
+from model.photometa import (
+    NO_META,
+    NewFile,
+    PhotoMeta,
+    app13_segment,
+    attach_exif_directories,
+    exif_for_output,
+    main_directory_tags,
+    png_chunks,
+    read_photo_meta,
+    text_for_output,
+    tiff_pointer_stand_ins,
+    tiff_tag_entries,
+)
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -147,7 +161,8 @@ class LoadedImage:
     where possible). L: (H, W) float32 CIELAB lightness 0..100 from the full-precision data.
     alpha: (H, W) float32 0..1 or None. bit_depth: 8, or 16 for any source holding more than 8
     bits per sample (16-bit PNG/TIFF, I;16, I, F). icc_profile: the original embedded profile.
-    profile_applied: True when rgb was converted from icc_profile to sRGB.
+    profile_applied: True when rgb was converted from icc_profile to sRGB. meta: what the
+    photo says about itself (EXIF, XMP, IPTC, resolution), for its exports.
     """
 
     rgb: np.ndarray
@@ -159,6 +174,7 @@ class LoadedImage:
     notes: tuple[str, ...]
     source: str
     profile_applied: bool = False
+    meta: PhotoMeta = NO_META
 
     @property
     def height(self) -> int:
@@ -402,11 +418,12 @@ def _load_pil(
         if dec is None:
             dec = _decode_with_pillow(im, icc, notes)
         orientation = _orientation(im, notes)
+    meta = read_photo_meta(im, orientation)
     if fp is not None:
         im.close()  # ours: free Pillow's copy of the pixels before the float arrays are built
     if dec.bit_depth == 16 and icc is not None and not dec.profile_applied:
         _note_unapplied_profile(icc, notes, dec.bit_depth)
-    return _finish(dec, orientation, icc, notes, source)
+    return _finish(dec, orientation, icc, notes, source, meta)
 
 
 def _frame_note(im: Image.Image, notes: list[str]) -> None:
@@ -620,6 +637,14 @@ def _is_srgb(desc: str, space: str) -> bool:
     # "Linear sRGB" shares the primaries but not the tone curve, so it does need converting.
     lowered = desc.lower()
     return space == "RGB" and "srgb" in lowered and "linear" not in lowered
+
+
+def _is_srgb_profile(icc: bytes | None) -> bool:
+    """Whether pixels tagged with icc (None: untagged) are sRGB."""
+    if not icc:
+        return True
+    info = _profile_info(icc)
+    return info is not None and _is_srgb(*info)
 
 
 def _apply_icc(im: Image.Image, icc: bytes | None, notes: list[str]) -> tuple[Image.Image, bool]:
@@ -885,6 +910,7 @@ def _finish(
     icc: bytes | None,
     notes: list[str],
     source: str,
+    meta: PhotoMeta = NO_META,
 ) -> LoadedImage:
     color = _orient(dec.color, orientation)
     height, width = color.shape[:2]
@@ -909,6 +935,7 @@ def _finish(
         notes=tuple(notes),
         source=source,
         profile_applied=dec.profile_applied,
+        meta=meta,
     )
 
 
@@ -931,6 +958,7 @@ def save_image(
     quality: int = 95,
     *,
     overwrite: bool = True,
+    photo_meta: PhotoMeta | None = None,
 ) -> None:
     """Write an image atomically; the format follows the suffix (see SAVE_SUFFIXES).
 
@@ -940,6 +968,8 @@ def save_image(
     their own tags when ASCII and everything else (non-ASCII values included) to
     ImageDescription, as a plain string for a lone Description, else as a JSON object (see
     read_metadata). quality applies to JPEG and WebP (WebP quality 100 means lossless).
+    photo_meta (a source photo's LoadedImage.meta) is written too, as far as the format holds
+    it (see model.photometa); a caption of its own outranks metadata's Description.
     Raises ImageSaveError for I/O problems and unknown suffixes, ValueError for bad arguments.
     """
     path = Path(path)
@@ -954,7 +984,8 @@ def save_image(
     if bit_depth not in (8, 16):
         raise ValueError(f"bit_depth must be 8 or 16, not {bit_depth}")
     color, alpha = _split_save_arrays(rgb, alpha)
-    meta = _check_metadata(metadata)
+    photo = photo_meta or NO_META
+    meta = text_for_output(photo, _check_metadata(metadata), png=fmt == "PNG")
     if path.is_dir():
         raise _save_error(name, "is a folder")
     if not overwrite and path.exists():
@@ -971,7 +1002,7 @@ def save_image(
             [pixels if pixels.ndim == 3 else pixels[..., None], _to_uint(alpha, depth)]
         )
     try:
-        data = _encode(fmt, pixels, depth, icc_profile, meta, quality)
+        data = _encode(fmt, pixels, depth, icc_profile, meta, quality, photo)
     except MemoryError:
         raise _save_error(name, "not enough memory to encode the image") from None
     except Exception as e:
@@ -1056,41 +1087,44 @@ def _encode(
     icc: bytes | None,
     meta: dict[str, str],
     quality: int,
+    photo: PhotoMeta,
 ) -> bytes:
+    # PNG keeps text in its own chunks; the other formats keep it in EXIF's text tags.
+    tags = {} if fmt == "PNG" else _tiff_tags(meta)
+    new = NewFile(pixels.shape[1], pixels.shape[0], _is_srgb_profile(icc), fmt)
+    exif = exif_for_output(photo, tags, None if fmt == "PNG" else photo.dpi, new)
     if fmt == "PNG" and depth == 16:
-        return _encode_png16(pixels, icc, meta)
-    if fmt == "TIFF" and depth == 16:
-        return _encode_tiff16(pixels, icc, meta)
+        return _encode_png16(pixels, icc, meta, png_chunks(photo, photo.dpi, exif))
+    if fmt == "TIFF":
+        return _encode_tiff(pixels, icc, exif, photo)
     im = Image.fromarray(pixels)
     buf = io.BytesIO()
     options: dict[str, Any] = {}
     if icc and fmt != "BMP":
         options["icc_profile"] = icc
+    if photo.dpi and fmt != "WEBP":  # WebP has no resolution field; its EXIF holds it
+        options["dpi"] = photo.dpi
+    if exif and fmt != "BMP":
+        options["exif"] = exif
+    if photo.xmp and fmt in ("JPEG", "WEBP"):
+        options["xmp"] = photo.xmp
     if fmt == "PNG":
         from PIL import PngImagePlugin
 
         info = PngImagePlugin.PngInfo()
         for key, value in meta.items():
             info.add_text(key, value, zip=len(value) > _COMPRESS_TEXT_OVER)
+        if photo.xmp:
+            info.add_itxt("XML:com.adobe.xmp", photo.xmp.decode("utf-8", "replace"))
         options["pnginfo"] = info
-    elif fmt == "TIFF":
-        ifd = TiffImagePlugin.ImageFileDirectory_v2()
-        for tag, value in _tiff_tags(meta).items():
-            ifd[tag] = value
-        options["tiffinfo"] = ifd
-        if features.check("libtiff"):
-            options["compression"] = "tiff_adobe_deflate"
-    elif fmt in ("JPEG", "WEBP"):
-        if meta:
-            exif = Image.Exif()
-            for tag, value in _tiff_tags(meta).items():
-                exif[tag] = value
-            options["exif"] = exif.tobytes()
-        if fmt == "JPEG":
-            options["quality"] = int(quality)
-            # Colour is what we add: do not halve its resolution at high quality settings.
-            options["subsampling"] = 0 if quality >= 90 else 2
-        elif quality >= 100:
+    elif fmt == "JPEG":
+        options["quality"] = int(quality)
+        # Colour is what we add: do not halve its resolution at high quality settings.
+        options["subsampling"] = 0 if quality >= 90 else 2
+        if photo.iptc:
+            options["extra"] = app13_segment(photo.iptc)
+    elif fmt == "WEBP":
+        if quality >= 100:
             options["lossless"] = True
         else:
             options["quality"] = int(quality)
@@ -1114,27 +1148,48 @@ def _tiff_tags(meta: dict[str, str]) -> dict[int, str]:
     return tags
 
 
-def _encode_tiff16(pixels: np.ndarray, icc: bytes | None, meta: dict[str, str]) -> bytes:
+def _encode_tiff(
+    pixels: np.ndarray, icc: bytes | None, exif: bytes | None, photo: PhotoMeta
+) -> bytes:
+    """8- or 16-bit TIFF via tifffile, which Pillow cannot write in 16-bit colour and whose
+    libtiff path cannot take EXIF sub-directories."""
     import tifffile
 
     channels = 1 if pixels.ndim == 2 else pixels.shape[2]
-    tags = _tiff_tags(meta)
-    extratags = [(tag, "s", 0, value, True) for tag, value in tags.items() if tag in (315, 33432)]
+    tags = main_directory_tags(exif)
+    extratags: list[tuple[int, str, int, Any, bool]] = []
+    for tag, value in tags.items():
+        if tag in (_DESCRIPTION, 305):
+            continue  # tifffile's own arguments below
+        if isinstance(value, str):
+            extratags.append((tag, "s", 0, value.encode("utf-8", "replace"), True))
+        elif isinstance(value, bytes):
+            extratags.append((tag, "B", len(value), value, True))
+        elif isinstance(value, int) and 0 <= value < 65536:
+            extratags.append((tag, "H", 1, value, True))
+    extratags += tiff_tag_entries(photo, "<")  # tifffile writes little-endian
+    # Sub-directory pointers are 32-bit: past 3.5 GB of pixels tifffile may go BigTIFF.
+    if pixels.nbytes < 3_500_000_000:
+        extratags += tiff_pointer_stand_ins(exif)
+    description = tags.get(_DESCRIPTION)
     buf = io.BytesIO()
     tifffile.imwrite(
         buf,
         pixels,
         photometric="rgb" if channels >= 3 else "minisblack",
         extrasamples=("unassalpha",) if channels in (2, 4) else None,
+        byteorder="<",
         compression="zlib",
         predictor=True,
         iccprofile=icc or None,
-        description=tags.get(_DESCRIPTION),
+        description=description.encode("utf-8") if isinstance(description, str) else None,
         software=tags.get(305, False),
+        resolution=photo.dpi,
+        resolutionunit="INCH" if photo.dpi else None,
         metadata=None,  # no tifffile JSON in ImageDescription
-        extratags=extratags,
+        extratags=sorted(extratags),
     )
-    return buf.getvalue()
+    return attach_exif_directories(buf.getvalue(), exif)
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -1184,7 +1239,12 @@ def _png_filter(cur: np.ndarray, prev_row: np.ndarray, bpp: int) -> np.ndarray:
     return out
 
 
-def _encode_png16(pixels: np.ndarray, icc: bytes | None, meta: dict[str, str]) -> bytes:
+def _encode_png16(
+    pixels: np.ndarray,
+    icc: bytes | None,
+    meta: dict[str, str],
+    extra: list[tuple[bytes, bytes]],
+) -> bytes:
     """A 16-bit PNG (gray, gray+alpha, RGB or RGBA); Pillow can only write 16-bit gray."""
     height, width = pixels.shape[:2]
     channels = 1 if pixels.ndim == 2 else pixels.shape[2]
@@ -1197,6 +1257,7 @@ def _encode_png16(pixels: np.ndarray, icc: bytes | None, meta: dict[str, str]) -
     ]
     if icc:
         parts.append(_png_chunk(b"iCCP", b"ICC Profile\0\0" + zlib.compress(icc)))
+    parts.extend(_png_chunk(kind, data) for kind, data in extra)
     parts.extend(_png_text_chunk(k, v) for k, v in meta.items())
 
     compressor = zlib.compressobj(6)

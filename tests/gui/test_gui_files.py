@@ -12,6 +12,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from gui.mainwindow import MainWindow
+from gui.preferences import Preferences, PreferencesDialog
 from model.hints import Hints, sidecar_path
 from model.imageio import load_image, read_metadata, save_image
 
@@ -79,6 +80,42 @@ def test_export_full_resolution_keeps_lightness(qtbot, window, photo, tmp_path) 
     assert meta["Software"].startswith("Huebrush ")
     assert "weights in-memory" in meta["Description"]
     assert Hints.from_json(sidecar_path(out)).points == window.doc.points
+
+
+def test_export_keeps_the_photos_metadata_unless_switched_off(qtbot, window, tmp_path) -> None:
+    import dataclasses
+
+    from PIL import Image
+
+    src = tmp_path / "scan.jpg"
+    exif = Image.Exif()
+    exif[270], exif[33432] = "Harvest, 1931", "Leigh Archive"
+    exif.get_ifd(0x8769)[0x9003] = "1931:08:14 10:00:00"
+    Image.fromarray(gradient(), "L").save(src, exif=exif.tobytes(), dpi=(600, 600))
+    open_photo(qtbot, window, src)
+    add_points(window)
+    kept, stripped = tmp_path / "kept.tif", tmp_path / "stripped.tif"
+    with qtbot.waitSignal(window.worker.exported, timeout=TIMEOUT_MS):
+        assert window.export(kept)
+    assert "kept the photo's EXIF, 600 dpi" in window.statusBar().currentMessage()
+    window.apply_preferences(dataclasses.replace(window.prefs, keep_metadata=False))
+    with qtbot.waitSignal(window.worker.exported, timeout=TIMEOUT_MS):
+        assert window.export(stripped)
+    assert "kept" not in window.statusBar().currentMessage()
+
+    text = read_metadata(kept)
+    assert text["Description"] == "Harvest, 1931" and text["Copyright"] == "Leigh Archive"
+    assert text["Software"].startswith("Huebrush ")
+    meta = load_image(kept).meta
+    assert meta.dpi == (600.0, 600.0) and meta.exif is not None
+    assert "weights in-memory" in read_metadata(stripped)["Description"]
+    assert "Copyright" not in read_metadata(stripped)
+    assert load_image(stripped).meta.dpi is None
+    assert Preferences.load(window.settings).keep_metadata is False  # remembered
+    dialog = PreferencesDialog(window.prefs)
+    assert not dialog.keep_metadata.isChecked()
+    dialog.keep_metadata.setChecked(True)
+    assert dialog.preferences().keep_metadata is True
 
 
 def test_export_refuses_to_overwrite_the_photo(qtbot, window, photo, warnings) -> None:
