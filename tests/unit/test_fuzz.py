@@ -280,7 +280,36 @@ def _seed_images() -> dict[str, bytes]:
     return seeds
 
 
+def _metadata_seeds() -> dict[str, bytes]:
+    """Files rich in metadata (EXIF with Exif and GPS directories, XMP, IPTC, PNG text), each
+    written by Huebrush's own exporter from one rich JPEG."""
+    exif = Image.Exif()
+    exif[0x0112], exif[271], exif[270] = 6, "Nikon", "A caption"
+    exif.get_ifd(0x8769)[0x9003] = "1931:08:14 10:00:00"
+    exif.get_ifd(0x8825)[2] = (51.0, 30.0, 0.0)
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/" tiff:Orientation="6">t</x:xmpmeta>'
+    iim = b"\x1c\x02\x00\x00\x02\x00\x04\x1c\x02\x78\x00\x03cap"
+    photoshop = b"Photoshop 3.0\0" + b"8BIM\x04\x04\0\0" + struct.pack(">I", len(iim)) + iim
+    app13 = b"\xff\xed" + struct.pack(">H", len(photoshop) + 2) + photoshop
+    buf = io.BytesIO()
+    rgb = np.random.default_rng(8).integers(0, 256, (10, 12, 3), dtype=np.uint8)
+    Image.fromarray(rgb).save(
+        buf, "JPEG", exif=exif.tobytes(), dpi=(300, 300), xmp=xmp, extra=app13
+    )
+    seeds = {"meta.jpg": buf.getvalue()}
+    with tempfile.TemporaryDirectory() as d:
+        src = Path(d) / "meta.jpg"
+        src.write_bytes(seeds["meta.jpg"])
+        img = load_image(src)
+        for suffix in (".tif", ".png", ".webp"):
+            out = Path(d) / f"meta{suffix}"
+            save_image(out, img.rgb, metadata={"Author": "A. N. Other"}, photo_meta=img.meta)
+            seeds[out.name] = out.read_bytes()
+    return seeds
+
+
 SEEDS = _seed_images()
+META_SEEDS = _metadata_seeds()
 
 
 def _check_loaded(img: LoadedImage) -> None:
@@ -293,21 +322,22 @@ def _check_loaded(img: LoadedImage) -> None:
     assert img.alpha is None or img.alpha.shape == (h, w)
 
 
-def _load(path: Path) -> None:
+def _load(path: Path) -> LoadedImage | None:
     try:
         img = load_image(path, max_pixels=FUZZ_MAX_PIXELS)
     except ImageLoadError as e:
         text = str(e)
         assert text.startswith(f"{path.name}: ") and "\n" not in text, text
         event(f"refused: {e.reason.split('(')[0].strip()}")  # --hypothesis-show-statistics
-        return
+        return None
     event("loaded")
     _check_loaded(img)
+    return img
 
 
 def test_seed_images_load(tmp_path: Path) -> None:
     """The fuzzers start from files that really load, so mutations reach the decoders."""
-    for name, data in SEEDS.items():
+    for name, data in {**SEEDS, **META_SEEDS}.items():
         path = tmp_path / name
         path.write_bytes(data)
         img = load_image(path)
@@ -338,10 +368,10 @@ def test_tiff_claiming_zero_width_is_refused(tmp_path: Path, seed_name: str) -> 
 
 
 @st.composite
-def damaged(draw: st.DrawFn) -> tuple[str, bytes]:
+def damaged(draw: st.DrawFn, seeds: dict[str, bytes] = SEEDS) -> tuple[str, bytes]:
     """A seed file truncated, bit-flipped, overwritten, or with bytes inserted or removed."""
-    name = draw(st.sampled_from(sorted(SEEDS)))
-    data = bytearray(SEEDS[name])
+    name = draw(st.sampled_from(sorted(seeds)))
+    data = bytearray(seeds[name])
     for _ in range(draw(st.integers(1, 4))):
         op = draw(st.sampled_from(["truncate", "flip", "overwrite", "insert", "delete"]))
         # The signature is left alone (test_random_bytes covers that) and half the edits land
@@ -387,3 +417,21 @@ def test_random_bytes_only_raise_image_load_error(scratch: Path, magic: bytes, b
     path = scratch / "random.img"
     path.write_bytes(magic + body)
     _load(path)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@fuzz
+@given(case=damaged(META_SEEDS))
+def test_damaged_metadata_never_stops_an_export(scratch: Path, case: tuple[str, bytes]) -> None:
+    """Whatever metadata a damaged photo still yields can be written in every format."""
+    name, data = case
+    path = scratch / f"damaged-{name}"
+    path.write_bytes(data)
+    img = _load(path)
+    if img is None:
+        return
+    event(f"carried: {'+'.join(img.meta.summary()) or 'nothing'}")
+    for suffix, depth in ((".jpg", 8), (".tif", 16), (".png", 16), (".png", 8), (".webp", 8)):
+        out = scratch / f"out{suffix}"
+        save_image(out, img.rgb, bit_depth=depth, metadata={"Software": "H"}, photo_meta=img.meta)
+        assert load_image(out).rgb.shape == img.rgb.shape
