@@ -32,6 +32,13 @@ SWATCH_RADIUS = 7.0
 MARK_REACH = 14.0  # beyond the swatch radius: rings, the selection ring and its pen
 HIT_SLACK = 4.0  # extra pixels around a swatch that still count as a hit
 SPLIT_GRAB = 8.0
+# Arrow keys nudge the selected point: screen pixels per press (x10 with Shift).
+_ARROWS = {
+    Qt.Key.Key_Left: (-1, 0),
+    Qt.Key.Key_Right: (1, 0),
+    Qt.Key.Key_Up: (0, -1),
+    Qt.Key.Key_Down: (0, 1),
+}
 BACKGROUND = QColor(43, 43, 46)
 
 
@@ -122,6 +129,7 @@ class ImageView(QWidget):
         self.patch_scale = 1.0  # photo pixels per working-resolution pixel
         self._space = False
         self._drag: dict[str, object] | None = None
+        self._nudged = -1  # the point the arrow keys are moving, until they are let go
         transform.changed.connect(self.update)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -408,10 +416,17 @@ class ImageView(QWidget):
 
     # -- keys ----------------------------------------------------------------------------
     def keyPressEvent(self, ev: QKeyEvent) -> None:
+        step = _ARROWS.get(ev.key())
+        if step is not None and 0 <= self.selected < len(self.marks):
+            self._nudge(step, ev.modifiers())  # held down, it keeps moving
+            ev.accept()
+            return
         if ev.isAutoRepeat():
             ev.accept()
             return
-        if ev.key() == Qt.Key.Key_Space:
+        if ev.key() == Qt.Key.Key_Escape and self.selected >= 0:
+            self.pointSelected.emit(-1)
+        elif ev.key() == Qt.Key.Key_Space:
             self._space = True
             self.setCursor(Qt.CursorShape.OpenHandCursor)
         elif ev.key() == Qt.Key.Key_Backslash:
@@ -423,13 +438,56 @@ class ImageView(QWidget):
         if ev.isAutoRepeat():
             ev.accept()
             return
-        if ev.key() == Qt.Key.Key_Space:
+        if ev.key() in _ARROWS:
+            self._finish_nudge()
+        elif ev.key() == Qt.Key.Key_Space:
             self._space = False
             self.setCursor(Qt.CursorShape.CrossCursor)
         elif ev.key() == Qt.Key.Key_Backslash:
             self.holdBefore.emit(False)
         else:
             super().keyReleaseEvent(ev)
+
+    def _nudge(self, step: tuple[int, int], modifiers: Qt.KeyboardModifier) -> None:
+        """Move the selected point by one screen pixel (ten with Shift)."""
+        if self._nudged != self.selected:
+            self._finish_nudge()
+        far = 10.0 if modifiers & Qt.KeyboardModifier.ShiftModifier else 1.0
+        m = self.marks[self.selected]
+        fx, fy = self._clamped(self.to_widget(m.x, m.y) + QPointF(step[0], step[1]) * far)
+        self._nudged = self.selected
+        self.pointMoveRequested.emit(self.selected, fx, fy)
+        self.ensure_visible(self.selected)
+
+    def _finish_nudge(self) -> None:
+        """Arrow keys let go: the full-quality update, and the end of that undo step."""
+        i, self._nudged = self._nudged, -1
+        if 0 <= i < len(self.marks):
+            self.pointMoveFinished.emit(i, self.marks[i].x, self.marks[i].y)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab and Shift+Tab step through the points instead of leaving the photo."""
+        n = len(self.marks)
+        if n == 0 or not self.marks_visible:
+            return super().focusNextPrevChild(next)
+        i = self.selected
+        i = (i + 1) % n if next else (i - 1) % n if i >= 0 else n - 1
+        self.pointSelected.emit(i)
+        self.ensure_visible(i)
+        return True
+
+    def ensure_visible(self, index: int) -> None:
+        """Pan (keeping the zoom) so that point `index` is inside the view."""
+        if not 0 <= index < len(self.marks):
+            return
+        m = self.marks[index]
+        margin = round(SWATCH_RADIUS * 3)
+        inner = self.rect().adjusted(margin, margin, -margin, -margin)
+        if inner.contains(self.to_widget(m.x, m.y).toPoint()):
+            return
+        scale, _ = self.transform.effective(self.size())
+        s = self.transform.image_size
+        self.transform.set_zoom(scale, QPointF(m.x * s.width(), m.y * s.height()))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

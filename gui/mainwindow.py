@@ -1004,6 +1004,8 @@ class MainWindow(QMainWindow):
             ("Drag a point", "move it"),
             ("Right-click a point / Delete", "remove it"),
             ("[  ]", "smaller / bigger point"),
+            ("Arrow keys (Shift: x10)", "nudge the selected point by a screen pixel"),
+            ("Tab / Shift+Tab, Esc", "select the next / previous point, none"),
             ("Wheel", "zoom"),
             ("Middle drag, Space+drag, drag on empty photo", "pan"),
             ("F / 1", "fit / 100%"),

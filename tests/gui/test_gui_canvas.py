@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from guihelpers import LEFT, NO_MOD, at, click, drag, open_photo, wait_rendered
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from gui.colours import snapped
 from model.inference import shown_at
@@ -86,6 +88,85 @@ def test_delete_key_removes_selected_point(qtbot, window, view) -> None:
     assert window.doc.points[0].x == pytest.approx(0.6, abs=0.03)
     QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert len(window.doc.points) == 2
+
+
+def _key(view, key: Qt.Key, press: bool, repeat: bool = False, shift: bool = False) -> None:
+    kind = QEvent.Type.KeyPress if press else QEvent.Type.KeyRelease
+    mods = Qt.KeyboardModifier.ShiftModifier if shift else NO_MOD
+    QApplication.sendEvent(view, QKeyEvent(kind, key, mods, "", repeat))
+
+
+def test_arrow_keys_nudge_the_selected_point_one_undo_step_per_stroke(qtbot, window, view) -> None:
+    click(view, 0.3, 0.3)
+    start = window.doc.points[0]
+    count = window.doc.undo_stack.count()
+    scale, _ = view.transform.effective(view.size())
+    px = 1 / (scale * view.transform.image_size.width())  # one screen pixel, as a fraction
+    py = 1 / (scale * view.transform.image_size.height())
+    drafts: list[bool] = []
+    window.doc.hintsChanged.connect(lambda: drafts.append(window.doc.interim))
+    _key(view, Qt.Key.Key_Right, press=True)
+    _key(view, Qt.Key.Key_Right, press=True, repeat=True)  # held down: it keeps moving
+    _key(view, Qt.Key.Key_Right, press=True, repeat=True)
+    assert drafts == [True, True, True]  # drag steps while the key is down
+    with qtbot.waitSignal(window.doc.dragEnded, timeout=1000):  # then the full update
+        _key(view, Qt.Key.Key_Right, press=False)
+    moved = window.doc.points[0]
+    assert moved.x == pytest.approx(start.x + 3 * px, abs=1e-6) and moved.y == start.y
+    assert window.doc.undo_stack.count() == count + 1 and not window.doc.interim
+    _key(view, Qt.Key.Key_Up, press=True, shift=True)  # Shift: ten pixels
+    _key(view, Qt.Key.Key_Up, press=False, shift=True)
+    assert window.doc.points[0].y == pytest.approx(start.y - 10 * py, abs=1e-6)
+    assert window.doc.undo_stack.count() == count + 2
+    window.doc.undo_stack.undo()
+    window.doc.undo_stack.undo()
+    assert window.doc.points[0] == start
+    wait_rendered(qtbot, window)
+
+
+def test_arrow_keys_stop_at_the_photo_edge_and_need_a_selection(qtbot, window, view) -> None:
+    click(view, 0.995, 0.5)
+    for _ in range(5):
+        QTest.keyClick(view, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert window.doc.points[0].x == 1.0
+    window.doc.select(-1)
+    QTest.keyClick(view, Qt.Key.Key_Left)
+    assert window.doc.points[0].x == 1.0
+
+
+def test_tab_steps_through_points_and_escape_deselects(qtbot, window, view) -> None:
+    for fx in (0.2, 0.5, 0.8):
+        click(view, fx, 0.5)
+    assert window.doc.selected == 2
+    QTest.keyClick(view, Qt.Key.Key_Tab)
+    assert window.doc.selected == 0 and view.hasFocus()
+    QTest.keyClick(view, Qt.Key.Key_Tab)
+    assert window.doc.selected == 1
+    QTest.keyClick(view, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert window.doc.selected == 0
+    QTest.keyClick(view, Qt.Key.Key_Escape)
+    assert window.doc.selected == -1
+    QTest.keyClick(view, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert window.doc.selected == 2  # from nothing, Shift+Tab starts at the last
+
+
+def test_tab_pans_to_a_point_outside_the_zoomed_view(qtbot, window, view) -> None:
+    click(view, 0.1, 0.1)
+    click(view, 0.9, 0.9)
+    scale = 8.0
+    view.transform.set_zoom(scale, at_photo(view, 0.1, 0.1))
+    assert not view.rect().contains(at(view, 0.9, 0.9))
+    QTest.keyClick(view, Qt.Key.Key_Tab)  # from point 1 round to point 0: already in view
+    assert window.doc.selected == 0
+    QTest.keyClick(view, Qt.Key.Key_Tab)
+    assert window.doc.selected == 1
+    assert view.rect().contains(at(view, 0.9, 0.9))
+    assert view.transform.effective(view.size())[0] == pytest.approx(scale)  # zoom kept
+
+
+def at_photo(view, fx: float, fy: float):
+    s = view.transform.image_size
+    return QPointF(fx * s.width(), fy * s.height())
 
 
 def test_drag_on_empty_photo_pans_and_adds_nothing(qtbot, window, view) -> None:
