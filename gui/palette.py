@@ -35,7 +35,7 @@ class PaletteRow(QWidget):
         self.chip.setToolTip("Change this colour")
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(0, WEIGHT_STEPS)
-        self.slider.setToolTip("How strongly the photo should lean towards this colour")
+        self.slider.setToolTip("How much of this colour the photo should have")
         self.share = QLabel("100%", self)
         self.share.setMinimumWidth(self.share.fontMetrics().horizontalAdvance("100%") + 4)
         self.share.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -76,8 +76,13 @@ class PalettePanel(QWidget):
         super().__init__(parent)
         self.rows: list[PaletteRow] = []
         self._palette: tuple[PaletteColor, ...] = ()
-        intro = QLabel("Colours the whole photo should lean towards.")
+        intro = QLabel("Colours the photo should have.")
         intro.setWordWrap(True)
+        intro.setToolTip(
+            "A few vivid colours name what should stand out; the rest of the photo keeps\n"
+            "the greys real photos have. With a near-grey colour or five colours or more\n"
+            "(as From photo… gives), the palette describes the whole photo."
+        )
         self.empty_label = QLabel("<i>No palette: the network chooses freely.</i>")
         self.rows_box = QVBoxLayout()
         self.rows_box.setSpacing(2)

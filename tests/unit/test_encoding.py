@@ -2,9 +2,11 @@ import numpy as np
 import pytest
 import torch
 
+from model.bins import bin_centers
 from model.encoding import (
     AB_SCALE,
     GLOBAL_DIM,
+    ab_histogram,
     encode_global,
     encode_hints,
     encode_points,
@@ -72,3 +74,37 @@ def test_saturation_and_kmeans() -> None:
     assert pal[0].weight == pytest.approx(0.75, abs=0.01)
     assert np.allclose(pal[0].ab, (30, 30), atol=1.0)
     assert np.allclose(pal[1].ab, (-40, 10), atol=1.0)
+
+
+def test_a_palette_of_vivid_colours_gets_a_typical_photos_grey_share() -> None:
+    from model.encoding import (
+        COMPLETE_BELOW,
+        COMPLETE_COLOURS,
+        NEUTRAL_CHROMA,
+        NEUTRAL_SHARE,
+        palette_histogram,
+    )
+
+    grey_bins = torch.from_numpy(np.hypot(*bin_centers().T) < NEUTRAL_CHROMA)
+    vivid = (PaletteColor((60.0, 40.0), 1.0), PaletteColor((-30.0, -40.0), 1.0))
+    hist = palette_histogram(vivid)
+    assert float(hist.sum()) == pytest.approx(1.0)
+    assert float(hist[grey_bins].sum()) == pytest.approx(NEUTRAL_SHARE, abs=1e-4)
+    # The vivid colours keep their proportions in the rest.
+    plain = ab_histogram(torch.tensor([c.ab for c in vivid]))
+    assert torch.allclose(hist[~grey_bins], plain[~grey_bins] * (1 - NEUTRAL_SHARE), atol=1e-6)
+    # A palette holding a near-grey colour describes the whole photo and is taken as it is,
+    # as is one already grey enough; a grey colour of weight 0 does not count.
+    whole = (*vivid, PaletteColor((2.0, COMPLETE_BELOW - 4.0), 0.5))
+    assert torch.allclose(
+        palette_histogram(whole),
+        ab_histogram(torch.tensor([c.ab for c in whole]), torch.tensor([c.weight for c in whole])),
+    )
+    many = tuple(PaletteColor((60.0 - 10 * i, 40.0), 1.0) for i in range(COMPLETE_COLOURS))
+    assert torch.allclose(palette_histogram(many), ab_histogram(torch.tensor([c.ab for c in many])))
+    muted = (PaletteColor((8.0, 12.0), 1.0),)  # chroma 14.4, most of it grey
+    assert torch.allclose(palette_histogram(muted), ab_histogram(torch.tensor([(8.0, 12.0)])))
+    unused_grey = (*vivid, PaletteColor((0.0, 0.0), 0.0))
+    assert float(palette_histogram(unused_grey)[grey_bins].sum()) == pytest.approx(
+        NEUTRAL_SHARE, abs=1e-4
+    )
