@@ -6,6 +6,7 @@ normalisation of L, ab, masks and histograms cannot drift between them.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,6 +119,11 @@ COMPLETE_COLOURS = 5
 
 def neutral_fill() -> torch.Tensor:
     """The grey part of a typical photo's histogram, (313,) summing to 1."""
+    return _neutral_fill().clone()
+
+
+@functools.cache  # palettes are encoded on every edit
+def _neutral_fill() -> torch.Tensor:
     hist = torch.zeros(N_BINS)
     ab = torch.tensor([(a, b) for a, b, _ in _NEUTRAL_FILL])
     hist[torch.as_tensor(nearest_bin(ab))] = torch.tensor([w for _, _, w in _NEUTRAL_FILL])
@@ -143,9 +149,10 @@ def palette_histogram(palette: tuple[PaletteColor, ...]) -> torch.Tensor:
     if grey >= NEUTRAL_SHARE:
         return hist
     share = (NEUTRAL_SHARE - grey) / (1.0 - grey)
-    return (1.0 - share) * hist + share * neutral_fill()
+    return (1.0 - share) * hist + share * _neutral_fill()
 
 
+@functools.cache
 def _neutral_bins() -> torch.Tensor:
     return torch.from_numpy(np.hypot(*bin_centers().T) < NEUTRAL_CHROMA)
 

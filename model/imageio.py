@@ -1189,7 +1189,8 @@ def _encode_tiff(
         metadata=None,  # no tifffile JSON in ImageDescription
         extratags=sorted(extratags),
     )
-    return attach_exif_directories(buf.getvalue(), exif)
+    attach_exif_directories(buf, exif)
+    return buf.getvalue()
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:

@@ -24,8 +24,6 @@ EXIF_IFD = 0x8769
 GPS_IFD = 0x8825
 DESCRIPTION = 270
 SOFTWARE = 305
-ARTIST = 315
-COPYRIGHT = 33432
 _RESOLUTION_TAGS = (282, 283, 296)
 _TIFF_IPTC = 33723
 _TIFF_XMP = 700
@@ -66,11 +64,6 @@ class PhotoMeta:
     xmp: bytes | None = None
     iptc: bytes | None = None
     text: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def empty(self) -> bool:
-        """Nothing to carry."""
-        return self == NO_META
 
     def caption(self) -> str | None:
         """The photo's own description (PNG text or EXIF ImageDescription), if any."""
@@ -309,14 +302,6 @@ class NewFile:
     srgb: bool  # no embedded profile other than sRGB's
     fmt: str  # Pillow's format name
 
-    @property
-    def jpeg(self) -> bool:
-        return self.fmt == "JPEG"
-
-    @property
-    def tiff(self) -> bool:
-        return self.fmt == "TIFF"
-
 
 def exif_for_output(
     meta: PhotoMeta, tags: dict[int, str], dpi: tuple[float, float] | None, new: NewFile
@@ -335,9 +320,9 @@ def exif_for_output(
         sub = exif.get_ifd(EXIF_IFD)
         sub.setdefault(0x9000, b"0232")  # ExifVersion
         sub[0xA001] = 1 if new.srgb else 0xFFFF  # ColorSpace: sRGB or "uncalibrated"
-        if not new.tiff:  # TIFF has its own width and length tags
+        if new.fmt != "TIFF":  # TIFF has its own width and length tags
             sub[0xA002], sub[0xA003] = new.width, new.height
-        if new.jpeg:
+        if new.fmt == "JPEG":
             exif[0x0213] = 1  # YCbCrPositioning: centred
     if not len(exif):
         return None
@@ -401,15 +386,17 @@ def tiff_pointer_stand_ins(exif_block: bytes | None) -> list[tuple[int, str, int
     return [(_STAND_INS[g], "I", 1, 0, True) for g in (EXIF_IFD, GPS_IFD) if exif.get_ifd(g)]
 
 
-def attach_exif_directories(tiff: bytes, exif_block: bytes | None) -> bytes:
-    """Append the Exif/GPS directories to a classic TIFF written with the stand-ins above."""
-    if not tiff_pointer_stand_ins(exif_block) or not exif_block:
-        return tiff
+def attach_exif_directories(buf: io.BytesIO, exif_block: bytes | None) -> None:
+    """Append the Exif/GPS directories to a classic TIFF written into buf with the stand-ins
+    above, patching the pointers in place (a big scan is not copied again)."""
+    if not exif_block or not tiff_pointer_stand_ins(exif_block):
+        return
     import tifffile
 
-    with tifffile.TiffFile(io.BytesIO(tiff)) as tif:
+    buf.seek(0)
+    with tifffile.TiffFile(buf) as tif:  # reads the directory only; buf stays open
         if tif.is_bigtiff:
-            return tiff
+            return
         order = tif.byteorder
         page_tags = tif.pages.first.tags
         slots = {
@@ -418,17 +405,17 @@ def attach_exif_directories(tiff: bytes, exif_block: bytes | None) -> bytes:
             if s in page_tags
         }
     exif = _exif(exif_block)
-    data = bytearray(tiff)
     for group, (entry, value_at) in slots.items():
         ifd = TiffImagePlugin.ImageFileDirectory_v2(
             prefix=b"II" if order == "<" else b"MM", group=group
         )
         for tag, value in exif.get_ifd(group).items():
             ifd[tag] = value
-        if len(data) % 2:
-            data += b"\0"  # TIFF directories start on a word boundary
-        offset = len(data)
-        data += ifd.tobytes(offset)
-        struct.pack_into(order + "H", data, entry, group)
-        struct.pack_into(order + "I", data, value_at, offset)
-    return bytes(data)
+        end = buf.seek(0, io.SEEK_END)
+        if end % 2:
+            end += buf.write(b"\0")  # TIFF directories start on a word boundary
+        buf.write(ifd.tobytes(end))
+        buf.seek(entry)
+        buf.write(struct.pack(order + "H", group))
+        buf.seek(value_at)
+        buf.write(struct.pack(order + "I", end))
