@@ -49,7 +49,14 @@ from model.device import usable_cores
 from model.encoding import kmeans_palette
 from model.enhance import EnhanceSettings
 from model.hints import HintError, Hints, sidecar_path
-from model.imageio import SUPPORTED_SUFFIXES, ImageLoadError, load_image, output_path_for
+from model.imageio import (
+    SAVE_SUFFIXES,
+    SUPPORTED_SUFFIXES,
+    ImageLoadError,
+    default_output_suffix,
+    load_image,
+    output_path_for,
+)
 from model.inference import Colorizer, Prediction, shown_at, suggestions_at, working_shape
 from model.photometa import NO_META, PhotoMeta
 
@@ -62,9 +69,35 @@ PICKER_DRAG_MS = 100
 MAX_WORKER_RESTARTS = 3
 PALETTE_FROM_REFERENCE = 6
 REFERENCE_SAMPLES = 40_000  # pixels of a reference photo fed to k-means
-EXPORT_FILTERS = "PNG image (*.png);;TIFF image (*.tif *.tiff);;JPEG image (*.jpg *.jpeg)"
+EXPORT_FORMATS = (
+    ("PNG image", (".png",)),
+    ("TIFF image", (".tif", ".tiff")),
+    ("JPEG image", (".jpg", ".jpeg")),
+    ("WebP image", (".webp",)),
+    ("BMP image", (".bmp",)),
+)
+EXPORT_FILTER_LIST = [
+    f"{label} ({' '.join('*' + s for s in suffixes)})" for label, suffixes in EXPORT_FORMATS
+]
+EXPORT_FILTERS = ";;".join(EXPORT_FILTER_LIST)
 SIXTEEN_BIT_SUFFIXES = (".png", ".tif", ".tiff")
 SWATCH_MIN_L, SWATCH_MAX_L = 35.0, 85.0
+
+
+def export_filter_for(suffix: str) -> str:
+    """The export dialog's file-type filter that writes suffix (PNG's for anything else)."""
+    for (_, suffixes), name in zip(EXPORT_FORMATS, EXPORT_FILTER_LIST, strict=True):
+        if suffix.lower() in suffixes:
+            return name
+    return EXPORT_FILTER_LIST[0]
+
+
+def export_suffix_for(name_filter: str) -> str:
+    """The suffix a file name typed without one gets under the chosen file-type filter."""
+    for (_, suffixes), name in zip(EXPORT_FORMATS, EXPORT_FILTER_LIST, strict=True):
+        if name == name_filter:
+            return suffixes[0]
+    return ".png"
 
 
 def swatch_lightness(L: float) -> float:
@@ -123,6 +156,7 @@ class MainWindow(QMainWindow):
         self.recovery = RecoveryStore(self.data_dir / "recovery")
         self.prefs = Preferences.load(self.settings)
         self._exporting: dict[str, PhotoMeta] = {}  # export path -> metadata it carries
+        self._exported_to: dict[Path, Path] = {}  # photo -> where it was last exported
         self.device = device or self.prefs.device
         if factory is None:
 
@@ -511,13 +545,23 @@ class MainWindow(QMainWindow):
 
     def open_dialog(self) -> None:
         """Ask for a photo and open it."""
-        start = str(self.doc.path.parent) if self.doc.path and not self._is_sample else ""
+        start = str(self._photo_folder())
         patterns = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
         path, _ = QFileDialog.getOpenFileName(
             self, "Open a photo", start, f"Images ({patterns});;All files (*)"
         )
         if path:
             self.open_photo(path)
+
+    def _photo_folder(self) -> Path:
+        """Where a file dialog starts: the open photo's folder, else the last opened photo's,
+        else home (never the folder the app happened to be started from)."""
+        if self.doc.path is not None and not self._is_sample:
+            return self.doc.path.parent
+        for f in self.recent_files():
+            if Path(f).parent.is_dir():
+                return Path(f).parent
+        return Path.home()
 
     def _on_opened(self, photo: OpenedPhoto) -> None:
         if photo.token != self._token:
@@ -560,7 +604,7 @@ class MainWindow(QMainWindow):
         """Ask for a hint file and load it onto the open photo."""
         if self.doc.image is None:
             return
-        start = str(self.doc.path.parent) if self.doc.path and not self._is_sample else ""
+        start = str(self._photo_folder())
         path, _ = QFileDialog.getOpenFileName(
             self, "Open a hint file", start, "Hint files (*.hints.json *.json)"
         )
@@ -613,27 +657,42 @@ class MainWindow(QMainWindow):
         return self.save_session(Path(path)) if path else False
 
     def export_dialog(self) -> None:
-        """Ask for an output file (PNG, TIFF, JPEG), then export."""
+        """Ask for an output file, then export. The dialog offers this photo's last export, else
+        <photo>_color in the folder exported to last, in the photo's own format if that is
+        TIFF or PNG (lossless, 16-bit, its metadata) and PNG otherwise."""
         if self.doc.image is None:
             return
-        if self.doc.path is not None and not self._is_sample:
-            start = output_path_for(self.doc.path, self.doc.path.parent, ".png")
-        else:
-            start = Path.home() / "colourised.png"
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export the colour photo", str(start), EXPORT_FILTERS
+        start = self._export_start()
+        path, chosen = QFileDialog.getSaveFileName(
+            self,
+            "Export the colour photo",
+            str(start),
+            EXPORT_FILTERS,
+            export_filter_for(start.suffix),
         )
         if path:
-            self.export(Path(path))
+            self.export(Path(path), export_suffix_for(chosen))
 
-    def export(self, path: Path) -> bool:
-        """Render at full resolution in the background and save; never over the original."""
+    def _export_start(self) -> Path:
+        src = self.doc.path if not self._is_sample else None
+        if src is not None and src in self._exported_to:
+            return self._exported_to[src]
+        folder = Path(str(self.settings.value("export_dir", "") or ""))
+        if not str(folder) or str(folder) == "." or not folder.is_dir():
+            folder = src.parent if src is not None else Path.home()
+        if src is None:
+            return folder / "colourised.png"
+        return output_path_for(src, folder, default_output_suffix(src))
+
+    def export(self, path: Path, default_suffix: str = ".png") -> bool:
+        """Render at full resolution in the background and save; never over the original.
+        A name without a suffix the app can write gets default_suffix added."""
         image = self.doc.image
         if image is None:
             return False
         path = Path(path)
-        if not path.suffix:
-            path = path.with_suffix(".png")
+        if path.suffix.lower() not in SAVE_SUFFIXES:
+            path = path.with_name(path.name + default_suffix)
         if self.doc.path is not None and same_file(path, self.doc.path):
             self._error(
                 "Will not overwrite the original",
@@ -644,11 +703,14 @@ class MainWindow(QMainWindow):
         meta = image.meta if self.prefs.keep_metadata else NO_META
         job = ExportJob(self._token, path, self.doc.hints, depth, image.output_icc_profile, meta)
         self._exporting[str(path)] = meta
+        if self.doc.path is not None and not self._is_sample:
+            self._exported_to[self.doc.path] = path
         self.worker.export(job)
         self.statusBar().showMessage(f"Exporting {path.name}…")
         return True
 
     def _on_exported(self, path: str) -> None:
+        self.settings.setValue("export_dir", str(Path(path).parent))
         kept = self._exporting.pop(path, NO_META).summary()
         extra = f"; kept the photo's {', '.join(kept)}" if kept else ""
         self.statusBar().showMessage(f"Exported {path} (hints saved beside it{extra})", 8000)

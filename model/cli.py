@@ -12,9 +12,17 @@ from model import __version__
 from model.colorspace import hex_to_ab
 from model.enhance import ENHANCE_MODES, EnhanceSettings
 from model.hints import HintError, Hints, PaletteColor, sidecar_path
-from model.imageio import SUPPORTED_SUFFIXES, ImageLoadError, ImageSaveError, load_image, save_image
+from model.imageio import (
+    SAVE_SUFFIXES,
+    SUPPORTED_SUFFIXES,
+    ImageLoadError,
+    ImageSaveError,
+    default_output_suffix,
+    load_image,
+    save_image,
+)
 
-OUTPUT_SUFFIX = ".png"
+OUTPUT_FORMATS = ("auto", *(s.lstrip(".") for s in SAVE_SUFFIXES))
 
 
 def collect_inputs(paths: list[str]) -> list[Path]:
@@ -40,12 +48,15 @@ def parse_palette(text: str) -> tuple[PaletteColor, ...]:
     return tuple(colours)
 
 
-def output_for(src: Path, out_dir: Path, inputs: set[Path]) -> Path:
-    """out_dir/<stem>_color.png, never an input file and never an existing file's twin."""
-    cand = out_dir / f"{src.stem}_color{OUTPUT_SUFFIX}"
+def output_for(src: Path, out_dir: Path, taken: set[Path], fmt: str = "auto") -> Path:
+    """out_dir/<stem>_color.<ext>, never a path in taken (the inputs, and the outputs this run
+    already wrote: a.jpg and a.png would otherwise both become a_color.png). fmt "auto"
+    keeps a TIFF or PNG source's format and makes the rest PNG."""
+    suffix = default_output_suffix(src) if fmt == "auto" else f".{fmt}"
+    cand = out_dir / f"{src.stem}_color{suffix}"
     n = 1
-    while cand.resolve() in inputs:
-        cand = out_dir / f"{src.stem}_color_{n}{OUTPUT_SUFFIX}"
+    while cand.resolve() in taken:
+        cand = out_dir / f"{src.stem}_color_{n}{suffix}"
         n += 1
     return cand
 
@@ -77,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--enhance-output",
         action="store_true",
         help="with --enhance, give the output the enhanced lightness too",
+    )
+    ap.add_argument(
+        "--format",
+        choices=OUTPUT_FORMATS,
+        default="auto",
+        help="output format (default auto: TIFF and PNG photos keep their format, the rest "
+        "become PNG, so the lightness is kept exactly)",
     )
     ap.add_argument(
         "--strip-metadata",
@@ -124,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
 
     enhance = EnhanceSettings(args.enhance, args.enhance_output)
     inputs = collect_inputs(args.paths)
-    input_set = {p.resolve() for p in inputs}
+    taken = {p.resolve() for p in inputs}
     failed = 0
     for src in tqdm(inputs, desc="colourising", unit="photo", disable=args.no_progress):
         try:
@@ -139,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
             img = load_image(src)
             work = enhance.network_input(img)
             rgb = engine(work, hints, enhance.output_lightness(img, work))
-            dest = output_for(src, out_dir, input_set)
+            dest = output_for(src, out_dir, taken, args.format)
+            taken.add(dest.resolve())
             desc = "; ".join(d for d in (engine.describe(), enhance.describe()) if d)
             meta = {"Software": f"Huebrush {__version__}", "Description": desc}
             save_image(

@@ -58,6 +58,7 @@ __all__ = [
     "ImageLoadError",
     "ImageSaveError",
     "LoadedImage",
+    "default_output_suffix",
     "load_image",
     "output_path_for",
     "read_metadata",
@@ -1325,6 +1326,18 @@ def _json_dict(text: str) -> dict[str, str] | None:
 
 
 # --------------------------------------------------------------------------- output names
+
+# Sources whose own format an export keeps: lossless, 16-bit and every kind of metadata. A
+# JPEG or WebP source is exported as PNG instead, because re-encoding it lossily would change
+# the lightness the export promises to keep, and PNG holds its 8 or 16 bits exactly.
+_KEEP_FORMAT_SUFFIXES = (".tif", ".tiff", ".png")
+
+
+def default_output_suffix(input_path: str | os.PathLike[str]) -> str:
+    """The suffix an export of input_path gets unless the user picks one: a TIFF scan stays
+    TIFF (so its IPTC survives, which PNG cannot hold), a PNG stays PNG, anything else is PNG."""
+    suffix = Path(input_path).suffix.lower()
+    return suffix if suffix in _KEEP_FORMAT_SUFFIXES else ".png"
 
 
 def output_path_for(

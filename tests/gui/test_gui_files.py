@@ -143,6 +143,67 @@ def test_sixteen_bit_stays_sixteen_bit(qtbot, window, tmp_path) -> None:
         assert load_image(out).bit_depth == depth
 
 
+def test_export_dialog_offers_the_photos_format_and_the_last_folder(
+    qtbot, window, tmp_path, monkeypatch
+) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    from gui.mainwindow import EXPORT_FILTER_LIST
+
+    scan = tmp_path / "scan.tif"
+    save_image(scan, gradient())
+    open_photo(qtbot, window, scan)
+    asked: list[tuple[str, str]] = []
+    answer: list[tuple[str, str]] = []
+
+    def fake_dialog(parent, title, start, filters, selected):
+        asked.append((start, selected))
+        return answer.pop()
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake_dialog)
+    elsewhere = tmp_path / "exports"
+    elsewhere.mkdir()
+    # A TIFF scan is offered as TIFF beside itself; a name typed without a suffix takes the
+    # chosen file type's.
+    answer.append((str(elsewhere / "final"), EXPORT_FILTER_LIST[1]))
+    with qtbot.waitSignal(window.worker.exported, timeout=TIMEOUT_MS):
+        window.export_dialog()
+    assert asked[-1] == (str(tmp_path / "scan_color.tif"), EXPORT_FILTER_LIST[1])
+    assert load_image(elsewhere / "final.tif").width == load_image(scan).width
+    # The same photo again: its last export is offered.
+    answer.append(("", ""))
+    window.export_dialog()
+    assert asked[-1][0] == str(elsewhere / "final.tif")
+    # Another photo (a JPEG): PNG, in the folder exported to last.
+    shot = tmp_path / "shot.jpg"
+    save_image(shot, gradient())
+    open_photo(qtbot, window, shot)
+    answer.append(("", ""))
+    window.export_dialog()
+    assert asked[-1] == (str(elsewhere / "shot_color.png"), EXPORT_FILTER_LIST[0])
+
+
+def test_open_dialog_starts_in_the_last_photos_folder(
+    qtbot, window, photo, tmp_path, monkeypatch
+) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    starts: list[str] = []
+
+    def fake_dialog(parent, title, start, filters):
+        starts.append(start)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", fake_dialog)
+    window.open_dialog()
+    assert starts[-1] == str(Path.home())  # nothing opened yet
+    open_photo(qtbot, window, photo)
+    with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
+        window.open_sample()
+    window.open_dialog()
+    assert starts[-1] == str(photo.parent)  # the sample is not where the user works
+
+
 def test_open_failure_is_reported_and_app_keeps_working(
     qtbot, window, photo, warnings, tmp_path
 ) -> None:

@@ -93,3 +93,28 @@ def test_bad_arguments(tmp_path: Path, photo_dir: Path) -> None:
     assert main([str(photo_dir), "-o", str(tmp_path / "o"), "--hints", str(bad)]) == 2
     assert main([str(photo_dir), "-o", str(tmp_path / "o"), "--weights", str(bad)]) == 2
     assert main([str(photo_dir), "-o", str(tmp_path / "o"), "--palette", "#zzz"]) == 2
+
+
+def test_output_format_follows_the_source_unless_asked(tmp_path: Path, tiny_weights: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    grey = np.tile(np.linspace(0, 255, 48, dtype=np.uint8), (32, 1))
+    for name in ("scan.tif", "shot.jpg", "shot.png"):
+        Image.fromarray(grey).save(src / name)
+    out = tmp_path / "out"
+    args = ["--weights", str(tiny_weights), "--no-progress"]
+    assert main([str(src), "-o", str(out), *args]) == 0
+    # A TIFF scan stays TIFF (its IPTC needs it); shot.jpg and shot.png both want
+    # shot_color.png, and neither may overwrite the other.
+    names = sorted(p.name for p in out.iterdir() if not p.name.endswith(".json"))
+    assert names == ["scan_color.tif", "shot_color.png", "shot_color_1.png"]
+    assert Image.open(out / "scan_color.tif").format == "TIFF"
+    again = tmp_path / "again"
+    assert main([str(src / "scan.tif"), "-o", str(again), "--format", "jpg", *args]) == 0
+    assert Image.open(again / "scan_color.jpg").format == "JPEG"
+
+
+def test_unknown_output_format_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([str(tmp_path), "-o", str(tmp_path / "o"), "--format", "gif"])
+    assert exc.value.code == 2

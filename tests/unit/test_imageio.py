@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import stat
 import struct
 import subprocess
 import warnings
@@ -649,6 +650,24 @@ def test_save_is_atomic_and_respects_overwrite(tmp_path: Path) -> None:
     save_image(path, rgb, bit_depth=16)
     assert [p.name for p in tmp_path.iterdir()] == ["out.png"]  # no temp files left
     assert load_image(path).bit_depth == 16
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_saved_files_get_the_umasks_permissions_or_keep_their_own(tmp_path: Path) -> None:
+    rgb = np.zeros((2, 2, 3), np.float32)
+    old = os.umask(0o027)
+    try:
+        save_image(tmp_path / "new.png", rgb)
+    finally:
+        os.umask(old)
+    # Not mkstemp's owner-only 0600: others in the group may read an export.
+    assert stat.S_IMODE(os.stat(tmp_path / "new.png").st_mode) == 0o640
+    kept = tmp_path / "kept.png"
+    kept.write_bytes(b"old")
+    os.chmod(kept, 0o604)
+    save_image(kept, rgb)
+    assert stat.S_IMODE(os.stat(kept).st_mode) == 0o604
+    assert load_image(kept).width == 2
 
 
 def test_failed_encode_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
