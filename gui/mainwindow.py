@@ -48,6 +48,7 @@ from model.colorspace import rgb_to_lab
 from model.device import usable_cores
 from model.encoding import kmeans_palette
 from model.enhance import EnhanceSettings
+from model.folder import neighbour_photo
 from model.hints import HintError, Hints, sidecar_path
 from model.imageio import (
     SAVE_SUFFIXES,
@@ -265,6 +266,18 @@ class MainWindow(QMainWindow):
         self.act_open = a(
             "&Open Photo…", self.open_dialog, K.Open, "Open a black-and-white photo", "open"
         )
+        self.act_next_photo = a(
+            "&Next Photo in Folder",
+            lambda: self.step_photo(+1),
+            "PgDown",
+            "Open the next photo of this photo's folder (by name, 2 before 10)",
+        )
+        self.act_prev_photo = a(
+            "Pre&vious Photo in Folder",
+            lambda: self.step_photo(-1),
+            "PgUp",
+            "Open the previous photo of this photo's folder",
+        )
         self.act_open_session = a(
             "Open &Session…",
             self.open_session_dialog,
@@ -410,6 +423,7 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_open)
         self.recent_menu = m.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        m.addActions([self.act_next_photo, self.act_prev_photo])
         m.addSeparator()
         m.addActions([self.act_open_session, self.act_save, self.act_save_as])
         m.addSeparator()
@@ -538,6 +552,20 @@ class MainWindow(QMainWindow):
         self.worker.open_photo(path, path, self._token)
         self.statusBar().showMessage(f"Opening {path.name}…")
         return True
+
+    def step_photo(self, step: int) -> bool:
+        """Open the photo step places after (negative: before) this one in its folder, for
+        colouring a series; unsaved hints are offered for saving first."""
+        if self.doc.path is None or self._is_sample:
+            return False
+        target = neighbour_photo(self.doc.path, step)
+        if target is None:
+            where = "last" if step > 0 else "first"
+            self.statusBar().showMessage(
+                f"{self.doc.path.name} is the {where} photo in {self.doc.path.parent.name}", 5000
+            )
+            return False
+        return self.open_photo(target)
 
     def open_sample(self) -> None:
         """Open the bundled black-and-white sample photo."""
@@ -846,6 +874,8 @@ class MainWindow(QMainWindow):
             act.setEnabled(has)
         for act in (self.act_remove, self.act_bigger, self.act_smaller):
             act.setEnabled(self.doc.selected >= 0)
+        for act in (self.act_next_photo, self.act_prev_photo):
+            act.setEnabled(has and not self._is_sample and self.doc.path is not None)
 
     def _on_zoom(self, scale: float) -> None:
         self.zoom_label.setText(f"{scale * 100:.0f}%")
@@ -1076,6 +1106,7 @@ class MainWindow(QMainWindow):
             ("H", "hide points"),
             ("N", "suggested colour for new points"),
             ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo"),
+            ("Page Down / Page Up", "next / previous photo in the folder"),
         ]
         html = "<table cellspacing=6>" + "".join(
             f"<tr><td><b>{_escape(k)}</b></td><td>{v}</td></tr>" for k, v in rows

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from guihelpers import TIMEOUT_MS, click, gradient, open_photo, wait_rendered
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from gui.mainwindow import MainWindow
@@ -202,6 +202,32 @@ def test_open_dialog_starts_in_the_last_photos_folder(
         window.open_sample()
     window.open_dialog()
     assert starts[-1] == str(photo.parent)  # the sample is not where the user works
+
+
+def test_page_down_steps_through_the_folder(qtbot, window, tmp_path, monkeypatch) -> None:
+    from PySide6.QtTest import QTest
+
+    names = ("shot_2.png", "shot_10.png", "shot_2_color.png")
+    for name in names:
+        save_image(tmp_path / name, gradient())
+    open_photo(qtbot, window, tmp_path / "shot_2.png")
+    assert window.act_next_photo.isEnabled()
+    with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
+        QTest.keyClick(window.canvas.result, Qt.Key.Key_PageDown)
+    assert window.doc.path == tmp_path / "shot_10.png"  # not the export shot_2_color.png
+    wait_rendered(qtbot, window)
+    assert not window.step_photo(+1)
+    assert "last photo" in window.statusBar().currentMessage()
+    # Unsaved hints are offered for saving first; cancelling stays put.
+    click(window.canvas.result, 0.5, 0.5)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Cancel)
+    assert not window.step_photo(-1)
+    assert window.doc.path == tmp_path / "shot_10.png"
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Save)
+    with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
+        QTest.keyClick(window.canvas.result, Qt.Key.Key_PageUp)
+    assert window.doc.path == tmp_path / "shot_2.png"
+    assert len(Hints.from_json(sidecar_path(tmp_path / "shot_10.png")).points) == 1
 
 
 def test_open_failure_is_reported_and_app_keeps_working(

@@ -1,0 +1,59 @@
+"""The photos of a folder in the order a person reads them, for stepping through a series."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from model.imageio import SUPPORTED_SUFFIXES
+
+_DIGITS = re.compile(r"(\d+)")
+# What Huebrush writes beside a photo (see model.imageio.output_path_for): <stem>_color[_N].
+_OUTPUT = re.compile(r"^(?P<stem>.+)_color(?:_\d+)?$")
+
+
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that puts scan_9 before scan_10 and ignores case."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part.casefold())
+        for part in _DIGITS.split(name)
+        if part
+    )
+
+
+def folder_photos(folder: str | Path) -> list[Path]:
+    """The photos Huebrush opens in folder, naturally sorted; hidden files and Huebrush's
+    own exports of a photo that is there too (photo_color.png beside photo.jpg) left out."""
+    try:
+        files = [
+            p
+            for p in Path(folder).iterdir()
+            if p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
+        ]
+    except OSError:
+        return []
+    stems = {p.stem for p in files}
+    photos = []
+    for p in files:
+        m = _OUTPUT.match(p.stem)
+        if m and m["stem"] in stems:
+            continue
+        try:
+            if p.is_file():
+                photos.append(p)
+        except OSError:
+            continue
+    return sorted(photos, key=lambda p: natural_key(p.name))
+
+
+def neighbour_photo(path: str | Path, step: int) -> Path | None:
+    """The photo step places after (or, negative, before) path in its folder; None past
+    either end. A path no longer in the folder counts from where its name would sort."""
+    path = Path(path)
+    photos = folder_photos(path.parent)
+    key = natural_key(path.name)
+    if step > 0:
+        later = [p for p in photos if natural_key(p.name) > key]
+        return later[step - 1] if len(later) >= step else None
+    earlier = [p for p in photos if natural_key(p.name) < key]
+    return earlier[step] if len(earlier) >= -step and step < 0 else None
