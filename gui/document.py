@@ -292,6 +292,13 @@ class Document(QObject):
         elif final:
             self.close_open_edit()
 
+    def set_enhancement(self, mode: str, output: bool = False) -> None:
+        """Show the network an enhanced lightness (one of model.hints.ENHANCE_MODES); part of
+        the session, so it is undoable and saved with the hints."""
+        after = self._hints.with_enhance(mode, output)
+        if after != self._hints:
+            self._push("Enhance lightness", after)
+
     def close_open_edit(self) -> None:
         """End a drag whose last step changed nothing, so the next drag is its own undo step."""
         top = self.undo_stack.command(self.undo_stack.index() - 1)
@@ -301,5 +308,6 @@ class Document(QObject):
 
     def reset_hints(self) -> None:
         """Remove all points, the palette and the saturation (one undo step)."""
-        if not self._hints.empty:
-            self._push("Reset hints", Hints(), -1)
+        if not self._hints.empty:  # the enhancement is a setting of the photo, and stays
+            kept = Hints().with_enhance(self._hints.enhance, self._hints.enhance_output)
+            self._push("Reset hints", kept, -1)

@@ -12,7 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer, QUrl
+from PySide6.QtCore import (
+    QByteArray,
+    QSettings,
+    QSignalBlocker,
+    QStandardPaths,
+    Qt,
+    QTimer,
+    QUrl,
+)
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -158,6 +166,7 @@ class MainWindow(QMainWindow):
         self.prefs = Preferences.load(self.settings)
         self._exporting: dict[str, PhotoMeta] = {}  # export path -> metadata it carries
         self._exported_to: dict[Path, Path] = {}  # photo -> where it was last exported
+        self._sent_enhancement = EnhanceSettings()  # what the worker was last told
         self.device = device or self.prefs.device
         if factory is None:
 
@@ -405,10 +414,10 @@ class MainWindow(QMainWindow):
             self.enhance_group.addAction(act)
             self.act_enhance[mode] = act
         self.act_enhance["none"].setChecked(True)
-        self.enhance_group.triggered.connect(self._apply_enhancement)  # once per choice
+        self.enhance_group.triggered.connect(self._enhancement_chosen)  # once per choice
         self.act_enhance_output = a(
             "Show and Export Enhanced &Lightness",
-            self._apply_enhancement,
+            self._enhancement_chosen,
             None,
             "Use the enhanced lightness in the result too (off: the photo's own tones are kept)",
             checkable=True,
@@ -813,6 +822,7 @@ class MainWindow(QMainWindow):
 
     def _on_hints_changed(self) -> None:
         hints = self.doc.hints
+        self._sync_enhancement()  # before the render request, which must see it
         marks = [
             PointMark(
                 p.x, p.y, lab_qcolor(swatch_lightness(self.lightness_at(p.x, p.y)), p.ab), p.size
@@ -888,17 +898,26 @@ class MainWindow(QMainWindow):
         self.worker.request(self._generation, self._token, self.doc.hints, interim)
 
     def enhancement(self) -> EnhanceSettings:
-        """The input enhancement chosen in the Image menu."""
-        mode = next(m for m, act in self.act_enhance.items() if act.isChecked())
-        return EnhanceSettings(mode, self.act_enhance_output.isChecked() and mode != "none")
+        """The input enhancement of this session (Image menu; saved with the hints)."""
+        return EnhanceSettings.of(self.doc.hints)
 
-    def _apply_enhancement(self, *_: object) -> None:
+    def _enhancement_chosen(self, *_: object) -> None:
+        mode = next(m for m, act in self.act_enhance.items() if act.isChecked())
+        self.doc.set_enhancement(mode, self.act_enhance_output.isChecked())
+
+    def _sync_enhancement(self) -> None:
+        """Menu and worker follow the session's enhancement (a choice, undo, a loaded file)."""
         settings = self.enhancement()
+        for mode, act in self.act_enhance.items():
+            act.setChecked(mode == settings.mode)
+        with QSignalBlocker(self.act_enhance_output):
+            self.act_enhance_output.setChecked(settings.enhance_output)
         self.act_enhance_output.setEnabled(settings.active)
-        self.worker.set_enhancement(settings)
-        self._request_render()
-        if settings.active:
-            self.statusBar().showMessage(f"Enhancing {settings.describe()}", 4000)
+        if settings != self._sent_enhancement:
+            self._sent_enhancement = settings
+            self.worker.set_enhancement(settings)
+            if settings.active:
+                self.statusBar().showMessage(f"Enhancing {settings.describe()}", 4000)
 
     @property
     def generation(self) -> int:

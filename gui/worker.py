@@ -255,6 +255,12 @@ class InferenceWorker(QThread):
             self._config = (device, working_size)
             self._cond.notify()
 
+    @property
+    def enhancement(self) -> EnhanceSettings:
+        """The enhancement the network sees, or will once the queued change is done."""
+        with self._cond:
+            return self._enhance_pending or self._enhance
+
     def set_enhancement(self, settings: EnhanceSettings) -> None:
         """Enhance the lightness the network sees (the photo is prepared again)."""
         with self._cond:
@@ -323,6 +329,8 @@ class InferenceWorker(QThread):
         if self._config is not None:
             job, self._config = ("config", self._config), None
         elif self._enhance_pending is not None:
+            # Taken under the lock, so `enhancement` never reports the old setting meanwhile.
+            self._enhance = self._enhance_pending
             job, self._enhance_pending = ("enhance", self._enhance_pending), None
         elif self._open is not None:
             job, self._open = ("open", self._open), None

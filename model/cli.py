@@ -80,9 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument(
         "--enhance",
         choices=ENHANCE_MODES,
-        default="none",
+        default=None,
         help="enhance the lightness the network sees: percentile contrast stretch or histogram "
-        "equalisation (default none); the output keeps the original lightness",
+        "equalisation (default: what the photo's hint file records, else none); the output "
+        "keeps the original lightness",
     )
     ap.add_argument(
         "--enhance-output",
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     except (HintError, ValueError) as e:
         print(f"huebrush-colorize: {e}", file=sys.stderr)
         return 2
-    if args.enhance_output and args.enhance == "none":
+    if args.enhance_output and args.enhance in (None, "none"):
         print(
             "huebrush-colorize: --enhance-output needs --enhance stretch|equalize", file=sys.stderr
         )
@@ -140,7 +141,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"huebrush-colorize: {e}", file=sys.stderr)
         return 2
 
-    enhance = EnhanceSettings(args.enhance, args.enhance_output)
     inputs = collect_inputs(args.paths)
     taken = {p.resolve() for p in inputs}
     failed = 0
@@ -154,6 +154,12 @@ def main(argv: list[str] | None = None) -> int:
                 hints = hints.with_palette(hints.palette + extra_palette)
             if args.saturation is not None:
                 hints = hints.with_saturation(args.saturation)
+            enhance = (
+                EnhanceSettings.of(hints)
+                if args.enhance is None
+                else EnhanceSettings(args.enhance, args.enhance_output)
+            )
+            hints = hints.with_enhance(enhance.mode, enhance.enhance_output)
             img = load_image(src)
             work = enhance.network_input(img)
             rgb = engine(work, hints, enhance.output_lightness(img, work))

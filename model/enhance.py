@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.hints import ENHANCE_MODES, Hints
 from model.imageio import LoadedImage
 
-ENHANCE_MODES = ("none", "stretch", "equalize")
+__all__ = ["ENHANCE_MODES", "EnhanceSettings", "enhance", "equalize", "stretch"]
 STRETCH_PERCENTILES = (1.0, 99.0)
 EQUALIZE_BINS = 1024  # fine enough for 16-bit sources, cheap for 8-bit ones
 
@@ -80,6 +81,11 @@ class EnhanceSettings:
             raise ValueError(
                 f"unknown enhancement {self.mode!r} (one of {', '.join(ENHANCE_MODES)})"
             )
+
+    @classmethod
+    def of(cls, hints: Hints) -> EnhanceSettings:
+        """The enhancement a session (its hint file) records."""
+        return cls(hints.enhance, hints.enhance_output)
 
     @property
     def active(self) -> bool:

@@ -9,6 +9,8 @@ A hint file (``photo.hints.json`` beside ``photo.jpg``) looks like::
      "saturation": null}
 
 x and y are fractions of the image width and height, so a file is resolution independent.
+An optional ``"enhance": {"mode": "stretch", "output": false}`` records the lightness
+enhancement the network saw (model.enhance), so a session comes back as it was left.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ MAX_PALETTE = 64
 # hint file, and reading it whole would only stall the GUI.
 MAX_FILE_BYTES = 16 * 1024 * 1024
 AB_LIMIT = 128.0
+#: Lightness enhancements the network can be shown (model.enhance implements them).
+ENHANCE_MODES = ("none", "stretch", "equalize")
 #: The JSON Schema of the hint file (tests keep it in step with the parser below).
 SCHEMA_PATH = Path(__file__).with_name("hints.schema.json")
 
@@ -75,6 +79,10 @@ class Hints:
     palette: tuple[PaletteColor, ...] = ()
     saturation: float | None = None
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # Not a hint but part of the session: what the network saw (one of ENHANCE_MODES), and
+    # whether the result shows the enhanced lightness too.
+    enhance: str = "none"
+    enhance_output: bool = False
 
     @property
     def empty(self) -> bool:
@@ -88,6 +96,11 @@ class Hints:
 
     def with_saturation(self, saturation: float | None) -> Hints:
         return replace(self, saturation=saturation)
+
+    def with_enhance(self, mode: str, output: bool = False) -> Hints:
+        if mode not in ENHANCE_MODES:
+            raise ValueError(f"unknown enhancement {mode!r} (one of {', '.join(ENHANCE_MODES)})")
+        return replace(self, enhance=mode, enhance_output=bool(output) and mode != "none")
 
     # -- the file format ------------------------------------------------------------------
     @classmethod
@@ -131,6 +144,8 @@ class Hints:
             ],
             "saturation": self.saturation,
         }
+        if self.enhance != "none":
+            doc["enhance"] = {"mode": self.enhance, "output": self.enhance_output}
         if self.extra:
             doc["meta"] = dict(self.extra)
         return doc
@@ -215,7 +230,7 @@ def _list(v: Any, where: str, limit: int) -> list[Any]:
 
 
 def _parse(doc: Any, src: str) -> Hints:
-    d = _keys(doc, src, {"format", "version", "points", "palette", "saturation", "meta"})
+    d = _keys(doc, src, {"format", "version", "points", "palette", "saturation", "enhance", "meta"})
     if d.get("format") != FORMAT:
         raise HintError(f"{src}: field 'format' must be {FORMAT!r}, got {_show(d.get('format'))}")
     if d.get("version") != VERSION or isinstance(d.get("version"), bool):
@@ -255,4 +270,18 @@ def _parse(doc: Any, src: str) -> Hints:
         meta = {}
     elif not isinstance(meta, dict):  # also false, 0, "" and []: wrong types are errors
         raise HintError(f"{src}: meta: expected an object")
-    return Hints(tuple(points), tuple(palette), sat, meta)
+    mode, output = _enhance(d.get("enhance"), f"{src}: enhance")
+    return Hints(tuple(points), tuple(palette), sat, meta, mode, output)
+
+
+def _enhance(raw: Any, where: str) -> tuple[str, bool]:
+    if raw is None:
+        return "none", False
+    o = _keys(raw, where, {"mode", "output"})
+    mode = o.get("mode")
+    if not isinstance(mode, str) or mode not in ENHANCE_MODES:
+        raise HintError(f"{where}.mode: expected one of {', '.join(ENHANCE_MODES)}")
+    output = o.get("output", False)
+    if not isinstance(output, bool):
+        raise HintError(f"{where}.output: expected true or false")
+    return mode, output and mode != "none"

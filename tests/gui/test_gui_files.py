@@ -320,6 +320,34 @@ def test_enhancement_changes_the_network_input_not_the_tones(qtbot, window, tmp_
     assert not window.act_enhance_output.isEnabled() and not window.enhancement().active
 
 
+def test_enhancement_is_part_of_the_session(qtbot, window, photo) -> None:
+    open_photo(qtbot, window, photo)
+    window.act_enhance["equalize"].trigger()
+    window.act_enhance_output.setChecked(True)
+    assert window.doc.dirty and window.worker.enhancement == window.enhancement()
+    assert window.enhancement().mode == "equalize" and window.enhancement().enhance_output
+    # Undo steps back through the choices, menu and worker alike.
+    window.doc.undo_stack.undo()
+    assert not window.act_enhance_output.isChecked() and window.act_enhance["equalize"].isChecked()
+    window.doc.undo_stack.redo()
+    assert window.save_session()
+    saved = Hints.from_json(sidecar_path(photo))
+    assert (saved.enhance, saved.enhance_output) == ("equalize", True)
+    # Reset hints keeps it; a new photo starts without it; reopening restores it.
+    window.doc.reset_hints()
+    assert window.enhancement().mode == "equalize"
+    other = photo.with_name("other.png")
+    save_image(other, gradient())
+    window.doc.undo_stack.setClean()
+    open_photo(qtbot, window, other)
+    assert window.act_enhance["none"].isChecked() and not window.enhancement().active
+    assert window.worker.enhancement == window.enhancement()
+    open_photo(qtbot, window, photo)
+    assert window.act_enhance["equalize"].isChecked() and window.act_enhance_output.isChecked()
+    assert window.worker.enhancement == window.enhancement()
+    assert not window.doc.dirty
+
+
 def test_recovery_keeps_user_meta_but_not_its_own_path(tmp_path: Path, photo: Path) -> None:
     from gui.recovery import RecoveryStore
 

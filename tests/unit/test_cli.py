@@ -118,3 +118,20 @@ def test_unknown_output_format_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exc:
         main([str(tmp_path), "-o", str(tmp_path / "o"), "--format", "gif"])
     assert exc.value.code == 2
+
+
+def test_the_hint_files_enhancement_is_used_unless_overridden(
+    tmp_path: Path, tiny_weights: Path
+) -> None:
+    from model.imageio import read_metadata
+
+    faded = tmp_path / "faded.png"
+    Image.fromarray(np.tile(np.linspace(100, 140, 48).astype(np.uint8), (32, 1))).save(faded)
+    Hints().with_enhance("stretch").to_json(sidecar_path(faded))
+    args = ["--weights", str(tiny_weights), "--no-progress"]
+    assert main([str(faded), "-o", str(tmp_path / "a"), *args]) == 0
+    assert "stretch" in read_metadata(tmp_path / "a" / "faded_color.png")["Description"]
+    assert Hints.from_json(sidecar_path(tmp_path / "a" / "faded_color.png")).enhance == "stretch"
+    assert main([str(faded), "-o", str(tmp_path / "b"), "--enhance", "none", *args]) == 0
+    assert "stretch" not in read_metadata(tmp_path / "b" / "faded_color.png")["Description"]
+    assert Hints.from_json(sidecar_path(tmp_path / "b" / "faded_color.png")).enhance == "none"

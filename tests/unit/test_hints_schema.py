@@ -77,7 +77,7 @@ def test_files_the_app_writes_validate(validator: Draft202012Validator, tmp_path
         (PaletteColor((5.0, 20.0), 0.0), PaletteColor((-3.25, 7.0), 1e6)),
         0.4,
     )
-    for h in (Hints(), hints, hints.with_saturation(None)):
+    for h in (Hints(), hints, hints.with_saturation(None), hints.with_enhance("stretch", True)):
         path = tmp_path / "photo.hints.json"
         h.to_json(path)
         validator.validate(json.loads(path.read_text(encoding="utf-8")))
@@ -95,6 +95,10 @@ GOOD: list[dict[str, Any]] = [
     {"format": "huebrush-hints", "version": 1, "points": [], "palette": [], "saturation": 0},
     {"format": "huebrush-hints", "version": 1, "saturation": 1, "meta": {"any": [1, "x"]}},
     {"format": "huebrush-hints", "version": 1, "meta": None},
+    {"format": "huebrush-hints", "version": 1, "enhance": None},
+    {"format": "huebrush-hints", "version": 1, "enhance": {"mode": "equalize"}},
+    {"format": "huebrush-hints", "version": 1, "enhance": {"mode": "stretch", "output": True}},
+    {"format": "huebrush-hints", "version": 1, "enhance": {"mode": "none", "output": False}},
     {
         "format": "huebrush-hints",
         "version": 1,
@@ -162,6 +166,13 @@ BAD_PATCHES: list[dict[str, Any]] = [
     {"meta": False},
     {"meta": "photo.jpg"},
     {"extra": 1},
+    {"enhance": "stretch"},
+    {"enhance": {}},
+    {"enhance": {"mode": "sharpen"}},
+    {"enhance": {"mode": None}},
+    {"enhance": {"mode": "stretch", "output": 1}},
+    {"enhance": {"mode": "stretch", "output": "yes"}},
+    {"enhance": {"mode": "stretch", "gamma": 2}},
 ]
 
 
