@@ -7,6 +7,7 @@ the latest hints in the background. Nothing here runs the network.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -338,6 +339,18 @@ class MainWindow(QMainWindow):
         self.act_suggest.setChecked(
             str(self.settings.value("suggest_new", "true")).lower() == "true"
         )
+        self.act_copy_hints = a(
+            "&Copy Hints",
+            self.copy_hints,
+            "Ctrl+Shift+C",
+            "Copy this photo's points, palette and settings, to paste onto another photo",
+        )
+        self.act_paste_hints = a(
+            "&Paste Hints",
+            self.paste_hints,
+            "Ctrl+Shift+V",
+            "Replace the hints with copied ones (points keep their place in the frame)",
+        )
         self.act_reset = a(
             "&Reset Hints",
             self.doc.reset_hints,
@@ -444,7 +457,7 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addActions([self.act_remove, self.act_bigger, self.act_smaller, self.act_suggest])
         m.addSeparator()
-        m.addAction(self.act_reset)
+        m.addActions([self.act_copy_hints, self.act_paste_hints, self.act_reset])
         m.addSeparator()
         m.addAction(self.act_prefs)
         m = mb.addMenu("&View")
@@ -777,6 +790,35 @@ class MainWindow(QMainWindow):
             self._last_colour = (a, b)
             self._remember_colour((a, b))
 
+    def copy_hints(self) -> None:
+        """Put the hints on the clipboard as a hint-file document (also plain JSON text)."""
+        if self.doc.image is None:
+            return
+        doc = dataclasses.replace(self.doc.hints, extra={}).to_dict()
+        QApplication.clipboard().setText(json.dumps(doc, indent=1))
+        h, n = self.doc.hints, len(self.doc.points)
+        parts = [f"{n} point{'s' * (n != 1)}"]
+        parts += ["the palette"] * bool(h.palette) + ["the saturation"] * (h.saturation is not None)
+        parts += ["the enhancement"] * (h.enhance != "none")
+        what = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+        self.statusBar().showMessage(f"Copied {what}; Paste Hints on another photo", 5000)
+
+    def paste_hints(self) -> bool:
+        """Replace the hints with the clipboard's hint document (one undo step)."""
+        if self.doc.image is None:
+            return False
+        text = QApplication.clipboard().text()
+        try:
+            hints = Hints.from_dict(json.loads(text), "clipboard")
+        except (ValueError, RecursionError) as err:  # HintError and JSON errors alike
+            reason = str(err) if isinstance(err, HintError) else "it holds no hint document"
+            self.statusBar().showMessage(f"Nothing pasted: {reason}", 8000)
+            return False
+        self.doc.load_hints(dataclasses.replace(hints, extra={}), "Paste hints", clean=False)
+        n = len(hints.points)
+        self.statusBar().showMessage(f"Pasted {n} point{'s' * (n != 1)}", 5000)
+        return True
+
     def _remove_selected(self) -> None:
         if self.doc.selected >= 0:
             self.doc.remove_point(self.doc.selected)
@@ -880,6 +922,7 @@ class MainWindow(QMainWindow):
         for act in (
             self.act_save, self.act_save_as, self.act_export, self.act_open_session,
             self.act_reset, self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_actual,
+            self.act_copy_hints, self.act_paste_hints,
         ):  # fmt: skip
             act.setEnabled(has)
         for act in (self.act_remove, self.act_bigger, self.act_smaller):
@@ -1081,6 +1124,8 @@ class MainWindow(QMainWindow):
         """Ask about unsaved hints; False when the user cancels."""
         if not self.doc.dirty:
             return True
+        if self.prefs.save_without_asking and self.doc.path is not None and not self._is_sample:
+            return self.save_session()  # beside the photo, or the session file it came from
         name = self.doc.path.name if self.doc.path else "this photo"
         answer = QMessageBox.question(
             self,
@@ -1126,6 +1171,7 @@ class MainWindow(QMainWindow):
             ("N", "suggested colour for new points"),
             ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo"),
             ("Page Down / Page Up", "next / previous photo in the folder"),
+            ("Ctrl+Shift+C / Ctrl+Shift+V", "copy the hints / paste them onto another photo"),
         ]
         html = "<table cellspacing=6>" + "".join(
             f"<tr><td><b>{_escape(k)}</b></td><td>{v}</td></tr>" for k, v in rows

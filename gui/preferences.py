@@ -1,5 +1,5 @@
-"""Preferences: device, working resolution, drafts, new points' size and export metadata,
-kept in QSettings."""
+"""Preferences: device, working resolution, drafts, new points' size, export metadata and
+saving hints without asking, kept in QSettings."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ class Preferences:
     point_size: int = DEFAULT_SIZE
     drafts: bool = True  # quick smaller-size answers first where a full update is slow
     keep_metadata: bool = True  # the photo's EXIF, XMP, IPTC and resolution go into exports
+    save_without_asking: bool = False  # leaving a photo saves its hints beside it, no prompt
 
     @classmethod
     def load(cls, settings: QSettings) -> Preferences:
@@ -48,6 +49,7 @@ class Preferences:
             min(max(point, MIN_SIZE), MAX_SIZE),
             _flag(settings, "drafts"),
             _flag(settings, "keep_metadata"),
+            _flag(settings, "save_without_asking", default=False),
         )
 
     def save(self, settings: QSettings) -> None:
@@ -57,6 +59,7 @@ class Preferences:
         settings.setValue("point_size", self.point_size)
         settings.setValue("drafts", self.drafts)
         settings.setValue("keep_metadata", self.keep_metadata)
+        settings.setValue("save_without_asking", self.save_without_asking)
 
 
 def _flag(settings: QSettings, key: str, default: bool = True) -> bool:
@@ -103,12 +106,19 @@ class PreferencesDialog(QDialog):
             "Copy the photo's caption, dates, credits, camera or scanner, GPS position and\n"
             "resolution (EXIF, XMP, IPTC) into the exported file. Off: only Huebrush's note."
         )
+        self.save_without_asking = QCheckBox("Save hints without asking")
+        self.save_without_asking.setChecked(prefs.save_without_asking)
+        self.save_without_asking.setToolTip(
+            "Opening another photo (Page Down in a series) or quitting saves the changed\n"
+            "hints beside the photo (photo.hints.json) instead of asking first."
+        )
         form = QFormLayout(self)
         form.addRow("Compute on:", self.device)
         form.addRow("Working resolution:", self.working)
         form.addRow("New point size:", self.point)
         form.addRow("", self.drafts)
         form.addRow("", self.keep_metadata)
+        form.addRow("", self.save_without_asking)
         note = QLabel("<small>Changing the device or resolution re-prepares the photo.</small>")
         form.addRow(note)
         buttons = QDialogButtonBox(
@@ -127,4 +137,5 @@ class PreferencesDialog(QDialog):
             self.point.value(),
             self.drafts.isChecked(),
             self.keep_metadata.isChecked(),
+            self.save_without_asking.isChecked(),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -83,8 +84,6 @@ def test_export_full_resolution_keeps_lightness(qtbot, window, photo, tmp_path) 
 
 
 def test_export_keeps_the_photos_metadata_unless_switched_off(qtbot, window, tmp_path) -> None:
-    import dataclasses
-
     from PIL import Image
 
     src = tmp_path / "scan.jpg"
@@ -228,6 +227,57 @@ def test_page_down_steps_through_the_folder(qtbot, window, tmp_path, monkeypatch
         QTest.keyClick(window.canvas.result, Qt.Key.Key_PageUp)
     assert window.doc.path == tmp_path / "shot_2.png"
     assert len(Hints.from_json(sidecar_path(tmp_path / "shot_10.png")).points) == 1
+
+
+def test_hints_copied_from_one_photo_paste_onto_the_next(qtbot, window, tmp_path) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    first, second = tmp_path / "frame_1.png", tmp_path / "frame_2.png"
+    for path in (first, second):
+        save_image(path, gradient())
+    open_photo(qtbot, window, first)
+    add_points(window)
+    window.doc.add_palette_colour((20.0, 40.0), 0.5)
+    window.act_enhance["stretch"].trigger()
+    copied = window.doc.hints
+    window.copy_hints()
+    assert "3 points, the palette, the saturation and the enhancement" in (
+        window.statusBar().currentMessage()
+    )
+    window.doc.undo_stack.setClean()
+    open_photo(qtbot, window, second)
+    assert window.doc.hints.empty
+    assert window.paste_hints()
+    assert window.doc.hints == copied and window.enhancement().mode == "stretch"
+    assert window.doc.dirty
+    window.doc.undo_stack.undo()
+    assert window.doc.hints.empty and window.enhancement().mode == "none"
+    # Anything else on the clipboard is refused with a reason, and nothing changes.
+    for text in ("some words", '{"format": "huebrush-hints", "version": 7}'):
+        QApplication.clipboard().setText(text)
+        assert not window.paste_hints()
+        assert "Nothing pasted" in window.statusBar().currentMessage()
+        assert window.doc.hints.empty
+
+
+def test_hints_can_be_saved_without_asking(qtbot, window, tmp_path, monkeypatch) -> None:
+    def no_questions(*args, **kwargs):
+        raise AssertionError("asked although the preference says not to")
+
+    window.apply_preferences(dataclasses.replace(window.prefs, save_without_asking=True))
+    assert Preferences.load(window.settings).save_without_asking
+    for name in ("a_1.png", "a_2.png"):
+        save_image(tmp_path / name, gradient())
+    open_photo(qtbot, window, tmp_path / "a_1.png")
+    add_points(window)
+    monkeypatch.setattr(QMessageBox, "question", no_questions)
+    with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
+        assert window.step_photo(+1)
+    assert len(Hints.from_json(sidecar_path(tmp_path / "a_1.png")).points) == 3
+    dialog = PreferencesDialog(window.prefs)
+    assert dialog.save_without_asking.isChecked()
+    dialog.save_without_asking.setChecked(False)
+    assert not dialog.preferences().save_without_asking
 
 
 def test_open_failure_is_reported_and_app_keeps_working(
