@@ -48,6 +48,19 @@ def measure(
     photo: Path, weights: Path | None, threads: int, edits: int, size: int, seed: int
 ) -> tuple[list[float], list[float], str]:
     """(click-to-paint ms, network ms, device) for `edits` clicks."""
+    with tempfile.TemporaryDirectory(prefix="huebrush-latency-") as tmp:
+        return _clicks(Path(tmp), photo, weights, threads, edits, size, seed)
+
+
+def _clicks(
+    tmp: Path,
+    photo: Path,
+    weights: Path | None,
+    threads: int,
+    edits: int,
+    size: int,
+    seed: int,
+) -> tuple[list[float], list[float], str]:
     import numpy as np
     from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
     from PySide6.QtTest import QTest
@@ -57,7 +70,6 @@ def measure(
     from gui.preferences import Preferences
 
     app = QApplication.instance() or QApplication([])
-    tmp = Path(tempfile.mkdtemp(prefix="huebrush-latency-"))
     settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
     Preferences("cpu", size).save(settings)
     win = MainWindow(
@@ -114,6 +126,19 @@ def measure_drag(
     photo: Path, weights: Path | None, threads: int, seconds: float, size: int, drafts: bool
 ) -> dict[str, float]:
     """Updates per second, p50/p95 age of what is shown, release-to-final ms for one drag."""
+    with tempfile.TemporaryDirectory(prefix="huebrush-drag-") as tmp:
+        return _drag(Path(tmp), photo, weights, threads, seconds, size, drafts)
+
+
+def _drag(
+    tmp: Path,
+    photo: Path,
+    weights: Path | None,
+    threads: int,
+    seconds: float,
+    size: int,
+    drafts: bool,
+) -> dict[str, float]:
     import math
 
     from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
@@ -124,7 +149,6 @@ def measure_drag(
     from gui.preferences import Preferences
 
     app = QApplication.instance() or QApplication([])
-    tmp = Path(tempfile.mkdtemp(prefix="huebrush-drag-"))
     settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
     Preferences("cpu", size, drafts=drafts).save(settings)
     win = MainWindow(

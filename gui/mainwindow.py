@@ -51,16 +51,24 @@ from gui.preferences import Preferences, PreferencesDialog
 from gui.qtfix import protect_none
 from gui.recovery import RecoveryStore
 from gui.resources import app_icon, icon, model_card_excerpt, sample_photo
-from gui.worker import ColorizerFactory, ExportJob, InferenceWorker, OpenedPhoto, RenderResult
+from gui.worker import (
+    BatchItem,
+    ColorizerFactory,
+    ExportJob,
+    InferenceWorker,
+    OpenedPhoto,
+    RenderResult,
+)
 from model import __version__
 from model.colorspace import rgb_to_lab
 from model.device import usable_cores
 from model.encoding import kmeans_palette
 from model.enhance import EnhanceSettings
-from model.folder import neighbour_photo
+from model.folder import folder_photos, neighbour_photo, output_for
 from model.hints import HintError, Hints, sidecar_path
 from model.imageio import (
     SAVE_SUFFIXES,
+    SIXTEEN_BIT_SUFFIXES,
     SUPPORTED_SUFFIXES,
     ImageLoadError,
     default_output_suffix,
@@ -90,7 +98,6 @@ EXPORT_FILTER_LIST = [
     f"{label} ({' '.join('*' + s for s in suffixes)})" for label, suffixes in EXPORT_FORMATS
 ]
 EXPORT_FILTERS = ";;".join(EXPORT_FILTER_LIST)
-SIXTEEN_BIT_SUFFIXES = (".png", ".tif", ".tiff")
 SWATCH_MIN_L, SWATCH_MAX_L = 35.0, 85.0
 
 
@@ -168,6 +175,11 @@ class MainWindow(QMainWindow):
         self._exporting: dict[str, PhotoMeta] = {}  # export path -> metadata it carries
         self._exported_to: dict[Path, Path] = {}  # photo -> where it was last exported
         self._sent_enhancement = EnhanceSettings()  # what the worker was last told
+        # A folder export under way: BatchItem.index -> photo, for those not reported yet.
+        self._batch: dict[int, Path] = {}
+        self._batch_total, self._batch_out = 0, Path()
+        self._batch_failed: list[str] = []
+        self._batch_stopped = 0  # items dropped by Stop Folder Export
         self.device = device or self.prefs.device
         if factory is None:
 
@@ -309,6 +321,17 @@ class MainWindow(QMainWindow):
             "Save the colourised photo at full resolution",
             "export",
         )
+        self.act_export_folder = a(
+            "Export &Folder…",
+            self.export_folder_dialog,
+            "Ctrl+Shift+E",
+            "Colour every photo of this photo's folder with its saved hints (automatically "
+            "where it has none) and save them all at full resolution",
+        )
+        self.act_stop_folder = a(
+            "S&top Folder Export", self.stop_folder_export, None, "Export no more of the folder"
+        )
+        self.act_stop_folder.setEnabled(False)
         self.act_quit = a("&Quit", self.close, K.Quit)
 
         self.act_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
@@ -449,7 +472,7 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addActions([self.act_open_session, self.act_save, self.act_save_as])
         m.addSeparator()
-        m.addAction(self.act_export)
+        m.addActions([self.act_export, self.act_export_folder, self.act_stop_folder])
         m.addSeparator()
         m.addAction(self.act_quit)
         m = mb.addMenu("&Edit")
@@ -548,6 +571,7 @@ class MainWindow(QMainWindow):
         w.busyChanged.connect(self.busy.setVisible)
         w.deviceChanged.connect(self._on_device)
         w.died.connect(self._on_worker_died)
+        w.batchItemDone.connect(self._on_batch_item)
 
         self.autosave_timer.timeout.connect(self.autosave)
         self.picker_timer.timeout.connect(self._update_picker)
@@ -759,6 +783,113 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Exporting {path.name}…")
         return True
 
+    # == folder export ==================================================================
+    def export_folder_dialog(self) -> None:
+        """Ask for an output folder, say what will happen, then export the whole folder."""
+        if self.doc.path is None or self._is_sample or self._batch:
+            return
+        folder = self.doc.path.parent
+        out = QFileDialog.getExistingDirectory(
+            self, f"Export the photos of {folder.name} to", str(self._export_start().parent)
+        )
+        if not out:
+            return
+        items, skipped = self.plan_folder_export(Path(out))
+        hinted = sum(not it.hints.empty for it in items)
+        replaced = sum(it.dest.exists() for it in items)
+        plain = len(items) - hinted
+        how = (
+            "all automatically (none has hints)"
+            if not hinted
+            else "all with their hints"
+            if not plain
+            else f"{hinted} with their hints, {plain} automatically (no hints)"
+        )
+        text = f"Colour {len(items)} photos of {folder} and save them in {out}: {how}."
+        if replaced:
+            text += f"\n\n{replaced} file{'s' * (replaced != 1)} there will be replaced."
+        if skipped:
+            text += f"\n\nLeft out, their hint files are unreadable: {', '.join(skipped)}."
+        answer = QMessageBox.question(
+            self,
+            "Export folder",
+            text,
+            QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Ok:
+            self.export_folder(items, Path(out))
+
+    def plan_folder_export(self, out_dir: Path) -> tuple[list[BatchItem], list[str]]:
+        """One item per photo of this photo's folder, with the hints on screen for this photo
+        and each other's hint file (none: automatic colour); and the photos left out."""
+        assert self.doc.path is not None
+        photos = folder_photos(self.doc.path.parent)
+        taken = {p.resolve() for p in photos}
+        items: list[BatchItem] = []
+        skipped: list[str] = []
+        for src in photos:
+            if same_file(src, self.doc.path):
+                hints = self.doc.hints
+            elif sidecar_path(src).is_file():
+                try:
+                    hints = Hints.from_json(sidecar_path(src))
+                except HintError:
+                    skipped.append(src.name)
+                    continue
+            else:
+                hints = Hints()
+            dest = output_for(src, out_dir, taken)
+            taken.add(dest.resolve())
+            items.append(BatchItem(len(items), src, dest, hints, self.prefs.keep_metadata))
+        return items, skipped
+
+    def export_folder(self, items: list[BatchItem], out_dir: Path) -> None:
+        """Queue the items; the worker colours them while the photo on screen stays live."""
+        if not items or self._batch:
+            return
+        self._batch = {it.index: it.src for it in items}
+        self._batch_total, self._batch_out, self._batch_failed = len(items), out_dir, []
+        self._batch_stopped = 0
+        self.worker.export_batch(items)
+        self._update_enabled()
+        self.statusBar().showMessage(f"Exporting the folder: 0 of {len(items)} done…")
+
+    def stop_folder_export(self) -> None:
+        """Export no more photos of the folder (one being saved now is finished)."""
+        dropped = self.worker.cancel_batch()
+        for index in sorted(self._batch)[len(self._batch) - dropped :]:
+            del self._batch[index]  # queued last, so the highest indices
+        self._batch_stopped += dropped
+        if not self._batch:
+            self._finish_folder_export()
+
+    def _on_batch_item(self, index: int, path: str, error: str) -> None:
+        src = self._batch.pop(index, None)
+        if src is None:
+            return
+        if error:
+            self._batch_failed.append(f"{src.name}: {error}")
+        if self._batch:
+            done = self._batch_total - len(self._batch)
+            self.statusBar().showMessage(
+                f"Exporting the folder: {done} of {self._batch_total} done ({src.name})…"
+            )
+        else:
+            self._finish_folder_export()
+
+    def _finish_folder_export(self) -> None:
+        self.settings.setValue("export_dir", str(self._batch_out))
+        ok = self._batch_total - len(self._batch_failed) - self._batch_stopped
+        stopped = f"; stopped, {self._batch_stopped} not exported" if self._batch_stopped else ""
+        self.statusBar().showMessage(
+            f"Exported {ok} of {self._batch_total} photos to {self._batch_out}{stopped}", 15000
+        )
+        self._update_enabled()
+        if self._batch_failed:
+            more = len(self._batch_failed) - 20
+            text = "\n".join(self._batch_failed[:20]) + (f"\n… and {more} more" if more > 0 else "")
+            self._error("Some photos were not exported", text)
+
     def _on_exported(self, path: str) -> None:
         self.settings.setValue("export_dir", str(Path(path).parent))
         kept = self._exporting.pop(path, NO_META).summary()
@@ -929,6 +1060,10 @@ class MainWindow(QMainWindow):
             act.setEnabled(self.doc.selected >= 0)
         for act in (self.act_next_photo, self.act_prev_photo):
             act.setEnabled(has and not self._is_sample and self.doc.path is not None)
+        self.act_export_folder.setEnabled(
+            has and not self._is_sample and self.doc.path is not None and not self._batch
+        )
+        self.act_stop_folder.setEnabled(bool(self._batch))
 
     def _on_zoom(self, scale: float) -> None:
         self.zoom_label.setText(f"{scale * 100:.0f}%")
@@ -1172,6 +1307,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo"),
             ("Page Down / Page Up", "next / previous photo in the folder"),
             ("Ctrl+Shift+C / Ctrl+Shift+V", "copy the hints / paste them onto another photo"),
+            ("Ctrl+E / Ctrl+Shift+E", "export this photo / every photo of its folder"),
         ]
         html = "<table cellspacing=6>" + "".join(
             f"<tr><td><b>{_escape(k)}</b></td><td>{v}</td></tr>" for k, v in rows
@@ -1216,6 +1352,17 @@ class MainWindow(QMainWindow):
             super().keyReleaseEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._batch:
+            answer = QMessageBox.question(
+                self,
+                "Folder export under way",
+                f"{len(self._batch)} photos of the folder are not exported yet. Quit anyway?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
         if not self._maybe_save("quitting"):
             event.ignore()
             return

@@ -110,6 +110,18 @@ class ExportJob:
     photo_meta: PhotoMeta = NO_META  # the source photo's own metadata, to carry over
 
 
+@dataclass(frozen=True)
+class BatchItem:
+    """One photo of a folder export: loaded, coloured with its own hints and saved, in the
+    worker's idle time (the photo on screen always comes first)."""
+
+    index: int
+    src: Path
+    dest: Path
+    hints: Hints
+    keep_metadata: bool = True
+
+
 def draft_size(full_ms: float, working_size: int) -> int | None:
     """Working size of a quick first answer when a full update takes full_ms, or None.
 
@@ -168,6 +180,7 @@ class InferenceWorker(QThread):
     busyChanged = Signal(bool)
     deviceChanged = Signal(str)
     died = Signal(str)  # the thread was killed mid-job (see run); the owner may start it again
+    batchItemDone = Signal(int, str, str)  # BatchItem.index, output path, error ('' if none)
 
     def __init__(
         self,
@@ -193,6 +206,7 @@ class InferenceWorker(QThread):
         # a draft, or ("refine", delay, render args + prediction) for the sharp preview.
         self._deferred: tuple[str, float, Any] | None = None
         self._exports: list[ExportJob] = []
+        self._batch: deque[BatchItem] = deque()
         self._busy = False
         self.latest_generation = 0
         # Thread-owned state: touched only inside run().
@@ -267,6 +281,19 @@ class InferenceWorker(QThread):
             self._enhance_pending = settings
             self._cond.notify()
 
+    def export_batch(self, items: list[BatchItem]) -> None:
+        """Queue a folder export; each item runs when nothing on screen is waiting."""
+        with self._cond:
+            self._batch.extend(items)
+            self._cond.notify()
+
+    def cancel_batch(self) -> int:
+        """Drop the folder-export items not started yet; returns how many were dropped."""
+        with self._cond:
+            dropped = len(self._batch)
+            self._batch.clear()
+            return dropped
+
     def stop(self) -> None:
         """Finish the current job, then end the thread (pending requests are discarded)."""
         with self._cond:
@@ -310,6 +337,8 @@ class InferenceWorker(QThread):
                         self._deferred = None
                         return deferred[0], deferred[2]
                     continue
+                if self._batch:  # background work: after the screen's, and its quiet spell
+                    return "batch", self._batch.popleft()
                 if self._busy:
                     self._busy = False
                     self.busyChanged.emit(False)
@@ -368,6 +397,8 @@ class InferenceWorker(QThread):
             self.openFailed.emit(arg[2], msg)
         elif kind == "export":
             self.exportFailed.emit(msg)
+        elif kind == "batch":
+            self.batchItemDone.emit(arg.index, "", msg)
         else:
             self.failed.emit(msg)
 
@@ -533,6 +564,32 @@ class InferenceWorker(QThread):
         self.resultReady.emit(
             RenderResult(generation, token, hints, image, pred, ms, refined, draft)
         )
+
+    def _do_batch(self, item: BatchItem) -> None:
+        colorizer = self._need_colorizer()
+        image = load_image(item.src)
+        enhance = EnhanceSettings.of(item.hints)
+        work = enhance.network_input(image)
+        prep = colorizer.prepare(work)  # its own; the photo on screen stays prepared
+        rgb = colorizer.render(
+            prep, colorizer.predict(prep, item.hints), enhance.output_lightness(image, work)
+        )
+        desc = f"Colourised by Huebrush {__version__}, weights {colorizer.weights_id()}"
+        if enhance.active:
+            desc += f"; {enhance.describe()}"
+        save_image(
+            item.dest,
+            rgb,
+            bit_depth=image.bit_depth
+            if item.dest.suffix.lower() in (".png", ".tif", ".tiff")
+            else 8,
+            alpha=image.alpha,
+            icc_profile=image.output_icc_profile,
+            metadata={"Software": f"Huebrush {__version__}", "Description": desc},
+            photo_meta=image.meta if item.keep_metadata else NO_META,
+        )
+        item.hints.to_json(sidecar_path(item.dest))
+        self.batchItemDone.emit(item.index, str(item.dest), "")
 
     def _do_export(self, job: ExportJob) -> None:
         if job.token != self._token or self._prep is None:

@@ -11,13 +11,13 @@ from tqdm import tqdm
 from model import __version__
 from model.colorspace import hex_to_ab
 from model.enhance import ENHANCE_MODES, EnhanceSettings
+from model.folder import output_for
 from model.hints import HintError, Hints, PaletteColor, sidecar_path
 from model.imageio import (
     SAVE_SUFFIXES,
     SUPPORTED_SUFFIXES,
     ImageLoadError,
     ImageSaveError,
-    default_output_suffix,
     load_image,
     save_image,
 )
@@ -46,19 +46,6 @@ def parse_palette(text: str) -> tuple[PaletteColor, ...]:
         hexpart, _, weight = item.partition(":")
         colours.append(PaletteColor(hex_to_ab(hexpart), float(weight) if weight else 1.0))
     return tuple(colours)
-
-
-def output_for(src: Path, out_dir: Path, taken: set[Path], fmt: str = "auto") -> Path:
-    """out_dir/<stem>_color.<ext>, never a path in taken (the inputs, and the outputs this run
-    already wrote: a.jpg and a.png would otherwise both become a_color.png). fmt "auto"
-    keeps a TIFF or PNG source's format and makes the rest PNG."""
-    suffix = default_output_suffix(src) if fmt == "auto" else f".{fmt}"
-    cand = out_dir / f"{src.stem}_color{suffix}"
-    n = 1
-    while cand.resolve() in taken:
-        cand = out_dir / f"{src.stem}_color_{n}{suffix}"
-        n += 1
-    return cand
 
 
 def build_parser() -> argparse.ArgumentParser:

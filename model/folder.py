@@ -1,11 +1,12 @@
-"""The photos of a folder in the order a person reads them, for stepping through a series."""
+"""The photos of a folder in the order a person reads them, and the names their colour
+versions get: stepping through a series, and exporting one."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from model.imageio import SUPPORTED_SUFFIXES
+from model.imageio import SUPPORTED_SUFFIXES, default_output_suffix
 
 _DIGITS = re.compile(r"(\d+)")
 # What Huebrush writes beside a photo (see model.imageio.output_path_for): <stem>_color[_N].
@@ -57,3 +58,16 @@ def neighbour_photo(path: str | Path, step: int) -> Path | None:
         return later[step - 1] if len(later) >= step else None
     earlier = [p for p in photos if natural_key(p.name) < key]
     return earlier[step] if len(earlier) >= -step and step < 0 else None
+
+
+def output_for(src: Path, out_dir: Path, taken: set[Path], fmt: str = "auto") -> Path:
+    """out_dir/<stem>_color.<ext>, never a path in taken (the inputs, and the outputs a batch
+    already wrote: a.jpg and a.png would otherwise both become a_color.png). fmt "auto"
+    keeps a TIFF or PNG source's format and makes the rest PNG; else a suffix without dot."""
+    suffix = default_output_suffix(src) if fmt == "auto" else f".{fmt}"
+    cand = out_dir / f"{src.stem}_color{suffix}"
+    n = 1
+    while cand.resolve() in taken:
+        cand = out_dir / f"{src.stem}_color_{n}{suffix}"
+        n += 1
+    return cand

@@ -54,6 +54,7 @@ from model.photometa import (
 __all__ = [
     "DEFAULT_MAX_PIXELS",
     "SAVE_SUFFIXES",
+    "SIXTEEN_BIT_SUFFIXES",
     "SUPPORTED_SUFFIXES",
     "ImageLoadError",
     "ImageSaveError",
@@ -95,6 +96,8 @@ _SAVE_FORMATS: dict[str, str] = {
 }
 #: Suffixes save_image can write (GIF is refused: 256 colours cannot hold a colourised photo).
 SAVE_SUFFIXES: tuple[str, ...] = tuple(_SAVE_FORMATS)
+#: Suffixes whose files hold 16 bits per channel (the rest are written at 8).
+SIXTEEN_BIT_SUFFIXES = (".png", ".tif", ".tiff")
 
 # Camera raw files are TIFF containers whose first page is a small preview; Pillow would happily
 # "load" that thumbnail, which is worse than refusing.

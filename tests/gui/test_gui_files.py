@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from gui.mainwindow import MainWindow
 from gui.preferences import Preferences, PreferencesDialog
-from model.hints import Hints, sidecar_path
+from model.hints import Hints, Point, sidecar_path
 from model.imageio import load_image, read_metadata, save_image
 
 
@@ -278,6 +278,89 @@ def test_hints_can_be_saved_without_asking(qtbot, window, tmp_path, monkeypatch)
     assert dialog.save_without_asking.isChecked()
     dialog.save_without_asking.setChecked(False)
     assert not dialog.preferences().save_without_asking
+
+
+def test_export_folder_colours_every_photo_with_its_own_hints(
+    qtbot, window, tmp_path, warnings
+) -> None:
+    src, out = tmp_path / "album", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    g16 = gradient().astype(np.uint16) * 257
+    save_image(src / "p1.png", gradient())
+    save_image(src / "p2.tif", g16, bit_depth=16)
+    save_image(src / "p3.jpg", gradient())
+    save_image(src / "p1_color.png", gradient())  # an earlier export: not a photo of the album
+    (src / "p4.png").write_bytes(b"not an image")
+    saved = Hints((Point(0.5, 0.5, (0.0, 60.0), 5),)).with_enhance("stretch")
+    saved.to_json(sidecar_path(src / "p2.tif"))
+    open_photo(qtbot, window, src / "p1.png")
+    click(window.canvas.result, 0.5, 0.5)  # unsaved: the export takes what is on screen
+    on_screen = window.doc.hints
+    items, skipped = window.plan_folder_export(out)
+    assert [it.src.name for it in items] == ["p1.png", "p2.tif", "p3.jpg", "p4.png"]
+    assert [it.dest.name for it in items] == [
+        "p1_color.png",
+        "p2_color.tif",
+        "p3_color.png",
+        "p4_color.png",
+    ]
+    assert items[0].hints == on_screen and items[1].hints == saved and items[2].hints.empty
+    assert not skipped
+    window.export_folder(items, out)
+    assert not window.act_export_folder.isEnabled() and window.act_stop_folder.isEnabled()
+    qtbot.waitUntil(lambda: not window.act_stop_folder.isEnabled(), timeout=4 * TIMEOUT_MS)
+    assert "Exported 3 of 4 photos" in window.statusBar().currentMessage()
+    assert warnings and "p4.png" in warnings[0]  # the broken one is named, the rest went on
+    deep = load_image(out / "p2_color.tif")
+    assert deep.bit_depth == 16 and deep.width == 128
+    assert Hints.from_json(sidecar_path(out / "p2_color.tif")) == saved
+    assert Hints.from_json(sidecar_path(out / "p1_color.png")).points == on_screen.points
+    assert "stretch" in read_metadata(out / "p2_color.tif")["Description"]
+    L = load_image(src / "p1.png").L
+    assert np.abs(load_image(out / "p1_color.png").L - L).max() < 0.5
+    assert window.act_export_folder.isEnabled()
+
+
+def test_export_folder_says_what_it_will_do_first(qtbot, window, tmp_path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    for name in ("a.png", "b.png", "b_color.png"):
+        save_image(tmp_path / name, gradient())
+    Hints((Point(0.5, 0.5, (0.0, 60.0), 5),)).to_json(sidecar_path(tmp_path / "b.png"))
+    out = tmp_path / "out"
+    out.mkdir()
+    save_image(out / "a_color.png", gradient())
+    open_photo(qtbot, window, tmp_path / "a.png")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a: str(out))
+    asked: list[str] = []
+
+    def cancel(parent, title, text, *buttons):
+        asked.append(text)
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", cancel)
+    window.export_folder_dialog()
+    assert "Colour 2 photos" in asked[0] and "1 with their hints, 1 automatically" in asked[0]
+    assert "1 file there will be replaced" in asked[0]
+    assert not window.act_stop_folder.isEnabled()  # cancelled: nothing queued
+    assert sorted(p.name for p in out.iterdir()) == ["a_color.png"]
+
+
+def test_folder_export_can_be_stopped(qtbot, window, tmp_path) -> None:
+    for i in range(6):
+        save_image(tmp_path / f"s{i}.png", gradient())
+    open_photo(qtbot, window, tmp_path / "s0.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    items, _ = window.plan_folder_export(out)
+    window.export_folder(items, out)
+    window.stop_folder_export()
+    qtbot.waitUntil(lambda: not window.act_stop_folder.isEnabled(), timeout=TIMEOUT_MS)
+    written = list(out.glob("*_color.png"))
+    assert len(written) <= 1  # at most the one under way when stopped
+    assert f"{len(written)} of 6" in window.statusBar().currentMessage()
+    assert "stopped" in window.statusBar().currentMessage()
 
 
 def test_open_failure_is_reported_and_app_keeps_working(
