@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from gui.canvas import Canvas, PointMark
 from gui.colours import AB, lab_qcolor, snapped
 from gui.document import Document
+from gui.help import HelpDialog, escape_html
 from gui.palette import PalettePanel
 from gui.picker import MAX_SUGGESTIONS, ColourPicker
 from gui.preferences import Preferences, PreferencesDialog
@@ -175,6 +176,7 @@ class MainWindow(QMainWindow):
         self._exporting: dict[str, PhotoMeta] = {}  # export path -> metadata it carries
         self._exported_to: dict[Path, Path] = {}  # photo -> where it was last exported
         self._sent_enhancement = EnhanceSettings()  # what the worker was last told
+        self._help: HelpDialog | None = None
         # A folder export under way: BatchItem.index -> photo, for those not reported yet.
         self._batch: dict[int, Path] = {}
         self._batch_total, self._batch_out = 0, Path()
@@ -333,6 +335,8 @@ class MainWindow(QMainWindow):
         )
         self.act_stop_folder.setEnabled(False)
         self.act_quit = a("&Quit", self.close, K.Quit)
+        if self.act_quit.shortcut().isEmpty():  # e.g. Windows binds no standard Quit key
+            self.act_quit.setShortcut(QKeySequence("Ctrl+Q"))
 
         self.act_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
         self.act_undo.setShortcuts([QKeySequence(K.Undo)])
@@ -459,7 +463,7 @@ class MainWindow(QMainWindow):
             checkable=True,
         )
         self.act_enhance_output.setEnabled(False)
-        self.act_shortcuts = a("&Keyboard Shortcuts", self.show_shortcuts, K.HelpContents)
+        self.act_help = a("Huebrush &Help", self.show_help, K.HelpContents)
         self.act_about = a("&About Huebrush", self.show_about)
 
     def _build_menus(self) -> None:
@@ -496,7 +500,7 @@ class MainWindow(QMainWindow):
         e.addSeparator()
         e.addAction(self.act_enhance_output)
         m = mb.addMenu("&Help")
-        m.addActions([self.act_shortcuts, self.act_about])
+        m.addActions([self.act_help, self.act_about])
 
     def _build_toolbar(self) -> None:
         tb = self.addToolBar("Main")
@@ -1285,34 +1289,18 @@ class MainWindow(QMainWindow):
             f"<p>{self.device_label.text()}</p>"
         )
         if card:
-            text += f"<p><b>Model</b></p><pre style='white-space: pre-wrap'>{_escape(card)}</pre>"
+            text += (
+                f"<p><b>Model</b></p><pre style='white-space: pre-wrap'>{escape_html(card)}</pre>"
+            )
         QMessageBox.about(self, "About Huebrush", text)
 
-    def show_shortcuts(self) -> None:
-        """The mouse and keyboard controls in one table."""
-        rows = [
-            ("Click on the photo", "add a colour point"),
-            ("Drag a point", "move it"),
-            ("Right-click a point / Delete", "remove it"),
-            ("[  ]", "smaller / bigger point"),
-            ("Arrow keys (Shift: x10)", "nudge the selected point by a screen pixel"),
-            ("Tab / Shift+Tab, Esc", "select the next / previous point, none"),
-            ("Wheel", "zoom"),
-            ("Middle drag, Space+drag, drag on empty photo", "pan"),
-            ("F / 1", "fit / 100%"),
-            ("D / S", "side by side / before-after split"),
-            ("B (toggle), hold \\", "show the original"),
-            ("H", "hide points"),
-            ("N", "suggested colour for new points"),
-            ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo"),
-            ("Page Down / Page Up", "next / previous photo in the folder"),
-            ("Ctrl+Shift+C / Ctrl+Shift+V", "copy the hints / paste them onto another photo"),
-            ("Ctrl+E / Ctrl+Shift+E", "export this photo / every photo of its folder"),
-        ]
-        html = "<table cellspacing=6>" + "".join(
-            f"<tr><td><b>{_escape(k)}</b></td><td>{v}</td></tr>" for k, v in rows
-        )
-        QMessageBox.information(self, "Keyboard shortcuts", html + "</table>")
+    def show_help(self) -> None:
+        """The guide and the shortcuts, in a window that can stay open beside the photo."""
+        if self._help is None:
+            self._help = HelpDialog(self)
+        self._help.show()
+        self._help.raise_()
+        self._help.activateWindow()
 
     # == window events ====================================================================
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -1377,7 +1365,3 @@ class MainWindow(QMainWindow):
         self.recovery.clear()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("suggest_new", self.act_suggest.isChecked())
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -86,3 +86,25 @@ def test_network_threads_one_per_physical_core_leaving_the_gui_room(
 
     monkeypatch.setattr(gui.mainwindow, "usable_cores", lambda: cores)
     assert gui.mainwindow.default_threads() == threads
+
+
+def test_f1_opens_the_guide_beside_the_photo(qtbot, window) -> None:
+    from PySide6.QtTest import QTest
+
+    from gui.help import SHORTCUTS
+
+    QTest.keyClick(window, Qt.Key.Key_F1)
+    dialog = window._help
+    assert dialog is not None and dialog.isVisible() and not dialog.isModal()
+    text = dialog.text.toPlainText()
+    assert "Colouring a photo" in text and "Export Folder" in text
+    for keys, what in SHORTCUTS:
+        assert keys.strip() in text and what in text
+    # Every menu shortcut of the window is in the table, so the guide cannot fall behind.
+    table = " ".join(k for k, _ in SHORTCUTS)
+    for act in window.actions():
+        key = act.shortcut().toString()
+        if key and act.isEnabled():
+            assert key.replace("PgDown", "Page Down").replace("PgUp", "Page Up") in table, key
+    window.show_help()
+    assert window._help is dialog  # one window, brought to the front again

@@ -1,0 +1,97 @@
+"""The in-app guide (Help > Huebrush Help, F1): how to colour a photo, and every shortcut.
+
+A bundled app has no README beside it, so what a new user needs lives here.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
+
+#: (keys, what they do), as the shortcuts table shows them.
+SHORTCUTS: tuple[tuple[str, str], ...] = (
+    ("Click on the photo", "add a colour point"),
+    ("Drag a point", "move it"),
+    ("Right-click a point / Delete", "remove it"),
+    ("[ / ]", "smaller / bigger point"),
+    ("Arrow keys (Shift: x10)", "nudge the selected point by a screen pixel"),
+    ("Tab / Shift+Tab, Esc", "select the next / previous point, none"),
+    ("N", "new points keep the colour shown (off: your last colour)"),
+    ("Ctrl+Shift+Backspace", "remove all hints"),
+    ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo"),
+    ("Wheel, Ctrl++ / Ctrl+-", "zoom"),
+    ("Middle drag, Space+drag, drag on empty photo", "pan"),
+    ("F or Ctrl+0 / 1 or Ctrl+1", "fit / 100%"),
+    ("D / S", "side by side / before-after split"),
+    ("B (toggle), hold \\", "show the original"),
+    ("H", "hide points"),
+    ("Ctrl+O", "open a photo"),
+    ("Page Down / Page Up", "next / previous photo in the folder"),
+    ("Ctrl+S / Ctrl+Shift+S", "save the hints beside the photo / elsewhere"),
+    ("Ctrl+Shift+O", "load hints from a hint file"),
+    ("Ctrl+Shift+C / Ctrl+Shift+V", "copy the hints / paste them onto another photo"),
+    ("Ctrl+E / Ctrl+Shift+E", "export this photo / every photo of its folder"),
+    ("Ctrl+,", "preferences"),
+    ("F1", "this help"),
+    ("Ctrl+Q", "quit"),
+)
+
+
+GUIDE = """
+<h2>Colouring a photo</h2>
+<ol>
+<li><b>Open</b> a black-and-white photo (Ctrl+O, or drop it on the window). Without any
+hints the network colours it automatically.</li>
+<li><b>Click</b> where you know the colour: a colour point appears, at first with the colour
+shown there. Choose its colour under <i>Colour of point</i>: the square holds every colour
+possible at that point's brightness; <i>Suggested</i> are the colours the network finds
+likely there; <i>Recent</i> are yours.</li>
+<li><b>Correct</b> what is still wrong with more points. Where a colour runs over an edge,
+a point of the right colour on the other side (grey for grey) stops it. Drag points to move
+them; Delete or right-click removes one; [ and ] make it smaller or bigger.</li>
+<li><b>Palette</b> (optional): colours the whole photo should have, with weights, or
+<i>From photo…</i> to take them from a colour photo of a similar scene;
+<i>Saturation</i> sets how colourful the result is.</li>
+<li><b>Export</b> (Ctrl+E) at full resolution: the photo's own lightness, bit depth and
+metadata stay as they were.</li>
+</ol>
+<h3>Series of photos</h3>
+<p>Page Down and Page Up open the next and previous photo of the folder. Copy Hints and
+Paste Hints (Ctrl+Shift+C, Ctrl+Shift+V) carry the points, palette and settings to the next
+photo of a series. File &gt; Export Folder colours every photo of the folder with its saved
+hints. Preferences, <i>Save hints without asking</i>, saves each photo's hints when you move
+on.</p>
+<h3>Your work</h3>
+<p>Save Session (Ctrl+S) writes <i>photo.hints.json</i> beside the photo; opening the photo
+again brings the hints back. Unsaved work is autosaved and offered back after a crash.
+Every export saves its hints beside it too.</p>
+<h3>Faded scans</h3>
+<p>Image &gt; Enhance Lightness for the Network lets the network see a stretched or
+equalised lightness; the result keeps the photo's own tones unless you ask otherwise.</p>
+"""
+
+
+def help_html() -> str:
+    """The guide and the shortcut table as one HTML page."""
+    rows = "".join(f"<tr><td><b>{escape_html(k)}</b></td><td>{v}</td></tr>" for k, v in SHORTCUTS)
+    return f"{GUIDE}<h3>Mouse and keyboard</h3><table cellspacing=6>{rows}</table>"
+
+
+class HelpDialog(QDialog):
+    """A non-modal window with the guide, so it can stay open beside the photo."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Huebrush Help")
+        self.text = QTextBrowser()
+        self.text.setHtml(help_html())
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.close)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.text)
+        lay.addWidget(buttons)
+        self.resize(620, 640)
+
+
+def escape_html(text: str) -> str:
+    """text with HTML's special characters escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
