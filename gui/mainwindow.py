@@ -59,6 +59,7 @@ from gui.worker import (
     InferenceWorker,
     OpenedPhoto,
     RenderResult,
+    SuggestRequest,
 )
 from model import __version__
 from model.colorspace import rgb_to_lab
@@ -177,6 +178,8 @@ class MainWindow(QMainWindow):
         self._exported_to: dict[Path, Path] = {}  # photo -> where it was last exported
         self._sent_enhancement = EnhanceSettings()  # what the worker was last told
         self._help: HelpDialog | None = None
+        self._suggest_key: object = None  # what the suggestions shown were asked for
+        self._suggested: list[tuple[AB, float]] | None = None
         # A folder export under way: BatchItem.index -> photo, for those not reported yet.
         self._batch: dict[int, Path] = {}
         self._batch_total, self._batch_out = 0, Path()
@@ -576,6 +579,7 @@ class MainWindow(QMainWindow):
         w.deviceChanged.connect(self._on_device)
         w.died.connect(self._on_worker_died)
         w.batchItemDone.connect(self._on_batch_item)
+        w.suggestionsReady.connect(self._on_suggestions)
 
         self.autosave_timer.timeout.connect(self.autosave)
         self.picker_timer.timeout.connect(self._update_picker)
@@ -1036,10 +1040,29 @@ class MainWindow(QMainWindow):
         self._update_suggestions()
 
     def _update_suggestions(self) -> None:
-        p = self.doc.selected_point
+        """Suggestions for the selected point come from a prediction without that point (in
+        the worker's idle time); until they arrive, from the prediction on screen."""
+        p, i = self.doc.selected_point, self.doc.selected
         if p is None or self._prediction is None:
             return
+        others = self.doc.hints.with_points(q for j, q in enumerate(self.doc.points) if j != i)
+        key = (self._token, others, p.x, p.y)
+        if key == self._suggest_key:
+            if self._suggested is not None:
+                self.picker.set_suggestions(self._suggested)
+            return
+        self._suggest_key, self._suggested = key, None
         self.picker.set_suggestions(suggestions_at(self._prediction, p.x, p.y, MAX_SUGGESTIONS))
+        self.worker.request_suggestions(
+            SuggestRequest(self._token, key, others, p.x, p.y, MAX_SUGGESTIONS)
+        )
+
+    def _on_suggestions(self, key: object, suggestions: list[tuple[AB, float]]) -> None:
+        if key != self._suggest_key:
+            return  # asked for another point, place or set of hints meanwhile
+        self._suggested = suggestions
+        if self.doc.selected_point is not None:
+            self.picker.set_suggestions(suggestions)
 
     def _on_dirty_changed(self, dirty: bool) -> None:
         self._update_title()

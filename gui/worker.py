@@ -35,7 +35,7 @@ from model.bins import N_BINS, top_modes
 from model.enhance import EnhanceSettings
 from model.hints import Hints, sidecar_path
 from model.imageio import LoadedImage, load_image, save_image
-from model.inference import Colorizer, Prediction, Prepared, resize_plane
+from model.inference import Colorizer, Prediction, Prepared, resize_plane, suggestions_at
 from model.photometa import NO_META, PhotoMeta
 from model.weights import WeightsError
 
@@ -122,6 +122,19 @@ class BatchItem:
     keep_metadata: bool = True
 
 
+@dataclass(frozen=True)
+class SuggestRequest:
+    """The colours the network suggests at (x, y) from every hint but that point's own:
+    with it, the distribution there only echoes the colour the user already chose."""
+
+    token: int
+    key: object  # handed back with the answer, so the asker can tell a stale one
+    hints: Hints
+    x: float
+    y: float
+    k: int
+
+
 def draft_size(full_ms: float, working_size: int) -> int | None:
     """Working size of a quick first answer when a full update takes full_ms, or None.
 
@@ -181,6 +194,7 @@ class InferenceWorker(QThread):
     deviceChanged = Signal(str)
     died = Signal(str)  # the thread was killed mid-job (see run); the owner may start it again
     batchItemDone = Signal(int, str, str)  # BatchItem.index, output path, error ('' if none)
+    suggestionsReady = Signal(object, object)  # SuggestRequest.key, [(ab, probability)]
 
     def __init__(
         self,
@@ -207,6 +221,7 @@ class InferenceWorker(QThread):
         self._deferred: tuple[str, float, Any] | None = None
         self._exports: list[ExportJob] = []
         self._batch: deque[BatchItem] = deque()
+        self._suggest: SuggestRequest | None = None
         self._busy = False
         self.latest_generation = 0
         # Thread-owned state: touched only inside run().
@@ -281,6 +296,12 @@ class InferenceWorker(QThread):
             self._enhance_pending = settings
             self._cond.notify()
 
+    def request_suggestions(self, req: SuggestRequest) -> None:
+        """Work out suggestions when nothing on screen waits; a newer request replaces it."""
+        with self._cond:
+            self._suggest = req
+            self._cond.notify()
+
     def export_batch(self, items: list[BatchItem]) -> None:
         """Queue a folder export; each item runs when nothing on screen is waiting."""
         with self._cond:
@@ -337,7 +358,11 @@ class InferenceWorker(QThread):
                         self._deferred = None
                         return deferred[0], deferred[2]
                     continue
-                if self._batch:  # background work: after the screen's, and its quiet spell
+                # Background work: after the screen's, and after its quiet spell.
+                if self._suggest is not None:
+                    job, self._suggest = ("suggest", self._suggest), None
+                    return job
+                if self._batch:
                     return "batch", self._batch.popleft()
                 if self._busy:
                     self._busy = False
@@ -564,6 +589,12 @@ class InferenceWorker(QThread):
         self.resultReady.emit(
             RenderResult(generation, token, hints, image, pred, ms, refined, draft)
         )
+
+    def _do_suggest(self, req: SuggestRequest) -> None:
+        if req.token != self._token or self._prep is None:
+            return  # another photo's
+        pred = self._need_colorizer().predict(self._prep, req.hints)
+        self.suggestionsReady.emit(req.key, suggestions_at(pred, req.x, req.y, req.k))
 
     def _do_batch(self, item: BatchItem) -> None:
         colorizer = self._need_colorizer()

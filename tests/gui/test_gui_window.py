@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from guihelpers import TIMEOUT_MS, click, open_photo, wait_rendered
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
@@ -108,3 +109,60 @@ def test_f1_opens_the_guide_beside_the_photo(qtbot, window) -> None:
             assert key.replace("PgDown", "Page Down").replace("PgUp", "Page Up") in table, key
     window.show_help()
     assert window._help is dialog  # one window, brought to the front again
+
+
+def test_suggestions_leave_the_points_own_colour_out(qtbot, tiny_net, photo, tmp_path) -> None:
+    import dataclasses
+
+    import torch
+    from PySide6.QtCore import QSettings
+
+    from gui.mainwindow import MainWindow
+    from model.bins import bin_centers, nearest_bin
+    from model.inference import Colorizer
+
+    centres = bin_centers()
+
+    def marked(n: int) -> tuple[float, float]:
+        a, b = centres[40 + 30 * n]
+        return float(a), float(b)
+
+    class Counting(Colorizer):
+        """Its distribution everywhere peaks at a bin that tells how many points it saw."""
+
+        def predict(self, prep, hints):
+            pred = super().predict(prep, hints)
+            logits = pred.logits.clone()
+            logits[int(nearest_bin(np.array(marked(len(hints.points)))))] += 50.0
+            return dataclasses.replace(pred, logits=logits)
+
+    def factory(device: str, size: int) -> Colorizer:
+        return Counting(net=tiny_net, device="cpu", working_size=size)
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(factory, settings=settings, data_dir=tmp_path / "data", threads=1)
+    window.resize(900, 600)
+    window.show()
+    qtbot.waitExposed(window)
+    top = lambda: window.picker.suggestions[0] if window.picker.suggestions else None  # noqa: E731
+    try:
+        open_photo(qtbot, window, photo)
+        click(window.canvas.result, 0.3, 0.6)
+        wait_rendered(qtbot, window)
+        # On screen the network saw this point (1); the suggestions come from none (0).
+        qtbot.waitUntil(lambda: top() == pytest.approx(marked(0), abs=1e-3), timeout=TIMEOUT_MS)
+        click(window.canvas.result, 0.7, 0.3)
+        window.doc.select(0)
+        wait_rendered(qtbot, window)
+        qtbot.waitUntil(lambda: top() == pytest.approx(marked(1), abs=1e-3), timeout=TIMEOUT_MS)
+        window.doc.recolour_point(0, (-20.0, -60.0))  # its own colour: the same suggestions
+        wait_rendered(qtbot, window)
+        assert top() == pytest.approx(marked(1), abs=1e-3)
+        window.doc.select(-1)
+        window.doc.select(1)
+        qtbot.waitUntil(lambda: top() == pytest.approx(marked(1), abs=1e-3), timeout=TIMEOUT_MS)
+        assert torch.is_tensor(window._prediction.logits)
+    finally:
+        window.doc.undo_stack.setClean()
+        window.close()
+        window.deleteLater()
