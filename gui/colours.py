@@ -12,6 +12,13 @@ from model.colorspace import lab_to_rgb, rgb_to_lab
 from model.gamut import snap_to_gamut
 
 AB = tuple[float, float]
+SWATCH_MIN_L, SWATCH_MAX_L = 35.0, 85.0
+
+
+def swatch_lightness(L: float) -> float:
+    """Lightness a swatch or chip is drawn at: its pixel's, but never so dark or light that
+    the hue cannot be told (the picker's plane shows the exact colour)."""
+    return min(max(L, SWATCH_MIN_L), SWATCH_MAX_L)
 
 
 def lab_qcolor(L: float, ab: AB) -> QColor:

@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.canvas import Canvas, PointMark
-from gui.colours import AB, lab_qcolor, snapped
+from gui.colours import AB, lab_qcolor, snapped, swatch_lightness
 from gui.document import Document
 from gui.help import HelpDialog, escape_html
 from gui.palette import PalettePanel
@@ -100,7 +100,6 @@ EXPORT_FILTER_LIST = [
     f"{label} ({' '.join('*' + s for s in suffixes)})" for label, suffixes in EXPORT_FORMATS
 ]
 EXPORT_FILTERS = ";;".join(EXPORT_FILTER_LIST)
-SWATCH_MIN_L, SWATCH_MAX_L = 35.0, 85.0
 
 
 def export_filter_for(suffix: str) -> str:
@@ -117,12 +116,6 @@ def export_suffix_for(name_filter: str) -> str:
         if name == name_filter:
             return suffixes[0]
     return ".png"
-
-
-def swatch_lightness(L: float) -> float:
-    """Lightness a point's swatch is drawn at: its pixel's, but never so dark or light that
-    the hue cannot be told (the picker shows the exact colour)."""
-    return min(max(L, SWATCH_MIN_L), SWATCH_MAX_L)
 
 
 def default_threads() -> int:

@@ -19,7 +19,15 @@ from PySide6.QtWidgets import (
 )
 
 from gui import colours
-from gui.colours import AB, lab_qcolor, qcolor_ab, rgb_to_qimage, snapped, snapped_many
+from gui.colours import (
+    AB,
+    lab_qcolor,
+    qcolor_ab,
+    rgb_to_qimage,
+    snapped,
+    snapped_many,
+    swatch_lightness,
+)
 from gui.swatch import SwatchRow
 from model.colorspace import lab_to_rgb_unclipped
 from model.gamut import in_gamut
@@ -292,7 +300,8 @@ class ColourPicker(QWidget):
         self._show_chips()
 
     def _show_chips(self) -> None:
-        # Chips show each colour as it would look at this point's brightness.
+        # Chips hold colours snapped into the gamut at this point's brightness, drawn at a
+        # brightness where their hue can be told (at L 5 every chip would look black).
         L = self.lightness
         if L is None:
             self.suggest_row.set_empty_text("<i>select a point</i>")
@@ -308,7 +317,7 @@ class ColourPicker(QWidget):
         self.suggest_row.set_chips(
             [
                 (
-                    lab_qcolor(L, s),
+                    lab_qcolor(swatch_lightness(L), s),
                     f"Suggestion {i + 1}: {p * 100:.0f}% likely\na {ab[0]:+.0f}, b {ab[1]:+.0f}",
                 )
                 for i, (ab, s, p) in enumerate(
@@ -319,7 +328,10 @@ class ColourPicker(QWidget):
         self.recent_row.set_empty_text("<i>none yet</i>")
         self.recent_row.set_chips(
             [
-                (lab_qcolor(L, s), f"Recently used\na {ab[0]:+.0f}, b {ab[1]:+.0f}")
+                (
+                    lab_qcolor(swatch_lightness(L), s),
+                    f"Recently used\na {ab[0]:+.0f}, b {ab[1]:+.0f}",
+                )
                 for ab, s in zip(self.recent, shown[n:], strict=True)
             ]
         )

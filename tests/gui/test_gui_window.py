@@ -76,6 +76,20 @@ def test_picker_keeps_its_width_as_chips_and_titles_come_and_go(qtbot) -> None:
     assert full == empty
 
 
+def test_chips_of_a_dark_point_still_show_their_hues(qtbot) -> None:
+    from gui.picker import ColourPicker
+
+    picker = ColourPicker()
+    qtbot.addWidget(picker)
+    picker.set_point(0, 4.0, (0.0, 0.0), 5)  # near black: every colour there is near black
+    picker.set_recent([(40.0, 20.0), (-30.0, -30.0)])
+    picker.set_suggestions([((0.0, 30.0), 0.5)])
+    red, blue = (b.colour for b in picker.recent_row.buttons[:2])
+    yellow = picker.suggest_row.buttons[0].colour
+    assert red.lightness() > 60 and blue.lightness() > 60 and yellow.lightness() > 60
+    assert red.red() > red.blue() and blue.blue() > blue.red() and yellow.red() > yellow.blue()
+
+
 @pytest.mark.parametrize(
     ("cores", "threads"),
     [((2, 2), 2), ((1, 1), 1), ((4, 4), 3), ((8, 4), 4), ((16, 8), 8)],
