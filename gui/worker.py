@@ -349,15 +349,22 @@ class InferenceWorker(QThread):
 
         None: stop.
         """
+        waited_for: object = None
+        deadline = 0.0
         with self._cond:
             while not self._stopping and not self._has_work():
                 deferred = self._deferred
                 if deferred is not None:
-                    self._cond.wait(deferred[1])
-                    if not self._has_work() and not self._stopping and self._deferred is deferred:
-                        self._deferred = None
-                        return deferred[0], deferred[2]
-                    continue
+                    # The spell counts from when this job was deferred: a wake-up that brings
+                    # no screen work (suggestions, a folder export) must not cut it short.
+                    if deferred is not waited_for:
+                        waited_for, deadline = deferred, time.monotonic() + deferred[1]
+                    remaining = deadline - time.monotonic()
+                    if remaining > 0:
+                        self._cond.wait(remaining)
+                        continue
+                    self._deferred = None
+                    return deferred[0], deferred[2]
                 # Background work: after the screen's, and after its quiet spell.
                 if self._suggest is not None:
                     job, self._suggest = ("suggest", self._suggest), None

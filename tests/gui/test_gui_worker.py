@@ -181,3 +181,36 @@ def test_big_scan_answers_small_then_sharp(qtbot, window, tmp_path, monkeypatch)
     quick, sharp = sizes[0], sizes[-1]
     assert not quick[0] and quick[1] <= 20_000
     assert sharp[0] and sharp[1] == 300 * 400
+
+
+def test_background_requests_do_not_cut_the_quiet_spell_short(
+    qtbot, window, tmp_path, monkeypatch
+) -> None:
+    # Suggestions and folder exports wake the worker without screen work; the sharp preview
+    # must still wait until the user has paused.
+    import time
+
+    from gui.worker import SuggestRequest
+    from model.hints import Hints
+
+    monkeypatch.setattr(worker_mod, "REFINE_DELAY_S", 0.6)
+    y, x = np.mgrid[0:300, 0:400]
+    path = tmp_path / "big.png"
+    Image.fromarray((128 + 100 * np.sin(x / 9.0) * np.cos(y / 13.0)).astype(np.uint8)).save(path)
+    open_photo(qtbot, window, path)
+    qtbot.waitUntil(lambda: window.last_result_refined, timeout=TIMEOUT_MS)
+    times: dict[bool, float] = {}
+
+    def seen(r) -> None:
+        if r.generation != window.generation or r.refined in times:
+            return
+        times[r.refined] = time.monotonic()
+        if not r.refined:  # the worker now waits out the spell: wake it with background work
+            for _ in range(3):
+                window.worker.request_suggestions(SuggestRequest(-1, None, Hints(), 0.5, 0.5, 8))
+                qtbot.wait(50)
+
+    window.worker.resultReady.connect(seen)
+    window.doc.add_point(0.5, 0.5, (30.0, 30.0))
+    qtbot.waitUntil(lambda: True in times, timeout=TIMEOUT_MS)
+    assert times[True] - times[False] >= 0.5
