@@ -431,6 +431,8 @@ class InferenceWorker(QThread):
             self.exportFailed.emit(msg)
         elif kind == "batch":
             self.batchItemDone.emit(arg.index, "", msg)
+        elif kind == "suggest":
+            pass  # the picker keeps the suggestions it has; the renders report failures
         else:
             self.failed.emit(msg)
 

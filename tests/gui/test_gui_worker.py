@@ -84,9 +84,15 @@ def test_out_of_memory_is_explained(qtbot, window, photo) -> None:
         raise MemoryError
 
     colorizer.predict = oom
+    failures: list[str] = []
+    window.worker.failed.connect(failures.append)
     with qtbot.waitSignal(window.worker.failed, timeout=TIMEOUT_MS) as blocker:
         window.doc.add_point(0.5, 0.5, (20.0, 20.0))
     assert "memory" in blocker.args[0].lower()
+    # The picker's suggestions fail too, silently: the user is told once per edit.
+    qtbot.waitUntil(lambda: window.worker._suggest is None, timeout=TIMEOUT_MS)
+    qtbot.wait(300)
+    assert len(failures) == 1
     del colorizer.predict
 
 
