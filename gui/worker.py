@@ -521,12 +521,7 @@ class InferenceWorker(QThread):
         if size is None:
             self._full(req)
             return
-        colorizer = self._need_colorizer()
-        if self._draft_prep is None or self._draft_prep[0] != size:
-            assert self._work is not None
-            self._draft_prep = (size, colorizer.prepare(self._work, size))
-        hints = scaled_points(req.hints, size / colorizer.working_size)
-        pred = colorizer.predict(self._draft_prep[1], hints)
+        pred = self._draft_predict(size, req.hints)
         overtaken = self._overtaken(req.generation)
         self._deliver(
             req.generation, req.token, req.hints, fast(pred.ab), pred, req.t0, False, size
@@ -535,6 +530,16 @@ class InferenceWorker(QThread):
             with self._cond:
                 settled = not req.interim or req.generation <= self._settled
                 self._deferred = ("final", 0.0 if settled else FINAL_DELAY_S, req)
+
+    def _draft_predict(self, size: int, hints: Hints) -> Prediction:
+        """A prediction at the smaller working size `size` (its preparation kept for reuse)."""
+        colorizer = self._need_colorizer()
+        if self._draft_prep is None or self._draft_prep[0] != size:
+            assert self._work is not None
+            self._draft_prep = (size, colorizer.prepare(self._work, size))
+        return colorizer.predict(
+            self._draft_prep[1], scaled_points(hints, size / colorizer.working_size)
+        )
 
     def _do_final(self, req: RenderRequest) -> None:
         if req.token == self._token and not self._stale(req.generation):
@@ -602,7 +607,13 @@ class InferenceWorker(QThread):
     def _do_suggest(self, req: SuggestRequest) -> None:
         if req.token != self._token or self._prep is None:
             return  # another photo's
-        pred = self._need_colorizer().predict(self._prep, req.hints)
+        # Where full updates are slow, at the drafts' size: a background job holds up the
+        # next edit for as long as it runs, and the suggestions live on a coarse grid anyway.
+        size = self._draft_size()
+        if size is None:
+            pred = self._need_colorizer().predict(self._prep, req.hints)
+        else:
+            pred = self._draft_predict(size, req.hints)
         self.suggestionsReady.emit(req.key, suggestions_at(pred, req.x, req.y, req.k))
 
     def _do_batch(self, item: BatchItem) -> None:

@@ -199,3 +199,28 @@ def test_clicks_are_drafted_only_where_a_full_update_is_very_slow(
     )
     drafts = [r.draft for r in results if r.generation == gen]
     assert drafts[0] == worker_mod.DRAFT_MIN_SIZE and drafts[-1] is None
+
+
+def test_suggestions_are_drafted_where_full_updates_are_slow(
+    qtbot, window, photo, slow_machine
+) -> None:
+    open_photo(qtbot, window, photo)
+    qtbot.waitUntil(lambda: not window.last_result_draft, timeout=TIMEOUT_MS)
+    colorizer = window.worker._colorizer
+    real_predict = colorizer.predict
+    shapes: list[tuple[int, int]] = []
+
+    def recording(prep, hints):
+        if not hints.points:  # the suggestions' prediction leaves the selected point out
+            shapes.append(prep.work_shape)
+        return real_predict(prep, hints)
+
+    colorizer.predict = recording
+    try:
+        window.doc.add_point(0.5, 0.5, (30.0, 30.0))
+        qtbot.waitUntil(lambda: bool(shapes), timeout=TIMEOUT_MS)
+    finally:
+        colorizer.predict = real_predict
+    worker = window.worker
+    assert worker._draft_prep is not None and worker._draft_prep[0] == worker_mod.DRAFT_MIN_SIZE
+    assert shapes[0] == worker._draft_prep[1].work_shape != worker._prep.work_shape
