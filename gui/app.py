@@ -42,7 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Colour black-and-white photos interactively.",
         epilog="Batch colouring without the window: huebrush colorize --help",
     )
-    ap.add_argument("photo", nargs="?", metavar="PHOTO", help="photo to open (default: a sample)")
+    ap.add_argument(
+        "photo",
+        nargs="?",
+        metavar="PHOTO",
+        help="photo, or folder of photos, to open (default: a sample)",
+    )
     ap.add_argument("--hints", metavar="FILE", help="hint file to load with the photo")
     ap.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where the network runs")
     ap.add_argument("--weights", metavar="PATH", help="network weights (.safetensors)")

@@ -55,7 +55,8 @@ them; Delete or right-click removes one; [ and ] make it smaller or bigger.</li>
 metadata stay as they were.</li>
 </ol>
 <h3>Series of photos</h3>
-<p>Page Down and Page Up open the next and previous photo of the folder. Copy Hints and
+<p>File &gt; Open Folder (or a folder dropped on the window) opens its first photo; Page
+Down and Page Up open the next and previous photo of the folder. Copy Hints and
 Paste Hints (Ctrl+Shift+C, Ctrl+Shift+V) carry the points, palette and settings to the next
 photo of a series. File &gt; Export Folder colours every photo of the folder with its saved
 hints. Preferences, <i>Save hints without asking</i>, saves each photo's hints when you move

@@ -286,6 +286,12 @@ class MainWindow(QMainWindow):
         self.act_open = a(
             "&Open Photo…", self.open_dialog, K.Open, "Open a black-and-white photo", "open"
         )
+        self.act_open_folder = a(
+            "Open &Folder…",
+            self.open_folder_dialog,
+            None,
+            "Open the first photo of a folder, to go through it with Page Down",
+        )
         self.act_next_photo = a(
             "&Next Photo in Folder",
             lambda: self.step_photo(+1),
@@ -468,7 +474,7 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_open)
         self.recent_menu = m.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        m.addActions([self.act_next_photo, self.act_prev_photo])
+        m.addActions([self.act_open_folder, self.act_next_photo, self.act_prev_photo])
         m.addSeparator()
         m.addActions([self.act_open_session, self.act_save, self.act_save_as])
         m.addSeparator()
@@ -589,10 +595,16 @@ class MainWindow(QMainWindow):
 
         Returns False when the user cancelled (unsaved changes).
         """
+        path = Path(path)
+        if path.is_dir():  # a folder (dropped, given on the command line): its first photo
+            photos = folder_photos(path)
+            if not photos:
+                self._error("No photos there", f"{path} holds no photo Huebrush can open.")
+                return False
+            path = photos[0]
         if not self._maybe_save("opening another photo"):
             return False
         self._token += 1
-        path = Path(path)
         self._is_sample = sample
         text = "Open session" if clean else "Restore unsaved hints"
         self._after_open = (hints, clean, text) if hints is not None else None
@@ -624,6 +636,14 @@ class MainWindow(QMainWindow):
         patterns = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
         path, _ = QFileDialog.getOpenFileName(
             self, "Open a photo", start, f"Images ({patterns});;All files (*)"
+        )
+        if path:
+            self.open_photo(path)
+
+    def open_folder_dialog(self) -> None:
+        """Ask for a folder and open its first photo."""
+        path = QFileDialog.getExistingDirectory(
+            self, "Open a folder of photos", str(self._photo_folder())
         )
         if path:
             self.open_photo(path)
@@ -1336,7 +1356,7 @@ class MainWindow(QMainWindow):
         for url in urls:
             if url.isLocalFile():
                 p = Path(url.toLocalFile())
-                if p.suffix.lower() in SUPPORTED_SUFFIXES:
+                if p.suffix.lower() in SUPPORTED_SUFFIXES or p.is_dir():
                     return p
                 if p.name.endswith(".json") and self.doc.image is not None:
                     return p

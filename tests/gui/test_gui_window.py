@@ -24,6 +24,34 @@ def test_dropping_a_photo_opens_it(qtbot, window, photo) -> None:
     assert window.recent_files()[0] == str(photo.resolve())
 
 
+def test_a_folder_opens_at_its_first_photo(qtbot, window, tmp_path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from model.imageio import save_image
+
+    album = tmp_path / "album"
+    album.mkdir()
+    for name in ("scan_10.png", "scan_2.png"):
+        save_image(album / name, np.zeros((20, 30), np.uint8))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(album))])
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
+        window.dropEvent(event)
+    assert window.doc.path == album / "scan_2.png"  # natural order
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda p, title, text: warned.append(text))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a: str(empty))
+    window.open_folder_dialog()
+    assert warned and "no photo" in warned[0]
+    assert window.doc.path == album / "scan_2.png"
+
+
 def test_new_working_size_re_renders(qtbot, window, photo) -> None:
     open_photo(qtbot, window, photo)
     click(window.canvas.result, 0.5, 0.5)
