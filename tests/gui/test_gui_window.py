@@ -11,15 +11,19 @@ from PySide6.QtGui import QDropEvent
 from gui.preferences import Preferences
 
 
-def test_dropping_a_photo_opens_it(qtbot, window, photo) -> None:
+def drop_event(path) -> QDropEvent:
+    """A drop of one local file or folder onto the window."""
     mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(photo))])
-    event = QDropEvent(
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    return QDropEvent(
         QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
         Qt.KeyboardModifier.NoModifier,
     )  # fmt: skip
+
+
+def test_dropping_a_photo_opens_it(qtbot, window, photo) -> None:
     with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
-        window.dropEvent(event)
+        window.dropEvent(drop_event(photo))
     assert window.doc.path == photo
     assert window.recent_files()[0] == str(photo.resolve())
 
@@ -33,14 +37,8 @@ def test_a_folder_opens_at_its_first_photo(qtbot, window, tmp_path, monkeypatch)
     album.mkdir()
     for name in ("scan_10.png", "scan_2.png"):
         save_image(album / name, np.zeros((20, 30), np.uint8))
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(album))])
-    event = QDropEvent(
-        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-    )  # fmt: skip
     with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
-        window.dropEvent(event)
+        window.dropEvent(drop_event(album))
     assert window.doc.path == album / "scan_2.png"  # natural order
     warned: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda p, title, text: warned.append(text))
