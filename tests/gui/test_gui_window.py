@@ -11,19 +11,20 @@ from PySide6.QtGui import QDropEvent
 from gui.preferences import Preferences
 
 
-def drop_event(path) -> QDropEvent:
-    """A drop of one local file or folder onto the window."""
-    mime = QMimeData()
+def drop(window, path) -> None:
+    """Drop one local file or folder onto the window."""
+    mime = QMimeData()  # the event only points at it: it must outlive the call
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    return QDropEvent(
+    event = QDropEvent(
         QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
         Qt.KeyboardModifier.NoModifier,
     )  # fmt: skip
+    window.dropEvent(event)
 
 
 def test_dropping_a_photo_opens_it(qtbot, window, photo) -> None:
     with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
-        window.dropEvent(drop_event(photo))
+        drop(window, photo)
     assert window.doc.path == photo
     assert window.recent_files()[0] == str(photo.resolve())
 
@@ -38,7 +39,7 @@ def test_a_folder_opens_at_its_first_photo(qtbot, window, tmp_path, monkeypatch)
     for name in ("scan_10.png", "scan_2.png"):
         save_image(album / name, np.zeros((20, 30), np.uint8))
     with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
-        window.dropEvent(drop_event(album))
+        drop(window, album)
     assert window.doc.path == album / "scan_2.png"  # natural order
     warned: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda p, title, text: warned.append(text))
