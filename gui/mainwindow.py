@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.batch import BatchItem, FolderExporter
 from gui.canvas import Canvas, PointMark
 from gui.colours import AB, lab_qcolor, snapped, swatch_lightness
 from gui.document import Document
@@ -53,7 +54,6 @@ from gui.qtfix import protect_none
 from gui.recovery import RecoveryStore
 from gui.resources import app_icon, icon, model_card_excerpt, sample_photo
 from gui.worker import (
-    BatchItem,
     ColorizerFactory,
     ExportJob,
     InferenceWorker,
@@ -193,6 +193,7 @@ class MainWindow(QMainWindow):
             self,
             drafts=self.prefs.drafts,
         )
+        self.exporter = FolderExporter(factory, self)
         self.canvas = Canvas(self)
         self.picker = ColourPicker(self)
         self.palette = PalettePanel(self)
@@ -577,7 +578,7 @@ class MainWindow(QMainWindow):
         w.busyChanged.connect(self.busy.setVisible)
         w.deviceChanged.connect(self._on_device)
         w.died.connect(self._on_worker_died)
-        w.batchItemDone.connect(self._on_batch_item)
+        self.exporter.itemDone.connect(self._on_batch_item)
         w.suggestionsReady.connect(self._on_suggestions)
 
         self.autosave_timer.timeout.connect(self.autosave)
@@ -871,13 +872,13 @@ class MainWindow(QMainWindow):
         self._batch = {it.index: it.src for it in items}
         self._batch_total, self._batch_out, self._batch_failed = len(items), out_dir, []
         self._batch_stopped = 0
-        self.worker.export_batch(items)
+        self.exporter.add(items, self.device, self.prefs.working_size)
         self._update_enabled()
         self.statusBar().showMessage(f"Exporting the folder: 0 of {len(items)} done…")
 
     def stop_folder_export(self) -> None:
         """Export no more photos of the folder (one being saved now is finished)."""
-        dropped = self.worker.cancel_batch()
+        dropped = self.exporter.cancel()
         for index in sorted(self._batch)[len(self._batch) - dropped :]:
             del self._batch[index]  # queued last, so the highest indices
         self._batch_stopped += dropped
@@ -1396,6 +1397,8 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the worker and remove the recovery file: this is a clean exit."""
         self.autosave_timer.stop()
+        self.exporter.cancel()  # the photo under way is finished: no half-written file
+        self.exporter.wait()
         if self.worker.isRunning():
             self.worker.stop()
         self.recovery.clear()

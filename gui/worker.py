@@ -111,18 +111,6 @@ class ExportJob:
 
 
 @dataclass(frozen=True)
-class BatchItem:
-    """One photo of a folder export: loaded, coloured with its own hints and saved, in the
-    worker's idle time (the photo on screen always comes first)."""
-
-    index: int
-    src: Path
-    dest: Path
-    hints: Hints
-    keep_metadata: bool = True
-
-
-@dataclass(frozen=True)
 class SuggestRequest:
     """The colours the network suggests at (x, y) from every hint but that point's own:
     with it, the distribution there only echoes the colour the user already chose."""
@@ -193,7 +181,6 @@ class InferenceWorker(QThread):
     busyChanged = Signal(bool)
     deviceChanged = Signal(str)
     died = Signal(str)  # the thread was killed mid-job (see run); the owner may start it again
-    batchItemDone = Signal(int, str, str)  # BatchItem.index, output path, error ('' if none)
     suggestionsReady = Signal(object, object)  # SuggestRequest.key, [(ab, probability)]
 
     def __init__(
@@ -220,7 +207,6 @@ class InferenceWorker(QThread):
         # a draft, or ("refine", delay, render args + prediction) for the sharp preview.
         self._deferred: tuple[str, float, Any] | None = None
         self._exports: list[ExportJob] = []
-        self._batch: deque[BatchItem] = deque()
         self._suggest: SuggestRequest | None = None
         self._busy = False
         self.latest_generation = 0
@@ -302,19 +288,6 @@ class InferenceWorker(QThread):
             self._suggest = req
             self._cond.notify()
 
-    def export_batch(self, items: list[BatchItem]) -> None:
-        """Queue a folder export; each item runs when nothing on screen is waiting."""
-        with self._cond:
-            self._batch.extend(items)
-            self._cond.notify()
-
-    def cancel_batch(self) -> int:
-        """Drop the folder-export items not started yet; returns how many were dropped."""
-        with self._cond:
-            dropped = len(self._batch)
-            self._batch.clear()
-            return dropped
-
     def stop(self) -> None:
         """Finish the current job, then end the thread (pending requests are discarded)."""
         with self._cond:
@@ -356,7 +329,7 @@ class InferenceWorker(QThread):
                 deferred = self._deferred
                 if deferred is not None:
                     # The spell counts from when this job was deferred: a wake-up that brings
-                    # no screen work (suggestions, a folder export) must not cut it short.
+                    # no screen work (a request for suggestions) must not cut it short.
                     if deferred is not waited_for:
                         waited_for, deadline = deferred, time.monotonic() + deferred[1]
                     remaining = deadline - time.monotonic()
@@ -369,8 +342,6 @@ class InferenceWorker(QThread):
                 if self._suggest is not None:
                     job, self._suggest = ("suggest", self._suggest), None
                     return job
-                if self._batch:
-                    return "batch", self._batch.popleft()
                 if self._busy:
                     self._busy = False
                     self.busyChanged.emit(False)
@@ -429,8 +400,6 @@ class InferenceWorker(QThread):
             self.openFailed.emit(arg[2], msg)
         elif kind == "export":
             self.exportFailed.emit(msg)
-        elif kind == "batch":
-            self.batchItemDone.emit(arg.index, "", msg)
         elif kind == "suggest":
             pass  # the picker keeps the suggestions it has; the renders report failures
         else:
@@ -615,32 +584,6 @@ class InferenceWorker(QThread):
         else:
             pred = self._draft_predict(size, req.hints)
         self.suggestionsReady.emit(req.key, suggestions_at(pred, req.x, req.y, req.k))
-
-    def _do_batch(self, item: BatchItem) -> None:
-        colorizer = self._need_colorizer()
-        image = load_image(item.src)
-        enhance = EnhanceSettings.of(item.hints)
-        work = enhance.network_input(image)
-        prep = colorizer.prepare(work)  # its own; the photo on screen stays prepared
-        rgb = colorizer.render(
-            prep, colorizer.predict(prep, item.hints), enhance.output_lightness(image, work)
-        )
-        desc = f"Colourised by Huebrush {__version__}, weights {colorizer.weights_id()}"
-        if enhance.active:
-            desc += f"; {enhance.describe()}"
-        save_image(
-            item.dest,
-            rgb,
-            bit_depth=image.bit_depth
-            if item.dest.suffix.lower() in (".png", ".tif", ".tiff")
-            else 8,
-            alpha=image.alpha,
-            icc_profile=image.output_icc_profile,
-            metadata={"Software": f"Huebrush {__version__}", "Description": desc},
-            photo_meta=image.meta if item.keep_metadata else NO_META,
-        )
-        item.hints.to_json(sidecar_path(item.dest))
-        self.batchItemDone.emit(item.index, str(item.dest), "")
 
     def _do_export(self, job: ExportJob) -> None:
         if job.token != self._token or self._prep is None:

@@ -347,6 +347,37 @@ def test_export_folder_says_what_it_will_do_first(qtbot, window, tmp_path, monke
     assert sorted(p.name for p in out.iterdir()) == ["a_color.png"]
 
 
+def test_edits_are_coloured_while_the_folder_is_exported(qtbot, window, tmp_path, tiny_net):
+    import threading
+
+    from model.inference import Colorizer
+
+    entered, release = threading.Event(), threading.Event()
+
+    class Held(Colorizer):
+        def predict(self, prep, hints):
+            entered.set()
+            release.wait(TIMEOUT_MS / 1000)  # a big scan, as far as the edits can tell
+            return super().predict(prep, hints)
+
+    for i in range(2):
+        save_image(tmp_path / f"h{i}.png", gradient())
+    open_photo(qtbot, window, tmp_path / "h0.png")
+    window.exporter._factory = lambda _device, size: Held(tiny_net, "cpu", working_size=size)
+    out = tmp_path / "out"
+    out.mkdir()
+    try:
+        window.export_folder(window.plan_folder_export(out)[0], out)
+        qtbot.waitUntil(entered.is_set, timeout=TIMEOUT_MS)
+        click(window.canvas.result, 0.4, 0.4)  # answered while the export is held
+        wait_rendered(qtbot, window)
+        assert window.act_stop_folder.isEnabled() and not list(out.glob("*.png"))
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not window.act_stop_folder.isEnabled(), timeout=TIMEOUT_MS)
+    assert sorted(p.name for p in out.glob("*.png")) == ["h0_color.png", "h1_color.png"]
+
+
 def test_folder_export_can_be_stopped(qtbot, window, tmp_path) -> None:
     for i in range(6):
         save_image(tmp_path / f"s{i}.png", gradient())

@@ -1,0 +1,103 @@
+"""Folder export: every photo of a folder coloured at full resolution in a thread of its own,
+so the photo on screen keeps answering edits while large scans are rendered and saved."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from gui.worker import ColorizerFactory, describe_error
+from model import __version__
+from model.enhance import EnhanceSettings
+from model.hints import Hints, sidecar_path
+from model.imageio import SIXTEEN_BIT_SUFFIXES, load_image, save_image
+from model.inference import Colorizer
+from model.photometa import NO_META
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One photo of a folder export: loaded, coloured with its own hints and saved."""
+
+    index: int
+    src: Path
+    dest: Path
+    hints: Hints
+    keep_metadata: bool = True
+
+
+def export_item(colorizer: Colorizer, item: BatchItem) -> None:
+    """Colour one photo with its hints and save it, its hint file beside it."""
+    image = load_image(item.src)
+    enhance = EnhanceSettings.of(item.hints)
+    work = enhance.network_input(image)
+    prep = colorizer.prepare(work)
+    pred = colorizer.predict(prep, item.hints)
+    rgb = colorizer.render(prep, pred, enhance.output_lightness(image, work))
+    desc = f"Colourised by Huebrush {__version__}, weights {colorizer.weights_id()}"
+    if enhance.active:
+        desc += f"; {enhance.describe()}"
+    save_image(
+        item.dest,
+        rgb,
+        bit_depth=image.bit_depth if item.dest.suffix.lower() in SIXTEEN_BIT_SUFFIXES else 8,
+        alpha=image.alpha,
+        icc_profile=image.output_icc_profile,
+        metadata={"Software": f"Huebrush {__version__}", "Description": desc},
+        photo_meta=image.meta if item.keep_metadata else NO_META,
+    )
+    item.hints.to_json(sidecar_path(item.dest))
+
+
+class FolderExporter(QThread):
+    """Works through queued BatchItems with a colouriser of its own, then ends; `add` starts
+    it again. Not the interactive worker: a scan here takes seconds that edits must not wait."""
+
+    itemDone = Signal(int, str, str)  # BatchItem.index, output path, error ('' if none)
+
+    def __init__(self, factory: ColorizerFactory, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._factory = factory
+        self._lock = threading.Lock()
+        self._queue: deque[BatchItem] = deque()
+        self._config = ("cpu", 256)
+        self._colorizer: Colorizer | None = None
+        self._colorizer_config: tuple[str, int] | None = None
+
+    def add(self, items: list[BatchItem], device: str, working_size: int) -> None:
+        """Queue items, coloured on `device` at `working_size` (the app's preferences)."""
+        with self._lock:
+            self._queue.extend(items)
+            self._config = (device, working_size)
+        if not self.isRunning():
+            self.start()
+
+    def cancel(self) -> int:
+        """Drop the items not started yet; returns how many. The one under way finishes."""
+        with self._lock:
+            dropped = len(self._queue)
+            self._queue.clear()
+            return dropped
+
+    def run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    return
+                item, config = self._queue.popleft(), self._config
+            try:
+                if self._colorizer is None or self._colorizer_config != config:
+                    try:
+                        self._colorizer = self._factory(*config)
+                    except RuntimeError:  # e.g. CUDA asked for but absent
+                        self._colorizer = self._factory("cpu", config[1])
+                    self._colorizer_config = config
+                export_item(self._colorizer, item)
+            except Exception as err:  # one bad photo must not stop the others
+                self.itemDone.emit(item.index, "", describe_error(err))
+            else:
+                self.itemDone.emit(item.index, str(item.dest), "")
