@@ -87,6 +87,7 @@ class FolderExporter(QThread):
         while True:
             with self._lock:
                 if not self._queue:
+                    self._colorizer = None  # its memory (GPU memory too) back until the next
                     return
                 item, config = self._queue.popleft(), self._config
             try:
