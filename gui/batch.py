@@ -67,13 +67,16 @@ class FolderExporter(QThread):
         self._config = ("cpu", 256)
         self._colorizer: Colorizer | None = None
         self._colorizer_config: tuple[str, int] | None = None
+        self._active = False  # the thread runs and will look at the queue again
 
     def add(self, items: list[BatchItem], device: str, working_size: int) -> None:
         """Queue items, coloured on `device` at `working_size` (the app's preferences)."""
         with self._lock:
             self._queue.extend(items)
             self._config = (device, working_size)
-        if not self.isRunning():
+            idle, self._active = not self._active, True
+        if idle:  # the thread found its queue empty and is ending, or never ran
+            self.wait()
             self.start()
 
     def cancel(self) -> int:
@@ -87,6 +90,7 @@ class FolderExporter(QThread):
         while True:
             with self._lock:
                 if not self._queue:
+                    self._active = False  # from here on `add` starts the thread again
                     self._colorizer = None  # its memory (GPU memory too) back until the next
                     return
                 item, config = self._queue.popleft(), self._config

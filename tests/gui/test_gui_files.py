@@ -546,3 +546,29 @@ def test_recovery_summary_says_what_would_come_back(
         saturation=saturation,
     )
     assert Recovered(Path("photo.jpg"), hints).summary() == text
+
+
+def test_folder_exporter_runs_again_for_a_second_folder(qtbot, tmp_path, factory) -> None:
+    from gui.batch import BatchItem, FolderExporter
+
+    exporter = FolderExporter(factory)
+    done: list[tuple[int, str, str]] = []
+    exporter.itemDone.connect(lambda i, path, err: done.append((i, path, err)))
+    for round_ in range(2):  # the thread ends when its queue is empty; a new add restarts it
+        src = tmp_path / f"r{round_}.png"
+        save_image(src, gradient())
+        item = BatchItem(round_, src, tmp_path / f"r{round_}_color.png", Hints())
+        exporter.add([item], "cpu", 128)
+        qtbot.waitUntil(lambda n=round_: len(done) == n + 1, timeout=TIMEOUT_MS)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"no image")
+    exporter.add([BatchItem(2, broken, tmp_path / "b_color.png", Hints())], "cpu", 128)
+    qtbot.waitUntil(lambda: len(done) == 3, timeout=TIMEOUT_MS)
+    exporter.wait()
+    assert [(i, bool(path), bool(err)) for i, path, err in done] == [
+        (0, True, False),
+        (1, True, False),
+        (2, False, True),
+    ]
+    assert "broken.png" in done[2][2]  # the error names the photo
+    assert exporter._colorizer is None  # let go once the queue was done
