@@ -866,7 +866,7 @@ class MainWindow(QMainWindow):
         return items, skipped
 
     def export_folder(self, items: list[BatchItem], out_dir: Path) -> None:
-        """Queue the items; the worker colours them while the photo on screen stays live."""
+        """Queue the items for the folder exporter's thread; the photo on screen stays live."""
         if not items or self._batch:
             return
         self._batch = {it.index: it.src for it in items}
