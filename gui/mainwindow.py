@@ -236,6 +236,9 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+        state = self.settings.value("window_state")  # docks and toolbar as the user left them
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
         self.worker.start()
 
     # == construction =====================================================================
@@ -1403,4 +1406,5 @@ class MainWindow(QMainWindow):
             self.worker.stop()
         self.recovery.clear()
         self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("window_state", self.saveState())
         self.settings.setValue("suggest_new", self.act_suggest.isChecked())

@@ -207,3 +207,26 @@ def test_suggestions_leave_the_points_own_colour_out(qtbot, tiny_net, photo, tmp
         window.doc.undo_stack.setClean()
         window.close()
         window.deleteLater()
+
+
+def test_docks_come_back_as_they_were_left(qtbot, factory, tmp_path) -> None:
+    from PySide6.QtCore import QSettings
+
+    from gui.mainwindow import MainWindow
+
+    def window_with(settings: QSettings) -> MainWindow:
+        win = MainWindow(factory, settings=settings, data_dir=tmp_path / "data", threads=1)
+        win.show()
+        qtbot.waitExposed(win)
+        return win
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    first = window_with(settings)
+    assert first.palette_dock.isVisible()
+    first.palette_dock.close()
+    first.close()
+    second = window_with(settings)
+    try:
+        assert not second.palette_dock.isVisible() and second.picker_dock.isVisible()
+    finally:
+        second.close()
