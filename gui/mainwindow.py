@@ -239,6 +239,9 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window_state")  # docks and toolbar as the user left them
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        views = {"side": self.act_side, "split": self.act_split}
+        if (act := views.get(str(self.settings.value("view_mode", "")))) is not None:
+            act.setChecked(True)  # the comparison view the user worked in last
         self.worker.start()
 
     # == construction =====================================================================
@@ -1407,4 +1410,8 @@ class MainWindow(QMainWindow):
         self.recovery.clear()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
+        mode = (
+            "side" if self.act_side.isChecked() else "split" if self.act_split.isChecked() else ""
+        )
+        self.settings.setValue("view_mode", mode)
         self.settings.setValue("suggest_new", self.act_suggest.isChecked())

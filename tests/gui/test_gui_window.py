@@ -224,9 +224,15 @@ def test_docks_come_back_as_they_were_left(qtbot, factory, tmp_path) -> None:
     first = window_with(settings)
     assert first.palette_dock.isVisible()
     first.palette_dock.close()
+    first.act_split.trigger()
     first.close()
     second = window_with(settings)
     try:
         assert not second.palette_dock.isVisible() and second.picker_dock.isVisible()
+        assert second.act_split.isChecked() and second.canvas.result.split is not None
+        second.act_split.trigger()  # back to the single view, remembered as well
     finally:
         second.close()
+    third = window_with(settings)
+    assert not third.act_split.isChecked()
+    third.close()
