@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QToolButton,
     QWidget,
 )
 
@@ -543,6 +544,18 @@ class MainWindow(QMainWindow):
         self.zoom_label = QLabel("")
         self.device_label = QLabel("Device: starting…")
         self.device_label.setToolTip("Where the network runs (Preferences to change)")
+        # A folder export's progress, with its stop button beside it while one runs.
+        self.batch_progress = QProgressBar()
+        self.batch_progress.setMaximumWidth(140)
+        self.batch_progress.setMaximumHeight(14)
+        self.batch_progress.setFormat("%v of %m")
+        self.batch_progress.setToolTip("Photos of the folder exported")
+        self.batch_stop = QToolButton()
+        self.batch_stop.setDefaultAction(self.act_stop_folder)
+        self.batch_stop.setText("Stop")
+        for w in (self.batch_progress, self.batch_stop):
+            w.hide()
+            sb.addPermanentWidget(w)
         for w in (self.busy, self.latency_label, self.zoom_label, self.device_label):
             sb.addPermanentWidget(w)
 
@@ -878,9 +891,16 @@ class MainWindow(QMainWindow):
         self._batch = {it.index: it.src for it in items}
         self._batch_total, self._batch_out, self._batch_failed = len(items), out_dir, []
         self._batch_stopped = 0
+        self.batch_progress.setRange(0, len(items))
+        self.batch_progress.setValue(0)
         self.exporter.add(items, self.device, self.prefs.working_size)
         self._update_enabled()
         self.statusBar().showMessage(f"Exporting the folder: 0 of {len(items)} done…")
+
+    @property
+    def exporting_folder(self) -> bool:
+        """True from Export Folder until the last photo has been reported."""
+        return bool(self._batch)
 
     def stop_folder_export(self) -> None:
         """Export no more photos of the folder (one being saved now is finished)."""
@@ -890,6 +910,10 @@ class MainWindow(QMainWindow):
         self._batch_stopped += dropped
         if not self._batch:
             self._finish_folder_export()
+            return
+        under_way = ", ".join(p.name for p in self._batch.values())
+        self.statusBar().showMessage(f"Stopping the folder export after {under_way}…")
+        self._update_enabled()
 
     def _on_batch_item(self, index: int, path: str, error: str) -> None:
         src = self._batch.pop(index, None)
@@ -899,6 +923,7 @@ class MainWindow(QMainWindow):
             self._batch_failed.append(f"{src.name}: {error}")
         if self._batch:
             done = self._batch_total - len(self._batch)
+            self.batch_progress.setValue(done)
             self.statusBar().showMessage(
                 f"Exporting the folder: {done} of {self._batch_total} done ({src.name})…"
             )
@@ -1110,7 +1135,9 @@ class MainWindow(QMainWindow):
         self.act_export_folder.setEnabled(
             has and not self._is_sample and self.doc.path is not None and not self._batch
         )
-        self.act_stop_folder.setEnabled(bool(self._batch))
+        self.act_stop_folder.setEnabled(bool(self._batch) and not self._batch_stopped)
+        self.batch_progress.setVisible(bool(self._batch))
+        self.batch_stop.setVisible(bool(self._batch))
 
     def _on_zoom(self, scale: float) -> None:
         self.zoom_label.setText(f"{scale * 100:.0f}%")

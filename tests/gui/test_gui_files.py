@@ -309,7 +309,7 @@ def test_export_folder_colours_every_photo_with_its_own_hints(
     assert not skipped
     window.export_folder(items, out)
     assert not window.act_export_folder.isEnabled() and window.act_stop_folder.isEnabled()
-    qtbot.waitUntil(lambda: not window.act_stop_folder.isEnabled(), timeout=4 * TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not window.exporting_folder, timeout=4 * TIMEOUT_MS)
     assert "Exported 3 of 4 photos" in window.statusBar().currentMessage()
     assert warnings and "p4.png" in warnings[0]  # the broken one is named, the rest went on
     deep = load_image(out / "p2_color.tif")
@@ -343,7 +343,7 @@ def test_export_folder_says_what_it_will_do_first(qtbot, window, tmp_path, monke
     window.export_folder_dialog()
     assert "Colour 2 photos" in asked[0] and "1 with their hints, 1 automatically" in asked[0]
     assert "1 file there will be replaced" in asked[0]
-    assert not window.act_stop_folder.isEnabled()  # cancelled: nothing queued
+    assert not window.exporting_folder  # cancelled: nothing queued
     assert sorted(p.name for p in out.iterdir()) == ["a_color.png"]
 
 
@@ -372,10 +372,18 @@ def test_edits_are_coloured_while_the_folder_is_exported(qtbot, window, tmp_path
         click(window.canvas.result, 0.4, 0.4)  # answered while the export is held
         wait_rendered(qtbot, window)
         assert window.act_stop_folder.isEnabled() and not list(out.glob("*.png"))
+        assert window.batch_progress.isVisibleTo(window) and window.batch_stop.isVisibleTo(window)
+        assert (window.batch_progress.value(), window.batch_progress.maximum()) == (0, 2)
+        window.stop_folder_export()  # h1 is dropped; h0, under way, is finished
+        assert "after h0.png" in window.statusBar().currentMessage()
+        assert not window.act_stop_folder.isEnabled() and window.batch_stop.isVisibleTo(window)
     finally:
         release.set()
-    qtbot.waitUntil(lambda: not window.act_stop_folder.isEnabled(), timeout=TIMEOUT_MS)
-    assert sorted(p.name for p in out.glob("*.png")) == ["h0_color.png", "h1_color.png"]
+    qtbot.waitUntil(lambda: not window.exporting_folder, timeout=TIMEOUT_MS)
+    assert not window.batch_progress.isVisibleTo(window)
+    assert sorted(p.name for p in out.glob("*.png")) == ["h0_color.png"]
+    assert "Exported 1 of 2 photos" in window.statusBar().currentMessage()
+    assert "stopped, 1 not exported" in window.statusBar().currentMessage()
 
 
 def test_folder_export_can_be_stopped(qtbot, window, tmp_path) -> None:
@@ -387,7 +395,7 @@ def test_folder_export_can_be_stopped(qtbot, window, tmp_path) -> None:
     items, _ = window.plan_folder_export(out)
     window.export_folder(items, out)
     window.stop_folder_export()
-    qtbot.waitUntil(lambda: not window.act_stop_folder.isEnabled(), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not window.exporting_folder, timeout=TIMEOUT_MS)
     written = list(out.glob("*_color.png"))
     assert len(written) <= 1  # at most the one under way when stopped
     assert f"{len(written)} of 6" in window.statusBar().currentMessage()
