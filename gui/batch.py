@@ -1,14 +1,24 @@
 """Folder export: every photo of a folder coloured at full resolution in a thread of its own,
-so the photo on screen keeps answering edits while large scans are rendered and saved."""
+so the photo on screen keeps answering edits while large scans are rendered and saved; and
+the dialog that says what it will do."""
 
 from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QWidget,
+)
 
 from gui.worker import ColorizerFactory, describe_error
 from model import __version__
@@ -106,3 +116,51 @@ class FolderExporter(QThread):
                 self.itemDone.emit(item.index, "", describe_error(err))
             else:
                 self.itemDone.emit(item.index, str(item.dest), "")
+
+
+#: Output formats a folder export offers: (model.folder.output_for's fmt, what the user sees).
+FOLDER_FORMATS = (
+    ("auto", "As the photos: TIFF and PNG kept, the rest PNG"),
+    ("png", "PNG"),
+    ("tif", "TIFF"),
+    ("jpg", "JPEG"),
+    ("webp", "WebP"),
+)
+
+
+class FolderExportDialog(QDialog):
+    """Says what a folder export will do and lets the user pick the output format; the
+    summary (how many photos, with hints or not, files replaced) follows the format."""
+
+    def __init__(self, summary: Callable[[str], str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export folder")
+        self._summary = summary
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.formats = QComboBox()
+        for fmt, label in FOLDER_FORMATS:
+            self.formats.addItem(label, fmt)
+        self.formats.currentIndexChanged.connect(self._update)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(self.text)
+        form.addRow("Save as:", self.formats)
+        form.addRow(buttons)
+        self.setMinimumWidth(460)
+        self._update()
+
+    def format(self) -> str:
+        """The chosen output format, as model.folder.output_for takes it."""
+        return str(self.formats.currentData())
+
+    def set_format(self, fmt: str) -> None:
+        """Choose an output format (one of FOLDER_FORMATS)."""
+        self.formats.setCurrentIndex(self.formats.findData(fmt))
+
+    def _update(self) -> None:
+        self.text.setText(self._summary(self.format()))

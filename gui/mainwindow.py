@@ -33,6 +33,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -43,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.batch import BatchItem, FolderExporter
+from gui.batch import BatchItem, FolderExportDialog, FolderExporter
 from gui.canvas import Canvas, PointMark
 from gui.colours import AB, lab_qcolor, snapped, swatch_lightness
 from gui.document import Document
@@ -826,16 +827,24 @@ class MainWindow(QMainWindow):
 
     # == folder export ==================================================================
     def export_folder_dialog(self) -> None:
-        """Ask for an output folder, say what will happen, then export the whole folder."""
+        """Ask for an output folder and format, say what will happen, then export."""
         if self.doc.path is None or self._is_sample or self._batch:
             return
         folder = self.doc.path.parent
-        out = QFileDialog.getExistingDirectory(
+        chosen = QFileDialog.getExistingDirectory(
             self, f"Export the photos of {folder.name} to", str(self._export_start().parent)
         )
-        if not out:
+        if not chosen:
             return
-        items, skipped = self.plan_folder_export(Path(out))
+        out = Path(chosen)
+        dialog = FolderExportDialog(lambda fmt: self.folder_export_summary(out, fmt), self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.export_folder(self.plan_folder_export(out, dialog.format())[0], out)
+
+    def folder_export_summary(self, out: Path, fmt: str = "auto") -> str:
+        """What exporting this photo's folder to out in fmt would do, in words."""
+        assert self.doc.path is not None
+        items, skipped = self.plan_folder_export(out, fmt)
         hinted = sum(not it.hints.empty for it in items)
         replaced = sum(it.dest.exists() for it in items)
         plain = len(items) - hinted
@@ -846,23 +855,21 @@ class MainWindow(QMainWindow):
             if not plain
             else f"{hinted} with their hints, {plain} automatically (no hints)"
         )
-        text = f"Colour {len(items)} photos of {folder} and save them in {out}: {how}."
+        text = (
+            f"Colour {len(items)} photos of {self.doc.path.parent} and save them in {out}: {how}."
+        )
         if replaced:
             text += f"\n\n{replaced} file{'s' * (replaced != 1)} there will be replaced."
         if skipped:
             text += f"\n\nLeft out, their hint files are unreadable: {', '.join(skipped)}."
-        answer = QMessageBox.question(
-            self,
-            "Export folder",
-            text,
-            QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Ok:
-            self.export_folder(items, Path(out))
+        return text
 
-    def plan_folder_export(self, out_dir: Path) -> tuple[list[BatchItem], list[str]]:
+    def plan_folder_export(
+        self, out_dir: Path, fmt: str = "auto"
+    ) -> tuple[list[BatchItem], list[str]]:
         """One item per photo of this photo's folder, with the hints on screen for this photo
-        and each other's hint file (none: automatic colour); and the photos left out."""
+        and each other's hint file (none: automatic colour); and the photos left out. fmt:
+        the output format, as model.folder.output_for takes it."""
         assert self.doc.path is not None
         photos = folder_photos(self.doc.path.parent)
         taken = {p.resolve() for p in photos}
@@ -879,7 +886,7 @@ class MainWindow(QMainWindow):
                     continue
             else:
                 hints = Hints()
-            dest = output_for(src, out_dir, taken)
+            dest = output_for(src, out_dir, taken, fmt)
             taken.add(dest.resolve())
             items.append(BatchItem(len(items), src, dest, hints, self.prefs.keep_metadata))
         return items, skipped

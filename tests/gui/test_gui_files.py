@@ -323,7 +323,9 @@ def test_export_folder_colours_every_photo_with_its_own_hints(
 
 
 def test_export_folder_says_what_it_will_do_first(qtbot, window, tmp_path, monkeypatch) -> None:
-    from PySide6.QtWidgets import QFileDialog
+    from PySide6.QtWidgets import QDialog, QFileDialog
+
+    from gui.batch import FolderExportDialog
 
     for name in ("a.png", "b.png", "b_color.png"):
         save_image(tmp_path / name, gradient())
@@ -333,18 +335,28 @@ def test_export_folder_says_what_it_will_do_first(qtbot, window, tmp_path, monke
     save_image(out / "a_color.png", gradient())
     open_photo(qtbot, window, tmp_path / "a.png")
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a: str(out))
-    asked: list[str] = []
+    shown: list[str] = []
+    answers = [QDialog.DialogCode.Rejected, QDialog.DialogCode.Accepted]
 
-    def cancel(parent, title, text, *buttons):
-        asked.append(text)
-        return QMessageBox.StandardButton.Cancel
+    def run(dialog: FolderExportDialog) -> QDialog.DialogCode:
+        shown.append(dialog.text.text())
+        dialog.set_format("jpg")  # the summary follows the format: nothing to replace then
+        shown.append(dialog.text.text())
+        return answers.pop(0)
 
-    monkeypatch.setattr(QMessageBox, "question", cancel)
+    monkeypatch.setattr(FolderExportDialog, "exec", run)
     window.export_folder_dialog()
-    assert "Colour 2 photos" in asked[0] and "1 with their hints, 1 automatically" in asked[0]
-    assert "1 file there will be replaced" in asked[0]
+    assert "Colour 2 photos" in shown[0] and "1 with their hints, 1 automatically" in shown[0]
+    assert "1 file there will be replaced" in shown[0] and "replaced" not in shown[1]
     assert not window.exporting_folder  # cancelled: nothing queued
     assert sorted(p.name for p in out.iterdir()) == ["a_color.png"]
+    window.export_folder_dialog()  # this time OK, as JPEG
+    qtbot.waitUntil(lambda: not window.exporting_folder, timeout=TIMEOUT_MS)
+    assert sorted(p.name for p in out.iterdir() if not p.name.endswith(".json")) == [
+        "a_color.jpg",
+        "a_color.png",
+        "b_color.jpg",
+    ]
 
 
 def test_edits_are_coloured_while_the_folder_is_exported(qtbot, window, tmp_path, tiny_net):
