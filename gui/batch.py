@@ -97,11 +97,20 @@ class FolderExporter(QThread):
             return dropped
 
     def run(self) -> None:
+        try:
+            self._work_through()  # leaves `_active` False itself, under the lock
+        except BaseException:  # the thread is dying: `add` must be able to start it again
+            with self._lock:
+                self._active = False
+            raise
+        finally:
+            self._colorizer = None  # its memory (GPU memory too) back until the next export
+
+    def _work_through(self) -> None:
         while True:
             with self._lock:
                 if not self._queue:
                     self._active = False  # from here on `add` starts the thread again
-                    self._colorizer = None  # its memory (GPU memory too) back until the next
                     return
                 item, config = self._queue.popleft(), self._config
             try:
