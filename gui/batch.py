@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.worker import ColorizerFactory, describe_error
-from model import __version__
+from gui.worker import ColorizerFactory, describe_error, export_note
 from model.enhance import EnhanceSettings
 from model.hints import Hints, sidecar_path
 from model.imageio import SIXTEEN_BIT_SUFFIXES, load_image, save_image
@@ -48,16 +47,13 @@ def export_item(colorizer: Colorizer, item: BatchItem) -> None:
     prep = colorizer.prepare(work)
     pred = colorizer.predict(prep, item.hints)
     rgb = colorizer.render(prep, pred, enhance.output_lightness(image, work))
-    desc = f"Colourised by Huebrush {__version__}, weights {colorizer.weights_id()}"
-    if enhance.active:
-        desc += f"; {enhance.describe()}"
     save_image(
         item.dest,
         rgb,
         bit_depth=image.bit_depth if item.dest.suffix.lower() in SIXTEEN_BIT_SUFFIXES else 8,
         alpha=image.alpha,
         icc_profile=image.output_icc_profile,
-        metadata={"Software": f"Huebrush {__version__}", "Description": desc},
+        metadata=export_note(colorizer, enhance),
         photo_meta=image.meta if item.keep_metadata else NO_META,
     )
     item.hints.to_json(sidecar_path(item.dest))

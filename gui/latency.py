@@ -19,8 +19,14 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gui.mainwindow import MainWindow
+    from gui.preferences import Preferences
 
 DEFAULT_EDITS = 50
 WARMUP_EDITS = 3
@@ -44,193 +50,172 @@ def percentile(values: list[float], q: float) -> float:
     return s[k]
 
 
+@contextmanager
+def measuring_window(
+    weights: Path | None, threads: int, prefs: Preferences
+) -> Iterator[MainWindow]:
+    """A real main window on the CPU with these preferences and settings of its own in a
+    scratch folder, closed and the folder removed afterwards."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from gui.mainwindow import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory(prefix="huebrush-latency-") as scratch:
+        tmp = Path(scratch)
+        settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
+        prefs.save(settings)
+        win = MainWindow(
+            weights=weights, device="cpu", settings=settings, data_dir=tmp, threads=threads
+        )
+        win.resize(1400, 900)
+        win.show()
+        try:
+            yield win
+        finally:
+            win.doc.undo_stack.setClean()
+            win.close()
+            app.processEvents()
+
+
 def measure(
     photo: Path, weights: Path | None, threads: int, edits: int, size: int, seed: int
 ) -> tuple[list[float], list[float], str]:
     """(click-to-paint ms, network ms, device) for `edits` clicks."""
-    with tempfile.TemporaryDirectory(prefix="huebrush-latency-") as tmp:
-        return _clicks(Path(tmp), photo, weights, threads, edits, size, seed)
-
-
-def _clicks(
-    tmp: Path,
-    photo: Path,
-    weights: Path | None,
-    threads: int,
-    edits: int,
-    size: int,
-    seed: int,
-) -> tuple[list[float], list[float], str]:
     import numpy as np
-    from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
 
-    from gui.mainwindow import MainWindow
     from gui.preferences import Preferences
 
-    app = QApplication.instance() or QApplication([])
-    settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
-    Preferences("cpu", size).save(settings)
-    win = MainWindow(
-        weights=weights, device="cpu", settings=settings, data_dir=tmp, threads=threads
-    )
-    win.resize(1400, 900)
-    win.show()
+    with measuring_window(weights, threads, Preferences("cpu", size)) as win:
 
-    def wait_for(cond: Callable[[], bool]) -> None:
-        # Woken by each painted result; a slow safety timer also re-checks the condition,
-        # so nothing polls while the worker runs.
-        loop = QEventLoop()
-        win.canvas.resultShown.connect(loop.quit)
-        safety = QTimer()
-        safety.timeout.connect(loop.quit)
-        safety.start(250)
-        deadline = time.perf_counter() + TIMEOUT_S
-        try:
-            while not cond():
-                if time.perf_counter() > deadline:
-                    raise SystemExit("timed out waiting for a render")
-                loop.exec()
-        finally:
-            safety.stop()
-            win.canvas.resultShown.disconnect(loop.quit)
+        def wait_for(cond: Callable[[], bool]) -> None:
+            # Woken by each painted result; a slow safety timer also re-checks the condition,
+            # so nothing polls while the worker runs.
+            loop = QEventLoop()
+            win.canvas.resultShown.connect(loop.quit)
+            safety = QTimer()
+            safety.timeout.connect(loop.quit)
+            safety.start(250)
+            deadline = time.perf_counter() + TIMEOUT_S
+            try:
+                while not cond():
+                    if time.perf_counter() > deadline:
+                        raise SystemExit("timed out waiting for a render")
+                    loop.exec()
+            finally:
+                safety.stop()
+                win.canvas.resultShown.disconnect(loop.quit)
 
-    def shown() -> bool:
-        return win.generation > 0 and win.canvas.shown_generation == win.generation
+        def shown() -> bool:
+            return win.generation > 0 and win.canvas.shown_generation == win.generation
 
-    win.open_photo(photo)
-    wait_for(lambda: win.doc.image is not None and shown())
-    view = win.canvas.result
-    rng = np.random.default_rng(seed)
-    totals: list[float] = []
-    nets: list[float] = []
-    for i in range(WARMUP_EDITS + edits):
-        fx, fy = rng.uniform(0.1, 0.9, 2)
-        pos = view.to_widget(float(fx), float(fy)).toPoint()
-        t0 = time.perf_counter()
-        QTest.mouseClick(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
-        wait_for(shown)
-        ms = (time.perf_counter() - t0) * 1000
-        if i >= WARMUP_EDITS:
-            totals.append(ms)
-            nets.append(win.last_latency_ms)
-    device = win.device_label.text()
-    win.doc.undo_stack.setClean()
-    win.close()
-    app.processEvents()
-    return totals, nets, device
+        win.open_photo(photo)
+        wait_for(lambda: win.doc.image is not None and shown())
+        view = win.canvas.result
+        rng = np.random.default_rng(seed)
+        totals: list[float] = []
+        nets: list[float] = []
+        for i in range(WARMUP_EDITS + edits):
+            fx, fy = rng.uniform(0.1, 0.9, 2)
+            pos = view.to_widget(float(fx), float(fy)).toPoint()
+            t0 = time.perf_counter()
+            QTest.mouseClick(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+            wait_for(shown)
+            ms = (time.perf_counter() - t0) * 1000
+            if i >= WARMUP_EDITS:
+                totals.append(ms)
+                nets.append(win.last_latency_ms)
+        device = win.device_label.text()
+        return totals, nets, device
 
 
 def measure_drag(
     photo: Path, weights: Path | None, threads: int, seconds: float, size: int, drafts: bool
 ) -> dict[str, float]:
     """Updates per second, p50/p95 age of what is shown, release-to-final ms for one drag."""
-    with tempfile.TemporaryDirectory(prefix="huebrush-drag-") as tmp:
-        return _drag(Path(tmp), photo, weights, threads, seconds, size, drafts)
-
-
-def _drag(
-    tmp: Path,
-    photo: Path,
-    weights: Path | None,
-    threads: int,
-    seconds: float,
-    size: int,
-    drafts: bool,
-) -> dict[str, float]:
     import math
 
-    from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
 
-    from gui.mainwindow import MainWindow
     from gui.preferences import Preferences
 
-    app = QApplication.instance() or QApplication([])
-    settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
-    Preferences("cpu", size, drafts=drafts).save(settings)
-    win = MainWindow(
-        weights=weights, device="cpu", settings=settings, data_dir=tmp, threads=threads
-    )
-    win.resize(1400, 900)
-    win.show()
-    results: list[tuple[float, object]] = []
-    win.worker.resultReady.connect(lambda r: results.append((time.perf_counter(), r)))
+    with measuring_window(weights, threads, Preferences("cpu", size, drafts=drafts)) as win:
+        results: list[tuple[float, object]] = []
+        win.worker.resultReady.connect(lambda r: results.append((time.perf_counter(), r)))
 
-    def run_until(cond: Callable[[], bool]) -> None:
-        loop = QEventLoop()
-        timer = QTimer()
-        timer.timeout.connect(lambda: loop.quit() if cond() else None)
-        timer.start(5)
-        deadline = time.perf_counter() + TIMEOUT_S
-        while not cond():
-            if time.perf_counter() > deadline:
-                raise SystemExit("timed out waiting for a render")
-            loop.exec()
-        timer.stop()
+        def run_until(cond: Callable[[], bool]) -> None:
+            loop = QEventLoop()
+            timer = QTimer()
+            timer.timeout.connect(lambda: loop.quit() if cond() else None)
+            timer.start(5)
+            deadline = time.perf_counter() + TIMEOUT_S
+            while not cond():
+                if time.perf_counter() > deadline:
+                    raise SystemExit("timed out waiting for a render")
+                loop.exec()
+            timer.stop()
 
-    def settled() -> bool:
-        # the newest edit's full-size answer has arrived (not a draft)
-        return any(r.generation == win.generation and r.draft is None for _, r in results)
+        def settled() -> bool:
+            # the newest edit's full-size answer has arrived (not a draft)
+            return any(r.generation == win.generation and r.draft is None for _, r in results)
 
-    win.open_photo(photo)
-    run_until(lambda: win.doc.image is not None and win.generation > 0 and settled())
-    view = win.canvas.result
-    QTest.mouseClick(
-        view,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-        view.to_widget(0.5, 0.5).toPoint(),
-    )
-    run_until(settled)
-    for _ in range(WARMUP_EDITS):  # warm the draft size's network shapes too
-        win.doc.move_point(0, 0.5, 0.45, final=True)
+        win.open_photo(photo)
+        run_until(lambda: win.doc.image is not None and win.generation > 0 and settled())
+        view = win.canvas.result
+        QTest.mouseClick(
+            view,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+            view.to_widget(0.5, 0.5).toPoint(),
+        )
         run_until(settled)
-        win.doc.move_point(0, 0.5, 0.5, final=True)
+        for _ in range(WARMUP_EDITS):  # warm the draft size's network shapes too
+            win.doc.move_point(0, 0.5, 0.45, final=True)
+            run_until(settled)
+            win.doc.move_point(0, 0.5, 0.5, final=True)
+            run_until(settled)
+        results.clear()
+        QTest.mousePress(
+            view,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+            view.to_widget(0.5, 0.5).toPoint(),
+        )
+        start = time.perf_counter()
+        step = {"i": 0}
+        last = [view.to_widget(0.5, 0.5).toPoint()]
+
+        def move() -> None:
+            step["i"] += 1
+            t = step["i"] * 0.016
+            fx = 0.5 + 0.25 * math.sin(2 * math.pi * t / 2.0)
+            fy = 0.5 + 0.25 * (1 - math.cos(2 * math.pi * t / 2.0)) * 0.5
+            last[0] = view.to_widget(fx, fy).toPoint()
+            QTest.mouseMove(view, last[0])
+
+        mover = QTimer()
+        mover.timeout.connect(move)
+        mover.start(16)
+        run_until(lambda: time.perf_counter() - start >= seconds)
+        mover.stop()
+        during = [r for _, r in results]
+        released = time.perf_counter()
+        # Released where the pointer last was, as a user lets go: no move, the drag just ends.
+        QTest.mouseRelease(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, last[0])
         run_until(settled)
-    results.clear()
-    QTest.mousePress(
-        view,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-        view.to_widget(0.5, 0.5).toPoint(),
-    )
-    start = time.perf_counter()
-    step = {"i": 0}
-    last = [view.to_widget(0.5, 0.5).toPoint()]
-
-    def move() -> None:
-        step["i"] += 1
-        t = step["i"] * 0.016
-        fx = 0.5 + 0.25 * math.sin(2 * math.pi * t / 2.0)
-        fy = 0.5 + 0.25 * (1 - math.cos(2 * math.pi * t / 2.0)) * 0.5
-        last[0] = view.to_widget(fx, fy).toPoint()
-        QTest.mouseMove(view, last[0])
-
-    mover = QTimer()
-    mover.timeout.connect(move)
-    mover.start(16)
-    run_until(lambda: time.perf_counter() - start >= seconds)
-    mover.stop()
-    during = [r for _, r in results]
-    released = time.perf_counter()
-    # Released where the pointer last was, as a user lets go: no move, the drag just ends.
-    QTest.mouseRelease(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, last[0])
-    run_until(settled)
-    final_at = next(t for t, r in results if r.generation == win.generation and r.draft is None)
-    ages = [r.latency_ms for r in during]
-    win.doc.undo_stack.setClean()
-    win.close()
-    app.processEvents()
-    return {
-        "per_s": len(during) / seconds,
-        "drafts": sum(r.draft is not None for r in during),
-        "age_p50": statistics.median(ages) if ages else math.nan,
-        "age_p95": percentile(ages, 95) if ages else math.nan,
-        "final_ms": (final_at - released) * 1000,
-    }
+        final_at = next(t for t, r in results if r.generation == win.generation and r.draft is None)
+        ages = [r.latency_ms for r in during]
+        return {
+            "per_s": len(during) / seconds,
+            "drafts": sum(r.draft is not None for r in during),
+            "age_p50": statistics.median(ages) if ages else math.nan,
+            "age_p95": percentile(ages, 95) if ages else math.nan,
+            "final_ms": (final_at - released) * 1000,
+        }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -161,6 +161,15 @@ def _is_device_failure(err: BaseException, colorizer: Colorizer) -> bool:
     return isinstance(err, RuntimeError) and colorizer.device.type == "cuda"
 
 
+def export_note(colorizer: Colorizer, enhance: EnhanceSettings) -> dict[str, str]:
+    """Huebrush's own metadata for an exported file: the program, weights and enhancement."""
+    name = f"Huebrush {__version__}"
+    desc = f"Colourised by {name}, weights {colorizer.weights_id()}"
+    if enhance.active:
+        desc += f"; {enhance.describe()}"
+    return {"Software": name, "Description": desc}
+
+
 def describe_error(err: BaseException) -> str:
     """One line for the user: out-of-memory gets advice, the rest the exception's message."""
     if isinstance(err, MemoryError) or "out of memory" in str(err).lower():
@@ -594,18 +603,13 @@ class InferenceWorker(QThread):
         pred = colorizer.predict(self._prep, job.hints)
         # Full resolution, under the photo's own L (or the enhanced one, if asked for).
         rgb = colorizer.render(self._prep, pred, self._out_L)
-        name = f"Huebrush {__version__}"
-        desc = f"Colourised by {name}, weights {colorizer.weights_id()}"
-        if self._enhance.active:
-            desc += f"; {self._enhance.describe()}"
-        meta = {"Software": name, "Description": desc}
         save_image(
             job.path,
             rgb,
             bit_depth=job.bit_depth,
             alpha=image.alpha,
             icc_profile=job.icc_profile,
-            metadata=meta,
+            metadata=export_note(colorizer, self._enhance),
             photo_meta=job.photo_meta,
         )
         job.hints.to_json(sidecar_path(job.path))

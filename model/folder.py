@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from model.imageio import SUPPORTED_SUFFIXES, default_output_suffix
+from model.imageio import SUPPORTED_SUFFIXES, default_output_suffix, output_path_for
 
 _DIGITS = re.compile(r"(\d+)")
 # What Huebrush writes beside a photo (see model.imageio.output_path_for): <stem>_color[_N].
@@ -61,13 +61,8 @@ def neighbour_photo(path: str | Path, step: int) -> Path | None:
 
 
 def output_for(src: Path, out_dir: Path, taken: set[Path], fmt: str = "auto") -> Path:
-    """out_dir/<stem>_color.<ext>, never a path in taken (the inputs, and the outputs a batch
-    already wrote: a.jpg and a.png would otherwise both become a_color.png). fmt "auto"
-    keeps a TIFF or PNG source's format and makes the rest PNG; else a suffix without dot."""
+    """Where a batch saves src's colour version: fmt "auto" keeps a TIFF or PNG source's
+    format and makes the rest PNG, else a suffix without dot; never a path in taken (the
+    inputs, and the outputs the batch already wrote)."""
     suffix = default_output_suffix(src) if fmt == "auto" else f".{fmt}"
-    cand = out_dir / f"{src.stem}_color{suffix}"
-    n = 1
-    while cand.resolve() in taken:
-        cand = out_dir / f"{src.stem}_color_{n}{suffix}"
-        n += 1
-    return cand
+    return output_path_for(src, out_dir, suffix, taken)

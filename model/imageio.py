@@ -26,7 +26,7 @@ import struct
 import sys
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -1347,9 +1347,11 @@ def output_path_for(
     input_path: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
     suffix: str = ".png",
+    taken: Collection[Path] = (),
 ) -> Path:
-    """out_dir/<stem>_color<suffix>; never the input file itself (a counter is added if needed,
-    e.g. when out_dir holds a link to the input)."""
+    """out_dir/<stem>_color<suffix>; never the input file itself nor a path in `taken` (resolved
+    paths a batch already uses): a counter is added if needed, e.g. when out_dir holds a link to
+    the input, or a.jpg and a.png both want a_color.png."""
     src = Path(input_path)
     if suffix and not suffix.startswith("."):
         suffix = "." + suffix
@@ -1357,7 +1359,7 @@ def output_path_for(
     base = f"{src.stem}_color"
     candidate = Path(out_dir) / f"{base}{suffix}"
     counter = 2
-    while _same_file(candidate, src):
+    while _same_file(candidate, src) or candidate.resolve() in taken:
         candidate = Path(out_dir) / f"{base}_{counter}{suffix}"
         counter += 1
     return candidate

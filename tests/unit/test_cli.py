@@ -107,7 +107,7 @@ def test_output_format_follows_the_source_unless_asked(tmp_path: Path, tiny_weig
     # A TIFF scan stays TIFF (its IPTC needs it); shot.jpg and shot.png both want
     # shot_color.png, and neither may overwrite the other.
     names = sorted(p.name for p in out.iterdir() if not p.name.endswith(".json"))
-    assert names == ["scan_color.tif", "shot_color.png", "shot_color_1.png"]
+    assert names == ["scan_color.tif", "shot_color.png", "shot_color_2.png"]
     assert Image.open(out / "scan_color.tif").format == "TIFF"
     again = tmp_path / "again"
     assert main([str(src / "scan.tif"), "-o", str(again), "--format", "jpg", *args]) == 0
