@@ -111,6 +111,8 @@ class ImageView(QWidget):
     pointMoveRequested = Signal(int, float, float)
     pointMoveFinished = Signal(int, float, float)
     pointSelected = Signal(int)
+    pointToggled = Signal(int)  # Shift/Ctrl+click: into or out of the selection
+    pointsBoxed = Signal(list)  # indices inside a box drawn with Shift/Ctrl
     pointRemoveRequested = Signal(int)
     painted = Signal()
     holdBefore = Signal(bool)
@@ -125,6 +127,7 @@ class ImageView(QWidget):
         self.show_before = False
         self.marks: list[PointMark] = []
         self.selected = -1
+        self.group: frozenset[int] = frozenset()  # selected along with `selected`
         self.marks_visible = True
         self.patch_scale = 1.0  # photo pixels per working-resolution pixel
         self._space = False
@@ -198,6 +201,8 @@ class ImageView(QWidget):
                 self._paint_split(p, sx, target)
             if self.marks_visible:
                 self._paint_marks(p, scale)
+        if self._drag is not None and self._drag["kind"] == "band":
+            self._paint_band(p)
         self._paint_label(p)
         p.end()
         self.painted.emit()
@@ -221,6 +226,20 @@ class ImageView(QWidget):
         p.drawRoundedRect(r, 4, 4)
         p.setPen(QColor(240, 240, 240))
         p.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
+
+    @staticmethod
+    def _band_rect(d: dict[str, object]) -> QRectF:
+        return QRectF(d["start"], d["last"]).normalized()  # type: ignore[call-overload]
+
+    def _paint_band(self, p: QPainter) -> None:
+        r = self._band_rect(self._drag)  # type: ignore[arg-type]
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.setBrush(QColor(255, 215, 0, 40))
+        p.setPen(QPen(QColor(0, 0, 0), 1))
+        p.drawRect(r)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(QColor(255, 215, 0), 1, Qt.PenStyle.DashLine))
+        p.drawRect(r)
 
     def _paint_split(self, p: QPainter, x: float, target: QRectF) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -247,20 +266,22 @@ class ImageView(QWidget):
         half = max(SWATCH_RADIUS + MARK_REACH, patch / 2 + 3.0)
         return QRectF(c.x() - half, c.y() - half, 2 * half, 2 * half).toAlignedRect()
 
-    def set_marks(self, marks: list[PointMark], selected: int) -> None:
+    def set_marks(
+        self, marks: list[PointMark], selected: int, group: frozenset[int] = frozenset()
+    ) -> None:
         """New marks: only the areas of the old and new ones are repainted.
 
         A drag moves one mark at every mouse move; repainting the whole scaled photo each
         time took ~10 ms of the GUI thread, time the network needs on a two-core machine.
         """
         if self.pixmap is None or not self.marks_visible or self.transform.image_size.isEmpty():
-            self.marks, self.selected = marks, selected
+            self.marks, self.selected, self.group = marks, selected, group
             self.update()
             return
         region = QRegion()
         for m in self.marks:
             region += self.mark_rect(m)
-        self.marks, self.selected = marks, selected
+        self.marks, self.selected, self.group = marks, selected, group
         for m in marks:
             region += self.mark_rect(m)
         if not region.isEmpty():
@@ -270,7 +291,7 @@ class ImageView(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for i, m in enumerate(self.marks):
             c = self.to_widget(m.x, m.y)
-            selected = i == self.selected
+            selected = i == self.selected or i in self.group
             patch = m.size * self.patch_scale * scale
             if patch > 2 * SWATCH_RADIUS + 10:
                 # Zoomed in far enough to show the real extent the network receives.
@@ -292,9 +313,12 @@ class ImageView(QWidget):
             p.setPen(QPen(QColor(0, 0, 0), 1.5))
             p.drawEllipse(c, rad + 2.6, rad + 2.6)
             if selected:
+                # The current point (the picker's) has a full ring, the others of a
+                # selection a dashed one.
+                style = Qt.PenStyle.SolidLine if i == self.selected else Qt.PenStyle.DashLine
                 p.setPen(QPen(QColor(0, 0, 0), 5))
                 p.drawEllipse(c, rad + 7, rad + 7)
-                p.setPen(QPen(QColor(255, 215, 0), 2.5))
+                p.setPen(QPen(QColor(255, 215, 0), 2.5, style))
                 p.drawEllipse(c, rad + 7, rad + 7)
 
     # -- mouse ---------------------------------------------------------------------------
@@ -319,16 +343,30 @@ class ImageView(QWidget):
         if sx is not None and abs(pos.x() - sx) <= SPLIT_GRAB:
             self._drag = {"kind": "split"}
             return
+        extend = ev.modifiers() & (
+            Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier
+        )
         i = self.hit(pos)
+        if extend:
+            if i >= 0:
+                self.pointToggled.emit(i)
+            elif self.marks_visible:
+                self._drag = {"kind": "band", "start": pos, "last": pos}
+            return
         if i >= 0:
             m = self.marks[i]
-            self.pointSelected.emit(i)
+            # A point of a selection drags the whole selection; only a click without a
+            # move makes it the one selected point.
+            in_group = bool(self.group) and (i == self.selected or i in self.group)
+            if not in_group:
+                self.pointSelected.emit(i)
             self._drag = {
                 "kind": "point",
                 "index": i,
                 "start": pos,
                 "grab": pos - self.to_widget(m.x, m.y),
                 "moved": False,
+                "collapse": in_group,
             }
         else:
             self._drag = {"kind": "empty", "start": pos, "last": pos}
@@ -346,6 +384,10 @@ class ImageView(QWidget):
         elif kind == "split":
             fx, _ = self.to_fraction(pos)
             self.set_split(min(max(fx, 0.0), 1.0))
+        elif kind == "band":
+            old = self._band_rect(d)
+            d["last"] = pos
+            self.update(old.united(self._band_rect(d)).toAlignedRect().adjusted(-2, -2, 2, 2))
         elif kind == "point":
             if not d["moved"] and (pos - d["start"]).manhattanLength() < 3:  # type: ignore[operator]
                 return  # a click with a shaky hand is not a move
@@ -368,6 +410,17 @@ class ImageView(QWidget):
             if d["kind"] == "point" and d["moved"]:
                 fx, fy = self._clamped(pos - d["grab"])  # type: ignore[operator]
                 self.pointMoveFinished.emit(d["index"], fx, fy)
+            elif d["kind"] == "point" and d["collapse"]:
+                self.pointSelected.emit(d["index"])
+            elif d["kind"] == "band":
+                d["last"] = pos
+                box = self._band_rect(d)
+                inside = [
+                    i for i, m in enumerate(self.marks) if box.contains(self.to_widget(m.x, m.y))
+                ]
+                self.update()
+                if inside:
+                    self.pointsBoxed.emit(inside)
             elif d["kind"] == "empty" and self.pixmap is not None:
                 fx, fy = self.to_fraction(pos)
                 if 0.0 <= fx <= 1.0 and 0.0 <= fy <= 1.0:
@@ -501,6 +554,8 @@ class Canvas(QWidget):
     pointMoveRequested = Signal(int, float, float)
     pointMoveFinished = Signal(int, float, float)
     pointSelected = Signal(int)
+    pointToggled = Signal(int)
+    pointsBoxed = Signal(list)
     pointRemoveRequested = Signal(int)
     zoomChanged = Signal(float)  # screen pixels per photo pixel
     resultShown = Signal(int)  # generation of the colour result that was just painted
@@ -526,6 +581,8 @@ class Canvas(QWidget):
             view.pointMoveRequested.connect(self.pointMoveRequested)
             view.pointMoveFinished.connect(self.pointMoveFinished)
             view.pointSelected.connect(self.pointSelected)
+            view.pointToggled.connect(self.pointToggled)
+            view.pointsBoxed.connect(self.pointsBoxed)
             view.pointRemoveRequested.connect(self.pointRemoveRequested)
             view.holdBefore.connect(self.hold_before)
         self.result.painted.connect(self._on_result_painted)
@@ -563,10 +620,12 @@ class Canvas(QWidget):
             self._pending_generation = None
             self.resultShown.emit(self.shown_generation)
 
-    def set_marks(self, marks: list[PointMark], selected: int) -> None:
-        """The point swatches to draw and which one is selected (-1: none)."""
+    def set_marks(
+        self, marks: list[PointMark], selected: int, group: frozenset[int] = frozenset()
+    ) -> None:
+        """The point swatches to draw, the current point (-1: none) and the others selected."""
         for view in self.views:
-            view.set_marks(marks, selected)
+            view.set_marks(marks, selected, group)
 
     def set_marks_visible(self, visible: bool) -> None:
         """Show or hide the point swatches (to judge the result)."""

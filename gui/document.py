@@ -16,6 +16,9 @@ from model.hints import DEFAULT_SIZE, Hints, PaletteColor, Point
 from model.imageio import LoadedImage
 
 AB = tuple[float, float]
+# (the current point, the others selected with it): the current one is the picker's.
+Selection = tuple[int, frozenset[int]]
+_NONE: Selection = (-1, frozenset())
 _MERGE_ID = 0x4855  # one id for all mergeable edits; the merge key decides what merges
 
 
@@ -36,7 +39,7 @@ class HintsEdit(QUndoCommand):
         doc: Document,
         text: str,
         after: Hints,
-        select_after: int | None = None,
+        select_after: int | Selection | None = None,
         merge_key: tuple[object, ...] | None = None,
         final: bool = True,
     ) -> None:
@@ -44,8 +47,12 @@ class HintsEdit(QUndoCommand):
         self._doc = doc
         self.before = doc.hints
         self.after = after
-        self.select_before = doc.selected
-        self.select_after = doc.selected if select_after is None else select_after
+        self.select_before = doc.selection_state
+        if select_after is None:
+            select_after = doc.selection_state
+        elif isinstance(select_after, int):
+            select_after = (select_after, frozenset())
+        self.select_after: Selection = select_after
         self.merge_key = merge_key
         self.closed = final
 
@@ -68,11 +75,15 @@ class HintsEdit(QUndoCommand):
 
 
 class Document(QObject):
-    """Owns the photo, the hints, the selected point and the undo stack; emits changes."""
+    """Owns the photo, the hints, the selected points and the undo stack; emits changes.
+
+    One selected point is the current one (the picker shows it); others may be selected with
+    it, and then moves, colours, sizes and removals apply to all of them.
+    """
 
     imageChanged = Signal()
     hintsChanged = Signal()
-    selectionChanged = Signal(int)  # index of the selected point, -1 for none
+    selectionChanged = Signal(int)  # index of the current point, -1 for none
     dragEnded = Signal()  # the last step of a drag, whether or not it changed the hints
     dirtyChanged = Signal(bool)
 
@@ -83,6 +94,7 @@ class Document(QObject):
         self.session_path: Path | None = None
         self._hints = Hints()
         self._selected = -1
+        self._group: frozenset[int] = frozenset()  # selected with the current point
         self._interim = False
         self.undo_stack = QUndoStack(self)
         # A bound slot (not a lambda) is disconnected before the stack dies with us.
@@ -108,6 +120,21 @@ class Document(QObject):
         return self._selected
 
     @property
+    def selection(self) -> tuple[int, ...]:
+        """Indices of all selected points, in order (the current one among them)."""
+        return tuple(sorted(self._group | {self._selected})) if self._selected >= 0 else ()
+
+    @property
+    def group(self) -> frozenset[int]:
+        """The points selected besides the current one."""
+        return self._group
+
+    @property
+    def selection_state(self) -> Selection:
+        """(current point, the others selected), as undo restores it."""
+        return self._selected, self._group
+
+    @property
     def selected_point(self) -> Point | None:
         """The selected point, or None."""
         return self.points[self._selected] if 0 <= self._selected < len(self.points) else None
@@ -117,23 +144,61 @@ class Document(QObject):
         """True when the hints differ from the last saved (or opened) state."""
         return not self.undo_stack.isClean()
 
-    def _apply(self, hints: Hints, selected: int) -> None:
+    def _apply(self, hints: Hints, state: Selection) -> None:
         changed = hints != self._hints
-        old = self._selected
+        old = self.selection_state
         # Selection first, so hintsChanged listeners never see an index into the old points.
         self._hints = hints
-        self._selected = selected if 0 <= selected < len(hints.points) else -1
+        self._set_selection(state, len(hints.points))
         if changed:
             self.hintsChanged.emit()
-        if self._selected != old:
+        if self.selection_state != old:
+            self.selectionChanged.emit(self._selected)
+
+    def _set_selection(self, state: Selection, n: int) -> None:
+        current, group = state
+        self._selected = current if 0 <= current < n else -1
+        self._group = (
+            frozenset(i for i in group if 0 <= i < n and i != self._selected)
+            if self._selected >= 0
+            else frozenset()
+        )
+
+    def _select(self, state: Selection) -> None:
+        old = self.selection_state
+        self._set_selection(state, len(self.points))
+        if self.selection_state != old:
             self.selectionChanged.emit(self._selected)
 
     def select(self, index: int) -> None:
-        """Select point `index` (-1 or out of range clears the selection)."""
-        index = index if 0 <= index < len(self.points) else -1
-        if index != self._selected:
-            self._selected = index
-            self.selectionChanged.emit(index)
+        """Select point `index` alone (-1 or out of range clears the selection)."""
+        self._select((index, frozenset()))
+
+    def toggle_selected(self, index: int) -> None:
+        """Add point `index` to the selection as the current point, or take it out."""
+        if not 0 <= index < len(self.points):
+            return
+        sel = set(self.selection)
+        if index in sel:
+            sel.discard(index)
+            current = self._selected if self._selected != index else max(sel, default=-1)
+        else:
+            sel.add(index)
+            current = index
+        self._select((current, frozenset(sel)))
+
+    def select_more(self, indices: list[int] | tuple[int, ...]) -> None:
+        """Add points to the selection (a box drawn round them); the last becomes current."""
+        new = [i for i in indices if 0 <= i < len(self.points)]
+        if new:
+            current = self._selected if self._selected >= 0 else new[-1]
+            self._select((current, frozenset(self.selection) | frozenset(new)))
+
+    def select_all(self) -> None:
+        """Select every point (the current one stays current, else the last)."""
+        if self.points:
+            current = self._selected if self._selected >= 0 else len(self.points) - 1
+            self._select((current, frozenset(range(len(self.points)))))
 
     # -- photo and session ---------------------------------------------------------------
     def set_image(self, image: LoadedImage, path: Path | None) -> None:
@@ -143,7 +208,7 @@ class Document(QObject):
         self.session_path = None
         self.undo_stack.clear()
         self._hints = Hints()
-        self._selected = -1
+        self._selected, self._group = _NONE
         self.imageChanged.emit()
         self.hintsChanged.emit()
         self.selectionChanged.emit(-1)
@@ -165,7 +230,7 @@ class Document(QObject):
         self,
         text: str,
         after: Hints,
-        select_after: int | None = None,
+        select_after: int | Selection | None = None,
         merge_key: tuple[object, ...] | None = None,
         final: bool = True,
     ) -> None:
@@ -190,42 +255,83 @@ class Document(QObject):
         self._push("Add point", self._hints.with_points(pts), len(pts) - 1)
         return len(pts) - 1
 
-    def _replace_point(
+    def _replace_points(
         self,
-        index: int,
-        p: Point,
+        changed: dict[int, Point],
         text: str,
         merge_key: tuple[object, ...] | None = None,
         final: bool = True,
     ) -> None:
         pts = list(self.points)
-        if pts[index] == p and merge_key is None:
+        if all(pts[i] == p for i, p in changed.items()) and merge_key is None:
             return
-        pts[index] = p
-        self._push(text, self._hints.with_points(pts), index, merge_key, final)
+        for i, p in changed.items():
+            pts[i] = p
+        self._push(text, self._hints.with_points(pts), None, merge_key, final)
+
+    def _targets(self, index: int) -> tuple[int, ...]:
+        """The points an edit of point `index` applies to: the selection if it is in it."""
+        sel = self.selection
+        return sel if index in sel else (index,)
+
+    @staticmethod
+    def _plural(text: str, n: int) -> str:
+        return f"{text} point" if n == 1 else f"{text} {n} points"
 
     def move_point(self, index: int, x: float, y: float, final: bool = True) -> None:
-        """Move a point; the moves of one drag (until `final`) are one undo step."""
-        if 0 <= index < len(self.points):
-            p = self.points[index].moved(x, y)
-            self._replace_point(index, p, "Move point", ("move", index), final)
+        """Move a point to (x, y), and the others selected with it by as much, as far as
+        the photo's edges let all of them go; the moves of one drag (until `final`) are one
+        undo step."""
+        if not 0 <= index < len(self.points):
+            return
+        targets = self._targets(index)
+        pts = self.points
+        if len(targets) == 1:
+            moved = {index: pts[index].moved(x, y)}
+        else:  # the group keeps its shape at the photo's edges
+            xs, ys = [pts[i].x for i in targets], [pts[i].y for i in targets]
+            dx = min(max(x - pts[index].x, -min(xs)), 1.0 - max(xs))
+            dy = min(max(y - pts[index].y, -min(ys)), 1.0 - max(ys))
+            moved = {i: pts[i].moved(pts[i].x + dx, pts[i].y + dy) for i in targets}
+        key = ("move", targets)
+        self._replace_points(moved, self._plural("Move", len(targets)), key, final)
 
     def recolour_point(self, index: int, ab: AB, final: bool = True) -> None:
-        """Give a point a new colour; a drag on the colour plane is one undo step."""
+        """Give a point (and the others selected with it) a new colour; a drag on the colour
+        plane is one undo step."""
         if 0 <= index < len(self.points):
-            p = self.points[index].recoloured(_ab(ab))
-            self._replace_point(index, p, "Recolour point", ("recolour", index), final)
+            targets = self._targets(index)
+            new = {i: self.points[i].recoloured(_ab(ab)) for i in targets}
+            text = self._plural("Recolour", len(targets))
+            self._replace_points(new, text, ("recolour", targets), final)
 
     def resize_point(self, index: int, size: int) -> None:
-        """Change a point's patch width (clamped to the format's range)."""
+        """Change the patch width of a point (and of the others selected with it), clamped
+        to the format's range."""
         if 0 <= index < len(self.points):
-            self._replace_point(index, self.points[index].resized(size), "Resize point")
+            targets = self._targets(index)
+            new = {i: self.points[i].resized(size) for i in targets}
+            self._replace_points(new, self._plural("Resize", len(targets)))
+
+    def grow_selected(self, step: int) -> None:
+        """Make every selected point `step` wider (narrower if negative)."""
+        sel = self.selection
+        new = {i: self.points[i].resized(self.points[i].size + step) for i in sel}
+        if new:
+            self._replace_points(new, self._plural("Resize", len(sel)))
 
     def remove_point(self, index: int) -> None:
-        """Remove a point; nothing is selected afterwards."""
+        """Remove one point; nothing is selected afterwards."""
         if 0 <= index < len(self.points):
             pts = self.points[:index] + self.points[index + 1 :]
             self._push("Remove point", self._hints.with_points(pts), -1)
+
+    def remove_selected(self) -> None:
+        """Remove every selected point (one undo step); nothing is selected afterwards."""
+        sel = set(self.selection)
+        if sel:
+            pts = tuple(p for i, p in enumerate(self.points) if i not in sel)
+            self._push(self._plural("Remove", len(sel)), self._hints.with_points(pts), -1)
 
     # -- palette and saturation ----------------------------------------------------------
     @property

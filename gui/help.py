@@ -10,10 +10,13 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayo
 #: (keys, what they do), as the shortcuts table shows them.
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Click on the photo", "add a colour point"),
-    ("Drag a point", "move it"),
-    ("Right-click a point / Delete", "remove it"),
-    ("[ / ]", "smaller / bigger point"),
-    ("Arrow keys (Shift: x10)", "nudge the selected point by a screen pixel"),
+    ("Drag a point", "move it (a selected point: all the selected ones)"),
+    ("Shift+click or Ctrl+click a point", "add it to the selection, or take it out"),
+    ("Shift+drag or Ctrl+drag on the photo", "select the points inside a box"),
+    ("Ctrl+A", "select all points"),
+    ("Right-click a point / Delete", "remove it / the selected points"),
+    ("[ / ]", "smaller / bigger selected points"),
+    ("Arrow keys (Shift: x10)", "nudge the selected points by a screen pixel"),
     ("Tab / Shift+Tab, Esc", "select the next / previous point, none"),
     ("N", "new points keep the colour shown (off: your last colour)"),
     ("Ctrl+Shift+Backspace", "remove all hints"),
@@ -47,7 +50,9 @@ possible at that point's brightness; <i>Suggested</i> are the colours the networ
 likely there; <i>Recent</i> are yours.</li>
 <li><b>Correct</b> what is still wrong with more points. Where a colour runs over an edge,
 a point of the right colour on the other side (grey for grey) stops it. Drag points to move
-them; Delete or right-click removes one; [ and ] make it smaller or bigger.</li>
+them; Delete or right-click removes one; [ and ] make it smaller or bigger. Shift+click
+points, or Shift+drag a box round them, to select several: they then move, take a colour,
+resize and go together.</li>
 <li><b>Palette</b> (optional): colours the whole photo should have, with weights, or
 <i>From photo…</i> to take them from a colour photo of a similar scene;
 <i>Saturation</i> sets how colourful the result is.</li>

@@ -361,10 +361,16 @@ class MainWindow(QMainWindow):
             "Remove Point",
             self._remove_selected,
             ["Delete", "Backspace"],
-            "Remove the selected point",
+            "Remove the selected points",
         )
-        self.act_bigger = a("Bigger Point", lambda: self._resize_selected(+1), "]")
-        self.act_smaller = a("Smaller Point", lambda: self._resize_selected(-1), "[")
+        self.act_bigger = a("Bigger Point", lambda: self.doc.grow_selected(+1), "]")
+        self.act_smaller = a("Smaller Point", lambda: self.doc.grow_selected(-1), "[")
+        self.act_select_all = a(
+            "Select All Points",
+            self.doc.select_all,
+            K.SelectAll,
+            "Select every point, to move, recolour, resize or remove them together",
+        )
         self.act_suggest = a(
             "New Points Keep the Shown Colour",
             None,
@@ -493,7 +499,8 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&Edit")
         m.addActions([self.act_undo, self.act_redo])
         m.addSeparator()
-        m.addActions([self.act_remove, self.act_bigger, self.act_smaller, self.act_suggest])
+        m.addActions([self.act_select_all, self.act_remove, self.act_bigger, self.act_smaller])
+        m.addAction(self.act_suggest)
         m.addSeparator()
         m.addActions([self.act_copy_hints, self.act_paste_hints, self.act_reset])
         m.addSeparator()
@@ -572,6 +579,8 @@ class MainWindow(QMainWindow):
         canvas.pointMoveRequested.connect(lambda i, x, y: doc.move_point(i, x, y, final=False))
         canvas.pointMoveFinished.connect(lambda i, x, y: doc.move_point(i, x, y, final=True))
         canvas.pointSelected.connect(doc.select)
+        canvas.pointToggled.connect(doc.toggle_selected)
+        canvas.pointsBoxed.connect(doc.select_more)
         canvas.pointRemoveRequested.connect(doc.remove_point)
         canvas.zoomChanged.connect(self._on_zoom)
 
@@ -1011,13 +1020,7 @@ class MainWindow(QMainWindow):
         return True
 
     def _remove_selected(self) -> None:
-        if self.doc.selected >= 0:
-            self.doc.remove_point(self.doc.selected)
-
-    def _resize_selected(self, step: int) -> None:
-        p = self.doc.selected_point
-        if p is not None:
-            self.doc.resize_point(self.doc.selected, p.size + step)
+        self.doc.remove_selected()
 
     def _set_split(self, on: bool) -> None:
         self.canvas.set_split_enabled(on)
@@ -1062,7 +1065,7 @@ class MainWindow(QMainWindow):
             )
             for p in hints.points
         ]
-        self.canvas.set_marks(marks, self.doc.selected)
+        self.canvas.set_marks(marks, self.doc.selected, self.doc.group)
         self.palette.set_hints(hints.palette, hints.saturation)
         interim = self.doc.interim
         self._request_render(interim)
@@ -1077,7 +1080,7 @@ class MainWindow(QMainWindow):
 
     def _on_selection_changed(self, index: int) -> None:
         for view in self.canvas.views:
-            view.selected = index
+            view.selected, view.group = index, self.doc.group
         self.canvas.update_views()
         self._update_picker()
         self._update_enabled()
@@ -1088,7 +1091,9 @@ class MainWindow(QMainWindow):
             self.picker.set_point(None, None, None, self.prefs.point_size)
             self.picker.set_suggestions([])
             return
-        self.picker.set_point(self.doc.selected, self.lightness_at(p.x, p.y), p.ab, p.size)
+        self.picker.set_point(
+            self.doc.selected, self.lightness_at(p.x, p.y), p.ab, p.size, len(self.doc.group)
+        )
         self._update_suggestions()
 
     def _update_suggestions(self) -> None:
@@ -1137,6 +1142,9 @@ class MainWindow(QMainWindow):
             act.setEnabled(has)
         for act in (self.act_remove, self.act_bigger, self.act_smaller):
             act.setEnabled(self.doc.selected >= 0)
+        n = len(self.doc.selection)
+        self.act_remove.setText(f"Remove {n} Points" if n > 1 else "Remove Point")
+        self.act_select_all.setEnabled(bool(self.doc.points))
         for act in (self.act_next_photo, self.act_prev_photo):
             act.setEnabled(has and not self._is_sample and self.doc.path is not None)
         self.act_export_folder.setEnabled(

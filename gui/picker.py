@@ -267,14 +267,22 @@ class ColourPicker(QWidget):
 
     # -- state from the main window ------------------------------------------------------
     def set_point(
-        self, index: int | None, lightness: float | None, ab: AB | None, size: int
+        self,
+        index: int | None,
+        lightness: float | None,
+        ab: AB | None,
+        size: int,
+        others: int = 0,
     ) -> None:
-        """Show point `index` (None: nothing selected) at lightness L with colour ab."""
+        """Show point `index` (None: nothing selected) at lightness L with colour ab;
+        `others` more points are selected with it, and a colour or size chosen here goes to
+        all of them."""
         self.lightness, self.ab = lightness, ab
         enabled = index is not None and lightness is not None
         if enabled:
+            more = f" and {others} more (colour and size go to all)" if others else ""
             self.title.setText(
-                f"<b>Point {index + 1}</b> — brightness L {lightness:.0f}, "  # type: ignore[operator]
+                f"<b>Point {index + 1}</b>{more} — brightness L {lightness:.0f}, "  # type: ignore[operator]
                 f"a {ab[0]:+.0f}, b {ab[1]:+.0f}"  # type: ignore[index]
             )
         else:

@@ -245,3 +245,48 @@ def test_moving_a_point_repaints_only_around_it(qtbot, window, view, monkeypatch
     reach = view.mark_rect(mark)
     assert reach.contains(new + QPoint(20, 20)) and reach.contains(new - QPoint(20, 20))
     assert asked[-1].contains(other)  # all marks: the selection may move to another one
+
+
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+
+
+def test_shift_click_and_box_select_then_drag_and_delete_together(qtbot, window, view) -> None:
+    for fx, fy in ((0.2, 0.3), (0.4, 0.35), (0.8, 0.8)):
+        click(view, fx, fy)
+    QTest.mouseClick(view, LEFT, SHIFT, at(view, 0.2, 0.3))
+    assert window.doc.selection == (0, 2)
+    QTest.mouseClick(view, LEFT, SHIFT, at(view, 0.8, 0.8))  # out again
+    assert window.doc.selection == (0,)
+    # Shift+drag a box round the second point adds it, and places no point.
+    QTest.mousePress(view, LEFT, SHIFT, at(view, 0.33, 0.25))
+    QTest.mouseMove(view, at(view, 0.45, 0.4))
+    QTest.mouseMove(view, at(view, 0.5, 0.45))
+    QTest.mouseRelease(view, LEFT, SHIFT, at(view, 0.5, 0.45))
+    assert window.doc.selection == (0, 1) and len(window.doc.points) == 3
+    assert view.group and window.canvas.original.group == view.group
+    assert "and 1 more" in window.picker.title.text()
+    # Dragging one of them moves both by the same amount, in one undo step.
+    before = window.doc.points
+    count = window.doc.undo_stack.count()
+    drag(view, (0.4, 0.35), (0.5, 0.55))
+    after = window.doc.points
+    for i in (0, 1):
+        assert after[i].x - before[i].x == pytest.approx(0.1, abs=0.02)
+        assert after[i].y - before[i].y == pytest.approx(0.2, abs=0.03)
+    assert after[2] == before[2] and window.doc.undo_stack.count() == count + 1
+    assert window.doc.selection == (0, 1)  # a drag keeps the selection
+    # The picker's colour goes to both; Delete removes both.
+    window.picker.colourPicked.emit(25.0, 35.0, True)
+    assert window.doc.points[0].ab == window.doc.points[1].ab == (25.0, 35.0)
+    assert window.act_remove.text() == "Remove 2 Points"
+    QTest.keyClick(view, Qt.Key.Key_Delete)
+    assert len(window.doc.points) == 1 and window.doc.points[0] == before[2]
+    window.doc.undo_stack.undo()
+    assert len(window.doc.points) == 3 and window.doc.selection == (0, 1)
+    # A plain click on one of a selection, without moving, selects it alone.
+    click(view, after[0].x, after[0].y)
+    assert window.doc.selection == (0,)
+    QTest.keyClick(view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert window.doc.selection == (0, 1, 2)
+    QTest.keyClick(view, Qt.Key.Key_Escape)
+    assert window.doc.selection == ()

@@ -99,3 +99,66 @@ def test_slider_drag_merges_and_dirty_follows_the_stack(doc: Document) -> None:
     assert doc.hints.saturation == pytest.approx(0.3)
     doc.undo_stack.undo()
     assert doc.hints.saturation is None and not doc.dirty
+
+
+def _three(doc: Document) -> None:
+    doc.add_point(0.2, 0.2, (10.0, 10.0), 3)
+    doc.add_point(0.5, 0.4, (20.0, -5.0), 5)
+    doc.add_point(0.8, 0.9, (-15.0, 30.0), 7)
+
+
+def test_shift_selection_toggles_and_keeps_a_current_point(doc: Document) -> None:
+    _three(doc)
+    doc.select(0)
+    doc.toggle_selected(2)
+    assert doc.selection == (0, 2) and doc.selected == 2 and doc.group == frozenset({0})
+    doc.toggle_selected(2)  # out again: the other one becomes current
+    assert doc.selection == (0,) and doc.selected == 0
+    doc.select_more([1, 2])
+    assert doc.selection == (0, 1, 2) and doc.selected == 0
+    doc.select(1)  # a plain selection is one point again
+    assert doc.selection == (1,) and doc.group == frozenset()
+    doc.select_all()
+    assert doc.selection == (0, 1, 2) and doc.selected == 1
+
+
+def test_a_selection_moves_together_keeping_its_shape_at_the_edge(doc: Document) -> None:
+    _three(doc)
+    doc.select(0)
+    doc.toggle_selected(1)
+    count = doc.undo_stack.count()
+    before = doc.points
+    # Drag point 1 by (+0.1, -0.3) in two steps: point 0 follows; the top edge stops the
+    # pair at y = 0 for point 0, so point 1 stops 0.2 below it.
+    doc.move_point(1, 0.55, 0.2, final=False)
+    doc.move_point(1, 0.6, 0.1, final=True)
+    a, b, c = doc.points
+    assert (a.x, a.y) == pytest.approx((0.3, 0.0)) and (b.x, b.y) == pytest.approx((0.6, 0.2))
+    assert c == before[2]  # not selected, not moved
+    assert doc.undo_stack.count() == count + 1
+    assert doc.undo_stack.undoText() == "Move 2 points"
+    doc.undo_stack.undo()
+    assert doc.points == before and doc.selection == (0, 1) and doc.selected == 1
+
+
+def test_a_selection_takes_one_colour_size_and_goes_in_one_step(doc: Document) -> None:
+    _three(doc)
+    doc.select(0)
+    doc.toggle_selected(2)
+    before = doc.hints
+    doc.recolour_point(doc.selected, (40.0, 45.0))
+    assert [p.ab for p in doc.points] == [(40.0, 45.0), (20.0, -5.0), (40.0, 45.0)]
+    doc.grow_selected(+1)
+    assert [p.size for p in doc.points] == [4, 5, 8]
+    doc.resize_point(doc.selected, 6)
+    assert [p.size for p in doc.points] == [6, 5, 6]
+    doc.remove_selected()
+    assert [p.ab for p in doc.points] == [(20.0, -5.0)] and doc.selection == ()
+    assert doc.undo_stack.undoText() == "Remove 2 points"
+    for _ in range(4):
+        doc.undo_stack.undo()
+    assert doc.hints == before and doc.selection == (0, 2)
+    # An edit of a point outside the selection is its own.
+    doc.recolour_point(1, (0.0, 0.0))
+    assert [p.ab for p in doc.points][1] == (0.0, 0.0)
+    assert doc.points[0].ab == (10.0, 10.0) and doc.selection == (0, 2)
