@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QCursor,
     QFont,
     QImage,
     QKeyEvent,
@@ -50,6 +51,28 @@ class PointMark:
     y: float
     colour: QColor
     size: int  # patch width at the network's working resolution
+
+
+_SAMPLING_CURSOR: QCursor | None = None
+
+
+def sampling_cursor() -> QCursor:
+    """A ring with a hair cross: the eyedropper's hot spot is its centre."""
+    global _SAMPLING_CURSOR
+    if _SAMPLING_CURSOR is None:
+        pix = QPixmap(25, 25)
+        pix.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pix)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for colour, width in ((QColor(0, 0, 0), 3.0), (QColor(255, 255, 255), 1.2)):
+            p.setPen(QPen(colour, width))
+            p.drawEllipse(QPointF(12.5, 12.5), 7, 7)
+            for a, b in (((12.5, 1), (12.5, 8)), ((12.5, 17), (12.5, 24))):
+                p.drawLine(QPointF(*a), QPointF(*b))
+                p.drawLine(QPointF(a[1], a[0]), QPointF(b[1], b[0]))
+        p.end()
+        _SAMPLING_CURSOR = QCursor(pix, 12, 12)
+    return _SAMPLING_CURSOR
 
 
 class ViewTransform(QObject):
@@ -114,6 +137,8 @@ class ImageView(QWidget):
     pointToggled = Signal(int)  # Shift/Ctrl+click: into or out of the selection
     pointsBoxed = Signal(list)  # indices inside a box drawn with Shift/Ctrl
     pointRemoveRequested = Signal(int)
+    colourSampled = Signal(float, float)  # the eyedropper (or Alt+click) at a photo point
+    samplingCancelled = Signal()
     painted = Signal()
     holdBefore = Signal(bool)
 
@@ -129,6 +154,7 @@ class ImageView(QWidget):
         self.selected = -1
         self.group: frozenset[int] = frozenset()  # selected along with `selected`
         self.marks_visible = True
+        self.sampling = False  # the next click takes the colour shown there
         self.patch_scale = 1.0  # photo pixels per working-resolution pixel
         self._space = False
         self._drag: dict[str, object] | None = None
@@ -339,6 +365,11 @@ class ImageView(QWidget):
             return
         if button != Qt.MouseButton.LeftButton:
             return
+        if self.sampling or ev.modifiers() & Qt.KeyboardModifier.AltModifier:
+            fx, fy = self.to_fraction(pos)
+            if self.pixmap is not None and 0.0 <= fx <= 1.0 and 0.0 <= fy <= 1.0:
+                self.colourSampled.emit(fx, fy)
+            return
         sx = self._split_x()
         if sx is not None and abs(pos.x() - sx) <= SPLIT_GRAB:
             self._drag = {"kind": "split"}
@@ -433,6 +464,9 @@ class ImageView(QWidget):
 
     def _update_cursor(self, pos: QPointF) -> None:
         sx = self._split_x()
+        if self.sampling:
+            self.setCursor(sampling_cursor())
+            return
         if self._space:
             shape = Qt.CursorShape.OpenHandCursor
         elif sx is not None and abs(pos.x() - sx) <= SPLIT_GRAB:
@@ -477,7 +511,9 @@ class ImageView(QWidget):
         if ev.isAutoRepeat():
             ev.accept()
             return
-        if ev.key() == Qt.Key.Key_Escape and self.selected >= 0:
+        if ev.key() == Qt.Key.Key_Escape and self.sampling:
+            self.samplingCancelled.emit()
+        elif ev.key() == Qt.Key.Key_Escape and self.selected >= 0:
             self.pointSelected.emit(-1)
         elif ev.key() == Qt.Key.Key_Space:
             self._space = True
@@ -557,6 +593,8 @@ class Canvas(QWidget):
     pointToggled = Signal(int)
     pointsBoxed = Signal(list)
     pointRemoveRequested = Signal(int)
+    colourSampled = Signal(float, float)
+    samplingCancelled = Signal()
     zoomChanged = Signal(float)  # screen pixels per photo pixel
     resultShown = Signal(int)  # generation of the colour result that was just painted
 
@@ -584,6 +622,8 @@ class Canvas(QWidget):
             view.pointToggled.connect(self.pointToggled)
             view.pointsBoxed.connect(self.pointsBoxed)
             view.pointRemoveRequested.connect(self.pointRemoveRequested)
+            view.colourSampled.connect(self.colourSampled)
+            view.samplingCancelled.connect(self.samplingCancelled)
             view.holdBefore.connect(self.hold_before)
         self.result.painted.connect(self._on_result_painted)
         self.transform.changed.connect(lambda: self.zoomChanged.emit(self.zoom()))
@@ -626,6 +666,13 @@ class Canvas(QWidget):
         """The point swatches to draw, the current point (-1: none) and the others selected."""
         for view in self.views:
             view.set_marks(marks, selected, group)
+
+    def set_sampling(self, on: bool) -> None:
+        """The eyedropper: while on, a click on the photo reports the point instead of
+        adding or selecting one."""
+        for view in self.views:
+            view.sampling = on
+            view._update_cursor(view.mapFromGlobal(QCursor.pos()).toPointF())
 
     def set_marks_visible(self, visible: bool) -> None:
         """Show or hide the point swatches (to judge the result)."""

@@ -14,6 +14,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Shift+click or Ctrl+click a point", "add it to the selection, or take it out"),
     ("Shift+drag or Ctrl+drag on the photo", "select the points inside a box"),
     ("Ctrl+A", "select all points"),
+    ("I, then click the photo (or Alt+click)", "give the selected points the colour shown there"),
     ("Right-click a point / Delete", "remove it / the selected points"),
     ("[ / ]", "smaller / bigger selected points"),
     ("Arrow keys (Shift: x10)", "nudge the selected points by a screen pixel"),
@@ -52,7 +53,8 @@ likely there; <i>Recent</i> are yours.</li>
 a point of the right colour on the other side (grey for grey) stops it. Drag points to move
 them; Delete or right-click removes one; [ and ] make it smaller or bigger. Shift+click
 points, or Shift+drag a box round them, to select several: they then move, take a colour,
-resize and go together.</li>
+resize and go together. The eyedropper (I, or Alt+click) gives the selected points a colour
+shown elsewhere in the photo.</li>
 <li><b>Palette</b> (optional): colours the whole photo should have, with weights, or
 <i>From photo…</i> to take them from a colour photo of a similar scene;
 <i>Saturation</i> sets how colourful the result is.</li>

@@ -365,6 +365,14 @@ class MainWindow(QMainWindow):
         )
         self.act_bigger = a("Bigger Point", lambda: self.doc.grow_selected(+1), "]")
         self.act_smaller = a("Smaller Point", lambda: self.doc.grow_selected(-1), "[")
+        self.act_sample = a(
+            "Pick Colour from Photo",
+            self.canvas.set_sampling,
+            "I",
+            "Click the photo to give the selected points the colour shown there (also Alt+click)",
+            "eyedropper",
+            checkable=True,
+        )
         self.act_select_all = a(
             "Select All Points",
             self.doc.select_all,
@@ -500,7 +508,7 @@ class MainWindow(QMainWindow):
         m.addActions([self.act_undo, self.act_redo])
         m.addSeparator()
         m.addActions([self.act_select_all, self.act_remove, self.act_bigger, self.act_smaller])
-        m.addAction(self.act_suggest)
+        m.addActions([self.act_sample, self.act_suggest])
         m.addSeparator()
         m.addActions([self.act_copy_hints, self.act_paste_hints, self.act_reset])
         m.addSeparator()
@@ -581,10 +589,13 @@ class MainWindow(QMainWindow):
         canvas.pointSelected.connect(doc.select)
         canvas.pointToggled.connect(doc.toggle_selected)
         canvas.pointsBoxed.connect(doc.select_more)
+        canvas.colourSampled.connect(self.sample_colour)
+        canvas.samplingCancelled.connect(lambda: self.act_sample.setChecked(False))
         canvas.pointRemoveRequested.connect(doc.remove_point)
         canvas.zoomChanged.connect(self._on_zoom)
 
         self.picker.colourPicked.connect(self._recolour_selected)
+        self.picker.sample_button.setDefaultAction(self.act_sample)
         self.picker.sizeRequested.connect(lambda n: doc.resize_point(doc.selected, n))
         self.picker.removeRequested.connect(self._remove_selected)
 
@@ -989,6 +1000,29 @@ class MainWindow(QMainWindow):
         if final:
             self._last_colour = (a, b)
             self._remember_colour((a, b))
+
+    def sample_colour(self, x: float, y: float) -> None:
+        """The eyedropper: the colour shown at photo point (x, y) goes to the selected points
+        (each a point of its own brightness, so snapped into the current one's gamut) and to
+        the recent colours."""
+        self.act_sample.setChecked(False)  # one click, as in paint programs
+        if self._prediction is None:
+            return
+        ab = shown_at(self._prediction, x, y)
+        p = self.doc.selected_point
+        if p is None:
+            self._remember_colour(ab)
+            self.statusBar().showMessage(
+                f"Colour a {ab[0]:+.0f}, b {ab[1]:+.0f} added to Recent; select a point to "
+                "give it that colour",
+                6000,
+            )
+            return
+        ab = snapped(self.lightness_at(p.x, p.y), ab)
+        self._recolour_selected(*ab, True)
+        n = len(self.doc.selection)
+        what = "the selected point" if n == 1 else f"the {n} selected points"
+        self.statusBar().showMessage(f"Gave {what} the colour shown there", 4000)
 
     def copy_hints(self) -> None:
         """Put the hints on the clipboard as a hint-file document (also plain JSON text)."""

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -238,6 +239,9 @@ class ColourPicker(QWidget):
         self.dialog_button = QPushButton("Other colour…")
         self.dialog_button.setToolTip("Choose a colour in the standard colour dialog")
         self.dialog_button.clicked.connect(self._on_dialog)
+        # The main window gives it the eyedropper action (Pick Colour from Photo).
+        self.sample_button = QToolButton()
+        self.sample_button.setAutoRaise(True)
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Remove the selected point (Delete)")
         self.remove_button.clicked.connect(self.removeRequested)
@@ -253,6 +257,7 @@ class ColourPicker(QWidget):
         bottom.addWidget(QLabel("Size:"))
         bottom.addWidget(self.size_spin)
         bottom.addStretch(1)
+        bottom.addWidget(self.sample_button)
         bottom.addWidget(self.dialog_button)
         bottom.addWidget(self.remove_button)
 

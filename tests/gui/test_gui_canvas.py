@@ -290,3 +290,41 @@ def test_shift_click_and_box_select_then_drag_and_delete_together(qtbot, window,
     assert window.doc.selection == (0, 1, 2)
     QTest.keyClick(view, Qt.Key.Key_Escape)
     assert window.doc.selection == ()
+
+
+def test_eyedropper_gives_the_selected_points_the_colour_shown(qtbot, window, view) -> None:
+    click(view, 0.2, 0.3)
+    click(view, 0.7, 0.6)
+    wait_rendered(qtbot, window)
+    pred = window._prediction
+    QTest.keyClick(view, Qt.Key.Key_I)
+    assert window.act_sample.isChecked() and view.sampling
+    assert window.picker.sample_button.defaultAction() is window.act_sample
+    click(view, 0.9, 0.1)  # samples: adds and selects nothing
+    assert len(window.doc.points) == 2 and window.doc.selection == (1,)
+    assert not window.act_sample.isChecked() and not view.sampling  # one click
+    p = window.doc.points[1]
+    expected = snapped(window.lightness_at(p.x, p.y), shown_at(pred, 0.9, 0.1))
+    assert p.ab == pytest.approx(expected, abs=1e-3)
+    assert window.recent_colours[0] == pytest.approx(expected, abs=1e-3)
+    # Alt+click does the same without the mode, for the whole selection.
+    wait_rendered(qtbot, window)
+    pred = window._prediction
+    window.doc.select_all()
+    QTest.mouseClick(view, LEFT, Qt.KeyboardModifier.AltModifier, at(view, 0.5, 0.9))
+    want = shown_at(pred, 0.5, 0.9)
+    cur = window.doc.selected_point
+    want = snapped(window.lightness_at(cur.x, cur.y), want)
+    assert window.doc.points[0].ab == window.doc.points[1].ab == pytest.approx(want, abs=1e-3)
+    # Esc leaves the mode without sampling; with nothing selected a sample goes to Recent.
+    QTest.keyClick(view, Qt.Key.Key_I)
+    QTest.keyClick(view, Qt.Key.Key_Escape)
+    assert not window.act_sample.isChecked() and window.doc.selection == (0, 1)
+    window.doc.select(-1)
+    before = window.doc.hints
+    wait_rendered(qtbot, window)
+    QTest.mouseClick(view, LEFT, Qt.KeyboardModifier.AltModifier, at(view, 0.1, 0.8))
+    assert window.doc.hints == before
+    assert window.recent_colours[0] == pytest.approx(
+        shown_at(window._prediction, 0.1, 0.8), abs=1e-3
+    )
