@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QToolButton,
+    QUndoView,
     QWidget,
 )
 
@@ -254,7 +255,13 @@ class MainWindow(QMainWindow):
         self.palette_dock = QDockWidget("Palette", self)
         self.palette_dock.setObjectName("palette")
         self.palette_dock.setWidget(self.palette)
-        for dock in (self.picker_dock, self.palette_dock):
+        # Every edit of this photo's hints, newest last; a click goes back to that state.
+        self.history = QUndoView(self.doc.undo_stack)
+        self.history.setEmptyLabel("Photo opened")
+        self.history_dock = QDockWidget("History", self)
+        self.history_dock.setObjectName("history")
+        self.history_dock.setWidget(self.history)
+        for dock in (self.picker_dock, self.palette_dock, self.history_dock):
             dock.setFeatures(
                 QDockWidget.DockWidgetFeature.DockWidgetMovable
                 | QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -263,6 +270,13 @@ class MainWindow(QMainWindow):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.resizeDocks([self.picker_dock], [330], Qt.Orientation.Horizontal)
         self.resizeDocks([self.picker_dock, self.palette_dock], [560, 260], Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.palette_dock, self.history_dock)
+        self.palette_dock.raise_()
+        self.history_dock.hide()  # until asked for (View menu); the window state keeps it
+        # Shown from the menu, a tabbed dock comes to the front rather than behind a tab.
+        self.history_dock.toggleViewAction().triggered.connect(
+            lambda on: on and self.history_dock.raise_()
+        )
 
     def _action(
         self,
@@ -520,6 +534,7 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addAction(self.picker_dock.toggleViewAction())
         m.addAction(self.palette_dock.toggleViewAction())
+        m.addAction(self.history_dock.toggleViewAction())
         m = mb.addMenu("&Image")
         e = m.addMenu("&Enhance Lightness for the Network")
         e.addActions(list(self.act_enhance.values()))

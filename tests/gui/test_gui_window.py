@@ -236,3 +236,25 @@ def test_docks_come_back_as_they_were_left(qtbot, factory, tmp_path) -> None:
     third = window_with(settings)
     assert not third.act_split.isChecked()
     third.close()
+
+
+def test_history_lists_the_edits_and_goes_back_to_one(qtbot, window, photo) -> None:
+    from guihelpers import open_photo, wait_rendered
+
+    open_photo(qtbot, window, photo)
+    assert not window.history_dock.isVisible()  # until asked for
+    window.history_dock.toggleViewAction().trigger()
+    assert window.history_dock.isVisible()
+    doc = window.doc
+    doc.add_point(0.2, 0.2, (10.0, 10.0))
+    doc.add_point(0.6, 0.6, (-20.0, 30.0))
+    doc.recolour_point(0, (40.0, 0.0))
+    model = window.history.model()
+    rows = [model.index(r, 0).data() for r in range(model.rowCount())]
+    assert rows == ["Photo opened", "Add point", "Add point", "Recolour point"]
+    # Clicking the first "Add point" goes back to that state: one point, not recoloured.
+    window.history.setCurrentIndex(model.index(1, 0))
+    assert len(doc.points) == 1 and doc.points[0].ab == (10.0, 10.0)
+    wait_rendered(qtbot, window)
+    window.history.setCurrentIndex(model.index(3, 0))
+    assert len(doc.points) == 2 and doc.points[0].ab == (40.0, 0.0)
