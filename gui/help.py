@@ -29,6 +29,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("B (toggle), hold \\", "show the original"),
     ("H", "hide points"),
     ("Ctrl+O", "open a photo"),
+    ("Ctrl+V", "open the photo on the clipboard"),
     ("Page Down / Page Up", "next / previous photo in the folder"),
     ("Ctrl+S / Ctrl+Shift+S", "save the hints beside the photo / elsewhere"),
     ("Ctrl+Shift+O", "load hints from a hint file"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from PySide6.QtCore import (
     QSignalBlocker,
     QStandardPaths,
     Qt,
+    QTemporaryDir,
     QTimer,
     QUrl,
 )
@@ -28,6 +30,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QImage,
     QKeyEvent,
     QKeySequence,
 )
@@ -84,6 +87,7 @@ from model.inference import Colorizer, Prediction, shown_at, suggestions_at, wor
 from model.photometa import NO_META, PhotoMeta
 
 MAX_RECENT_FILES = 10
+PASTED_DIR = "huebrush-pasted-"  # the temporary folder of pasted images
 MAX_RECENT_COLOURS = 10
 AUTOSAVE_MS = 2000
 PICKER_DRAG_MS = 100
@@ -214,7 +218,9 @@ class MainWindow(QMainWindow):
         self._generation = 0
         self._photo: OpenedPhoto | None = None
         self._prediction: Prediction | None = None
-        self._is_sample = False
+        self._is_sample = False  # the photo has no folder of its own (the sample, pasted)
+        self._pasted: QTemporaryDir | None = None  # pasted images, for as long as the app runs
+        self._pasted_count = 0
         self._after_open: tuple[Hints, bool, str] | None = None
         self._last_colour: AB | None = None
         self.last_latency_ms = 0.0  # request to finished preview, for the status bar
@@ -314,6 +320,13 @@ class MainWindow(QMainWindow):
             self.open_folder_dialog,
             None,
             "Open the first photo of a folder, to go through it with Page Down",
+        )
+        self.act_paste_photo = a(
+            "&Paste Photo",
+            self.paste_photo,
+            QKeySequence.StandardKey.Paste,
+            "Open the image on the clipboard (copied from a browser, a scanner program or a "
+            "file manager)",
         )
         self.act_next_photo = a(
             "&Next Photo in Folder",
@@ -511,7 +524,8 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_open)
         self.recent_menu = m.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        m.addActions([self.act_open_folder, self.act_next_photo, self.act_prev_photo])
+        m.addActions([self.act_open_folder, self.act_paste_photo])
+        m.addActions([self.act_next_photo, self.act_prev_photo])
         m.addSeparator()
         m.addActions([self.act_open_session, self.act_save, self.act_save_as])
         m.addSeparator()
@@ -703,6 +717,30 @@ class MainWindow(QMainWindow):
         )
         if path:
             self.open_photo(path)
+
+    def paste_photo(self) -> bool:
+        """Open the clipboard's photo: a copied file as itself, image data as a new photo
+        (saved and exported wherever the user chooses, like the sample)."""
+        data = QApplication.clipboard().mimeData()
+        path = self._dropped_file(data.urls()) if data is not None else None
+        if path is not None and not path.name.endswith(".json"):
+            return self.open_photo(path)
+        image = QApplication.clipboard().image()
+        if image.isNull():
+            self.statusBar().showMessage("The clipboard holds no image", 5000)
+            return False
+        return self.open_image_data(image)
+
+    def open_image_data(self, image: QImage) -> bool:
+        """Open an image that has no file (pasted or dropped from a browser)."""
+        if self._pasted is None:
+            self._pasted = QTemporaryDir(str(Path(tempfile.gettempdir()) / f"{PASTED_DIR}XXXXXX"))
+        self._pasted_count += 1
+        path = Path(self._pasted.path()) / f"Pasted photo {self._pasted_count}.png"
+        if not self._pasted.isValid() or not image.save(str(path), "PNG"):
+            self._error("Cannot open the image", f"Could not keep a copy of it in {path.parent}.")
+            return False
+        return self.open_photo(path, sample=True)
 
     def _photo_folder(self) -> Path:
         """Where a file dialog starts: the open photo's folder, else the last opened photo's,
@@ -1323,7 +1361,10 @@ class MainWindow(QMainWindow):
         if answer != QMessageBox.StandardButton.Yes:
             self.recovery.clear()
             return False
+        # Neither the sample nor a pasted image (kept in a temporary folder, which a crash
+        # leaves behind) has a folder of its own to save hints beside.
         sample = same_file(found.image_path, sample_photo())
+        sample = sample or found.image_path.parent.name.startswith(PASTED_DIR)
         return self.open_photo(found.image_path, found.hints, clean=False, sample=sample)
 
     # == settings, recent files and colours ===============================================
@@ -1438,17 +1479,24 @@ class MainWindow(QMainWindow):
 
     # == window events ====================================================================
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._dropped_file(event.mimeData().urls()) is not None:
+        data = event.mimeData()
+        if self._dropped_file(data.urls()) is not None or data.hasImage():
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = self._dropped_file(event.mimeData().urls())
+        data = event.mimeData()
+        path = self._dropped_file(data.urls())
         if path is not None:
             event.acceptProposedAction()
             if path.name.endswith(".json"):
                 self.open_session(path)
             else:
                 self.open_photo(path)
+        elif data.hasImage():  # an image dragged out of a browser: its pixels, no file
+            image = data.imageData()
+            if isinstance(image, QImage) and not image.isNull():
+                event.acceptProposedAction()
+                self.open_image_data(image)
 
     def _dropped_file(self, urls: list[QUrl]) -> Path | None:
         for url in urls:

@@ -258,3 +258,59 @@ def test_history_lists_the_edits_and_goes_back_to_one(qtbot, window, photo) -> N
     wait_rendered(qtbot, window)
     window.history.setCurrentIndex(model.index(3, 0))
     assert len(doc.points) == 2 and doc.points[0].ab == (40.0, 0.0)
+
+
+def test_a_pasted_or_dropped_image_opens_as_a_photo_without_a_folder(
+    qtbot, window, photo, monkeypatch
+) -> None:
+    from PySide6.QtGui import QColor, QImage
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    import gui.mainwindow
+
+    image = QImage(64, 48, QImage.Format.Format_RGB32)
+    for x in range(64):
+        for y in range(48):
+            image.setPixelColor(x, y, QColor(4 * x, 5 * y, 100))
+    QApplication.clipboard().setImage(image)
+    with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
+        QTest.keyClick(window, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    got = window.doc.image
+    assert (got.width, got.height) == (64, 48)
+    # Its pixels exactly (a lossless copy), not a re-encoding's.
+    assert (np.round(got.rgb[10, 20] * 255)).tolist() == [80, 50, 100]
+    pasted = window.doc.path
+    assert pasted.parent.name.startswith(gui.mainwindow.PASTED_DIR)
+    # Like the sample: no folder of its own to step through, save beside or export into.
+    assert not window.act_next_photo.isEnabled()
+    assert window._export_start().parent != pasted.parent
+    assert str(pasted.resolve()) not in window.recent_files()
+    asked = []
+    monkeypatch.setattr(
+        gui.mainwindow.QFileDialog,
+        "getSaveFileName",
+        lambda *a, **k: (asked.append(a[2]), ("", ""))[1],
+    )
+    window.doc.add_point(0.5, 0.5, (10.0, 10.0))
+    assert not window.save_session() and asked and not asked[0].startswith(str(pasted.parent))
+    window.doc.undo_stack.undo()
+    # A copied file is opened as itself; an image dragged out of a browser as its pixels.
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(photo))])
+    QApplication.clipboard().setMimeData(mime)
+    with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
+        assert window.paste_photo()
+    assert window.doc.path == photo
+    data = QMimeData()
+    data.setImageData(image)
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, data, Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
+        window.dropEvent(event)
+    assert window.doc.path.name == "Pasted photo 2.png" and window.doc.image.width == 64
+    QApplication.clipboard().clear()
+    assert not window.paste_photo()
+    assert "no image" in window.statusBar().currentMessage()
