@@ -400,6 +400,13 @@ class MainWindow(QMainWindow):
             "eyedropper",
             checkable=True,
         )
+        self.act_grey = a(
+            "Make Points Grey",
+            lambda: self._recolour_selected(0.0, 0.0, True),
+            "G",
+            "Give the selected points no colour: a grey point stops a colour running over "
+            "an edge",
+        )
         self.act_select_all = a(
             "Select All Points",
             self.doc.select_all,
@@ -536,7 +543,7 @@ class MainWindow(QMainWindow):
         m.addActions([self.act_undo, self.act_redo])
         m.addSeparator()
         m.addActions([self.act_select_all, self.act_remove, self.act_bigger, self.act_smaller])
-        m.addActions([self.act_sample, self.act_suggest])
+        m.addActions([self.act_sample, self.act_grey, self.act_suggest])
         m.addSeparator()
         m.addActions([self.act_copy_hints, self.act_paste_hints, self.act_reset])
         m.addSeparator()
@@ -1227,7 +1234,7 @@ class MainWindow(QMainWindow):
             self.act_copy_hints, self.act_paste_hints,
         ):  # fmt: skip
             act.setEnabled(has)
-        for act in (self.act_remove, self.act_bigger, self.act_smaller):
+        for act in (self.act_remove, self.act_bigger, self.act_smaller, self.act_grey):
             act.setEnabled(self.doc.selected >= 0)
         n = len(self.doc.selection)
         self.act_remove.setText(f"Remove {n} Points" if n > 1 else "Remove Point")

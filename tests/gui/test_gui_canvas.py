@@ -328,3 +328,20 @@ def test_eyedropper_gives_the_selected_points_the_colour_shown(qtbot, window, vi
     assert window.recent_colours[0] == pytest.approx(
         shown_at(window._prediction, 0.1, 0.8), abs=1e-3
     )
+
+
+def test_g_makes_the_selected_points_grey_in_one_step(qtbot, window, view) -> None:
+    click(view, 0.3, 0.3)
+    window.picker.colourPicked.emit(30.0, 20.0, True)
+    click(view, 0.6, 0.6)
+    window.picker.colourPicked.emit(-20.0, 40.0, True)
+    click(view, 0.8, 0.2)
+    window.picker.colourPicked.emit(10.0, 10.0, True)
+    window.doc.select(0)
+    window.doc.toggle_selected(1)
+    QTest.keyClick(view, Qt.Key.Key_G)
+    assert [p.ab for p in window.doc.points] == [(0.0, 0.0), (0.0, 0.0), (10.0, 10.0)]
+    window.doc.undo_stack.undo()
+    assert [p.ab for p in window.doc.points][:2] == [(30.0, 20.0), (-20.0, 40.0)]
+    window.doc.select(-1)
+    assert not window.act_grey.isEnabled()
