@@ -404,8 +404,7 @@ class MainWindow(QMainWindow):
             "Make Points Grey",
             lambda: self._recolour_selected(0.0, 0.0, True),
             "G",
-            "Give the selected points no colour: a grey point stops a colour running over "
-            "an edge",
+            "Give the selected points no colour: a grey point stops a colour running over an edge",
         )
         self.act_select_all = a(
             "Select All Points",
