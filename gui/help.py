@@ -56,7 +56,9 @@ a point of the right colour on the other side (grey for grey) stops it. Drag poi
 them; Delete or right-click removes one; [ and ] make it smaller or bigger. Shift+click
 points, or Shift+drag a box round them, to select several: they then move, take a colour,
 resize and go together. The eyedropper (I, or Alt+click) gives the selected points a colour
-shown elsewhere in the photo.</li>
+shown elsewhere in the photo. File &gt; Open Reference Photo shows a colour photo beside
+the work (a museum print of the uniform, today's street): a click on it gives the selected
+points its colour there.</li>
 <li><b>Palette</b> (optional): colours the whole photo should have, with weights, or
 <i>From photo…</i> to take them from a colour photo of a similar scene;
 <i>Saturation</i> sets how colourful the result is.</li>

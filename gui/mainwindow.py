@@ -58,7 +58,8 @@ from gui.picker import MAX_SUGGESTIONS, ColourPicker
 from gui.preferences import Preferences, PreferencesDialog
 from gui.qtfix import protect_none
 from gui.recovery import RecoveryStore
-from gui.resources import app_icon, icon, model_card_excerpt, sample_photo
+from gui.reference import ReferencePanel, shown_reference
+from gui.resources import app_icon, icon, images_filter, model_card_excerpt, sample_photo
 from gui.worker import (
     ColorizerFactory,
     ExportJob,
@@ -204,6 +205,7 @@ class MainWindow(QMainWindow):
         self.canvas = Canvas(self)
         self.picker = ColourPicker(self)
         self.palette = PalettePanel(self)
+        self.reference = ReferencePanel(self)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
@@ -221,6 +223,7 @@ class MainWindow(QMainWindow):
         self._is_sample = False  # the photo has no folder of its own (the sample, pasted)
         self._pasted: QTemporaryDir | None = None  # pasted images, for as long as the app runs
         self._pasted_count = 0
+        self._reference_loaded = False  # the remembered reference is loaded on first show
         self._after_open: tuple[Hints, bool, str] | None = None
         self._last_colour: AB | None = None
         self.last_latency_ms = 0.0  # request to finished preview, for the status bar
@@ -267,7 +270,11 @@ class MainWindow(QMainWindow):
         self.history_dock = QDockWidget("History", self)
         self.history_dock.setObjectName("history")
         self.history_dock.setWidget(self.history)
-        for dock in (self.picker_dock, self.palette_dock, self.history_dock):
+        self.reference_dock = QDockWidget("Reference Photo", self)
+        self.reference_dock.setObjectName("reference")
+        self.reference_dock.setWidget(self.reference)
+        docks = (self.picker_dock, self.palette_dock, self.history_dock, self.reference_dock)
+        for dock in docks:
             dock.setFeatures(
                 QDockWidget.DockWidgetFeature.DockWidgetMovable
                 | QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -276,13 +283,12 @@ class MainWindow(QMainWindow):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.resizeDocks([self.picker_dock], [330], Qt.Orientation.Horizontal)
         self.resizeDocks([self.picker_dock, self.palette_dock], [560, 260], Qt.Orientation.Vertical)
-        self.tabifyDockWidget(self.palette_dock, self.history_dock)
+        for dock in (self.history_dock, self.reference_dock):
+            self.tabifyDockWidget(self.palette_dock, dock)
+            dock.hide()  # until asked for (View menu); the window state keeps it
+            # Shown from the menu, a tabbed dock comes to the front rather than behind a tab.
+            dock.toggleViewAction().triggered.connect(lambda on, d=dock: on and d.raise_())
         self.palette_dock.raise_()
-        self.history_dock.hide()  # until asked for (View menu); the window state keeps it
-        # Shown from the menu, a tabbed dock comes to the front rather than behind a tab.
-        self.history_dock.toggleViewAction().triggered.connect(
-            lambda on: on and self.history_dock.raise_()
-        )
 
     def _action(
         self,
@@ -320,6 +326,12 @@ class MainWindow(QMainWindow):
             self.open_folder_dialog,
             None,
             "Open the first photo of a folder, to go through it with Page Down",
+        )
+        self.act_open_reference = a(
+            "Open &Reference Photo…",
+            self.open_reference_dialog,
+            None,
+            "Show a colour photo beside the work to take point colours from",
         )
         self.act_paste_photo = a(
             "&Paste Photo",
@@ -530,7 +542,7 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_open)
         self.recent_menu = m.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        m.addActions([self.act_open_folder, self.act_paste_photo])
+        m.addActions([self.act_open_folder, self.act_paste_photo, self.act_open_reference])
         m.addActions([self.act_next_photo, self.act_prev_photo])
         m.addSeparator()
         m.addActions([self.act_open_session, self.act_save, self.act_save_as])
@@ -555,6 +567,7 @@ class MainWindow(QMainWindow):
         m.addAction(self.picker_dock.toggleViewAction())
         m.addAction(self.palette_dock.toggleViewAction())
         m.addAction(self.history_dock.toggleViewAction())
+        m.addAction(self.reference_dock.toggleViewAction())
         m = mb.addMenu("&Image")
         e = m.addMenu("&Enhance Lightness for the Network")
         e.addActions(list(self.act_enhance.values()))
@@ -642,6 +655,12 @@ class MainWindow(QMainWindow):
         pal.clearRequested.connect(doc.clear_palette)
         pal.saturationRequested.connect(doc.set_saturation)
         pal.referenceRequested.connect(self.palette_from_reference)
+        ref = self.reference
+        ref.colourSampled.connect(lambda a, b: self.use_colour((a, b)))
+        ref.openRequested.connect(self.open_reference_dialog)
+        ref.referenceRequested.connect(self.open_reference)
+        ref.clearRequested.connect(self.close_reference)
+        self.reference_dock.visibilityChanged.connect(self._reference_shown)
 
         w.opened.connect(self._on_opened)
         w.openFailed.connect(self._on_open_failed)
@@ -709,9 +728,8 @@ class MainWindow(QMainWindow):
     def open_dialog(self) -> None:
         """Ask for a photo and open it."""
         start = str(self._photo_folder())
-        patterns = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open a photo", start, f"Images ({patterns});;All files (*)"
+            self, "Open a photo", start, f"{images_filter()};;All files (*)"
         )
         if path:
             self.open_photo(path)
@@ -1061,13 +1079,14 @@ class MainWindow(QMainWindow):
             self._remember_colour((a, b))
 
     def sample_colour(self, x: float, y: float) -> None:
-        """The eyedropper: the colour shown at photo point (x, y) goes to the selected points
-        (each a point of its own brightness, so snapped into the current one's gamut) and to
-        the recent colours."""
+        """The eyedropper: the colour shown at photo point (x, y) goes to the selected points."""
         self.act_sample.setChecked(False)  # one click, as in paint programs
-        if self._prediction is None:
-            return
-        ab = shown_at(self._prediction, x, y)
+        if self._prediction is not None:
+            self.use_colour(shown_at(self._prediction, x, y))
+
+    def use_colour(self, ab: AB) -> None:
+        """A colour taken from the photo or the reference: the selected points get it
+        (snapped into the current one's gamut); with none selected it goes to Recent."""
         p = self.doc.selected_point
         if p is None:
             self._remember_colour(ab)
@@ -1081,7 +1100,7 @@ class MainWindow(QMainWindow):
         self._recolour_selected(*ab, True)
         n = len(self.doc.selection)
         what = "the selected point" if n == 1 else f"the {n} selected points"
-        self.statusBar().showMessage(f"Gave {what} the colour shown there", 4000)
+        self.statusBar().showMessage(f"Gave {what} the colour a {ab[0]:+.0f}, b {ab[1]:+.0f}", 4000)
 
     def copy_hints(self) -> None:
         """Put the hints on the clipboard as a hint-file document (also plain JSON text)."""
@@ -1138,6 +1157,54 @@ class MainWindow(QMainWindow):
             return
         self.doc.set_palette(colours, "Palette from reference")
         self.statusBar().showMessage(f"Palette taken from {Path(path).name}", 5000)
+
+    # == reference photo ==================================================================
+    def open_reference_dialog(self) -> None:
+        """Ask for a colour photo to show in the reference panel."""
+        last = Path(str(self.settings.value("reference_photo", "") or ""))
+        start = last.parent if str(last) not in ("", ".") and last.parent.is_dir() else None
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Open a reference photo",
+            str(start or self._photo_folder()),
+            images_filter(),
+        )
+        if path:
+            self.open_reference(path)
+
+    def open_reference(self, path: str | Path, quiet: bool = False) -> bool:
+        """Show a colour photo in the reference panel (remembered for the next start)."""
+        path = Path(path)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            image, ab = shown_reference(load_image(path).rgb)
+        except ImageLoadError as err:
+            if not quiet:
+                self._error("Cannot open the reference photo", str(err))
+            return False
+        finally:
+            QApplication.restoreOverrideCursor()
+        self._reference_loaded = True
+        self.reference.set_reference(path.name, image, ab)
+        self.settings.setValue("reference_photo", str(path))
+        self.reference_dock.show()
+        self.reference_dock.raise_()
+        if float(np.hypot(ab[..., 0], ab[..., 1]).mean()) < 2.0:
+            self.statusBar().showMessage(f"{path.name} has almost no colour to take from", 8000)
+        return True
+
+    def close_reference(self) -> None:
+        """Empty the reference panel (and forget the photo for the next start)."""
+        self.reference.set_reference(None, None, None)
+        self.settings.remove("reference_photo")
+
+    def _reference_shown(self, visible: bool) -> None:
+        # The last reference is loaded when the panel is first shown, not at every start.
+        if visible and not self._reference_loaded:
+            self._reference_loaded = True
+            last = str(self.settings.value("reference_photo", "") or "")
+            if last and Path(last).is_file():
+                self.open_reference(last, quiet=True)
 
     # == document -> views ================================================================
     def lightness_at(self, x: float, y: float) -> float:

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
 
 from gui import colours
 from gui.colours import qcolor_ab, swatch_colour
+from gui.resources import images_filter
 from gui.swatch import SwatchButton
 from model.hints import PaletteColor
-from model.imageio import SUPPORTED_SUFFIXES
 
 WEIGHT_STEPS = 100  # slider units per weight 1.0
 
@@ -196,9 +196,8 @@ class PalettePanel(QWidget):
             self.editRequested.emit(index, a, b)
 
     def _on_reference(self) -> None:
-        patterns = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
         path, _ = QFileDialog.getOpenFileName(
-            self, "Reference photo for the palette", "", f"Images ({patterns})"
+            self, "Reference photo for the palette", "", images_filter()
         )
         if path:
             self.referenceRequested.emit(path)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
+from model.imageio import SUPPORTED_SUFFIXES
 from model.paths import resource_path
 
 SAMPLE_PHOTO = "samples/astronaut.png"
@@ -38,3 +39,8 @@ def model_card_excerpt(max_lines: int = 12) -> str:
     except (OSError, UnicodeDecodeError):
         return ""
     return "\n".join(lines[:max_lines]).strip()
+
+
+def images_filter() -> str:
+    """A file dialog filter for every photo format Huebrush opens."""
+    return "Images (" + " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES) + ")"
