@@ -29,6 +29,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("D / S", "side by side / before-after split"),
     ("B (toggle), hold \\", "show the original"),
     ("H", "hide points"),
+    ("F11", "full screen"),
     ("Ctrl+O", "open a photo"),
     ("Ctrl+V", "open the photo on the clipboard"),
     ("Page Down / Page Up", "next / previous photo in the folder"),

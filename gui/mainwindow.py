@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import (
     QByteArray,
+    QEvent,
     QSettings,
     QSignalBlocker,
     QStandardPaths,
@@ -248,6 +249,7 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+        self._fit_to_screen()
         state = self.settings.value("window_state")  # docks and toolbar as the user left them
         if isinstance(state, QByteArray):
             self.restoreState(state)
@@ -255,6 +257,19 @@ class MainWindow(QMainWindow):
         if (act := views.get(str(self.settings.value("view_mode", "")))) is not None:
             act.setChecked(True)  # the comparison view the user worked in last
         self.worker.start()
+
+    def _fit_to_screen(self) -> None:
+        """No bigger than the screen's free area: the default size, or a size saved on a
+        bigger monitor, would otherwise put the panels' buttons out of reach on a laptop."""
+        if self.isMaximized() or self.isFullScreen():
+            return
+        avail = self.screen().availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()  # title bar, borders
+        w = min(self.width(), avail.width() - frame.width())
+        h = min(self.height(), avail.height() - frame.height())
+        if (w, h) != (self.width(), self.height()):
+            self.resize(w, h)
+            self.move(avail.topLeft())
 
     # == construction =====================================================================
     def _build_docks(self) -> None:
@@ -418,6 +433,13 @@ class MainWindow(QMainWindow):
             "G",
             "Give the selected points no colour: a grey point stops a colour running over an edge",
         )
+        self.act_full_screen = a(
+            "&Full Screen",
+            lambda on: self.showFullScreen() if on else self.showNormal(),
+            QKeySequence.StandardKey.FullScreen,
+            "Give the whole screen to the photo and the panels",
+            checkable=True,
+        )
         self.act_select_all = a(
             "Select All Points",
             self.doc.select_all,
@@ -567,6 +589,8 @@ class MainWindow(QMainWindow):
         m.addAction(self.picker_dock.toggleViewAction())
         m.addAction(self.palette_dock.toggleViewAction())
         m.addAction(self.history_dock.toggleViewAction())
+        m.addSeparator()
+        m.addAction(self.act_full_screen)
         m.addAction(self.reference_dock.toggleViewAction())
         m = mb.addMenu("&Image")
         e = m.addMenu("&Enhance Lightness for the Network")
@@ -1580,6 +1604,13 @@ class MainWindow(QMainWindow):
                 if p.name.endswith(".json") and self.doc.image is not None:
                     return p
         return None
+
+    def changeEvent(self, event: QEvent) -> None:
+        # The window manager can leave full screen too; the menu's tick follows.
+        if event.type() == QEvent.Type.WindowStateChange:
+            with QSignalBlocker(self.act_full_screen):
+                self.act_full_screen.setChecked(self.isFullScreen())
+        super().changeEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # The quick "before" look works wherever the focus is.

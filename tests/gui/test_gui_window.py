@@ -314,3 +314,29 @@ def test_a_pasted_or_dropped_image_opens_as_a_photo_without_a_folder(
     QApplication.clipboard().clear()
     assert not window.paste_photo()
     assert "no image" in window.statusBar().currentMessage()
+
+
+def test_f11_toggles_full_screen_and_the_tick_follows_the_window(qtbot, window) -> None:
+    from PySide6.QtTest import QTest
+
+    QTest.keyClick(window, Qt.Key.Key_F11)
+    qtbot.waitUntil(window.isFullScreen, timeout=TIMEOUT_MS)
+    assert window.act_full_screen.isChecked()
+    window.showNormal()  # left some other way (the window manager)
+    qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=TIMEOUT_MS)
+    assert not window.act_full_screen.isChecked()
+
+
+def test_the_window_starts_no_bigger_than_the_screen(qtbot, factory, tmp_path) -> None:
+    from PySide6.QtCore import QSettings
+
+    from gui.mainwindow import MainWindow
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(factory, settings=settings, data_dir=tmp_path / "data", threads=1)
+    try:
+        avail = win.screen().availableGeometry()
+        assert avail.width() < 1400  # the default size would not fit this screen
+        assert win.width() <= avail.width() and win.height() <= avail.height()
+    finally:
+        win.close()
