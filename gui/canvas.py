@@ -41,6 +41,8 @@ _ARROWS = {
     Qt.Key.Key_Down: (0, 1),
 }
 BACKGROUND = QColor(43, 43, 46)
+INSET_SIDE = 160  # the overview's longer side, in screen pixels, in a roomy view
+INSET_MARGIN = 10
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,8 @@ class ImageView(QWidget):
         self.group: frozenset[int] = frozenset()  # selected along with `selected`
         self.marks_visible = True
         self.sampling = False  # the next click takes the colour shown there
+        self.show_inset = False  # an overview of the whole photo while zoomed in
+        self._thumb: tuple[int, QPixmap] | None = None  # (source cacheKey, scaled)
         self.patch_scale = 1.0  # photo pixels per working-resolution pixel
         self._space = False
         self._drag: dict[str, object] | None = None
@@ -230,6 +234,8 @@ class ImageView(QWidget):
         if self._drag is not None and self._drag["kind"] == "band":
             self._paint_band(p)
         self._paint_label(p)
+        if main is not None:
+            self._paint_inset(p, main)
         p.end()
         self.painted.emit()
 
@@ -252,6 +258,66 @@ class ImageView(QWidget):
         p.drawRoundedRect(r, 4, 4)
         p.setPen(QColor(240, 240, 240))
         p.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
+
+    def inset_rect(self) -> QRectF | None:
+        """Where the overview is drawn (bottom right), or None: not zoomed in past the view,
+        or the view too small to spare the room."""
+        size = self.transform.image_size
+        if not self.show_inset or self.pixmap is None or size.isEmpty():
+            return None
+        side = min(INSET_SIDE, 0.3 * min(self.width(), self.height()))
+        if side < 60:
+            return None
+        scale, origin = self._map()
+        shown = QRectF(origin.x(), origin.y(), size.width() * scale, size.height() * scale)
+        if QRectF(self.rect()).adjusted(-1, -1, 1, 1).contains(shown):
+            return None  # the whole photo is in view
+        k = side / max(size.width(), size.height())
+        w, h = size.width() * k, size.height() * k
+        m = INSET_MARGIN
+        return QRectF(self.width() - w - m, self.height() - h - m, w, h)
+
+    def visible_fraction(self) -> QRectF:
+        """The part of the photo in view, as fractions of its width and height."""
+        x0, y0 = self.to_fraction(QPointF(0, 0))
+        x1, y1 = self.to_fraction(QPointF(self.width(), self.height()))
+        return QRectF(QPointF(max(x0, 0.0), max(y0, 0.0)), QPointF(min(x1, 1.0), min(y1, 1.0)))
+
+    def _paint_inset(self, p: QPainter, main: QPixmap) -> None:
+        r = self.inset_rect()
+        if r is None:
+            return
+        key, want = main.cacheKey(), r.size().toSize()
+        if self._thumb is None or self._thumb[0] != key or self._thumb[1].size() != want:
+            thumb = main.scaled(
+                want,
+                Qt.AspectRatioMode.IgnoreAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+            self._thumb = (key, thumb)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.fillRect(r.adjusted(-3, -3, 3, 3), QColor(0, 0, 0, 170))
+        p.drawPixmap(r.topLeft(), self._thumb[1])
+        v = self.visible_fraction()
+        box = QRectF(
+            r.left() + v.left() * r.width(),
+            r.top() + v.top() * r.height(),
+            v.width() * r.width(),
+            v.height() * r.height(),
+        )
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(QColor(0, 0, 0), 3))
+        p.drawRect(box)
+        p.setPen(QPen(QColor(255, 215, 0), 1.5))
+        p.drawRect(box)
+
+    def _pan_to_inset(self, pos: QPointF, r: QRectF) -> None:
+        """Centre the view on the photo point under pos in the overview."""
+        fx = min(max((pos.x() - r.left()) / r.width(), 0.0), 1.0)
+        fy = min(max((pos.y() - r.top()) / r.height(), 0.0), 1.0)
+        scale, _ = self.transform.effective(self.size())
+        s = self.transform.image_size
+        self.transform.set_zoom(scale, QPointF(fx * s.width(), fy * s.height()))
 
     @staticmethod
     def _band_rect(d: dict[str, object]) -> QRectF:
@@ -365,6 +431,11 @@ class ImageView(QWidget):
             return
         if button != Qt.MouseButton.LeftButton:
             return
+        inset = self.inset_rect()
+        if inset is not None and inset.adjusted(-3, -3, 3, 3).contains(pos):
+            self._drag = {"kind": "inset", "rect": inset}
+            self._pan_to_inset(pos, inset)
+            return
         if self.sampling or ev.modifiers() & Qt.KeyboardModifier.AltModifier:
             fx, fy = self.to_fraction(pos)
             if self.pixmap is not None and 0.0 <= fx <= 1.0 and 0.0 <= fy <= 1.0:
@@ -415,6 +486,8 @@ class ImageView(QWidget):
         elif kind == "split":
             fx, _ = self.to_fraction(pos)
             self.set_split(min(max(fx, 0.0), 1.0))
+        elif kind == "inset":
+            self._pan_to_inset(pos, d["rect"])  # type: ignore[arg-type]
         elif kind == "band":
             old = self._band_rect(d)
             d["last"] = pos
@@ -464,6 +537,10 @@ class ImageView(QWidget):
 
     def _update_cursor(self, pos: QPointF) -> None:
         sx = self._split_x()
+        inset = self.inset_rect()
+        if inset is not None and inset.contains(pos):
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+            return
         if self.sampling:
             self.setCursor(sampling_cursor())
             return
@@ -603,6 +680,7 @@ class Canvas(QWidget):
         self.transform = ViewTransform(self)
         self.original = ImageView(self.transform, "Original", self)
         self.result = ImageView(self.transform, "Colourised", self)
+        self.result.show_inset = True  # one overview is enough, in the view always shown
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)

@@ -345,3 +345,29 @@ def test_g_makes_the_selected_points_grey_in_one_step(qtbot, window, view) -> No
     assert [p.ab for p in window.doc.points][:2] == [(30.0, 20.0), (-20.0, 40.0)]
     window.doc.select(-1)
     assert not window.act_grey.isEnabled()
+
+
+def test_zoomed_in_an_overview_shows_and_pans_the_view(qtbot, window, view) -> None:
+    assert view.inset_rect() is None  # the whole photo is in view
+    window.canvas.zoom_actual()
+    for _ in range(8):  # the 128x96 photo, 6x: bigger than the view
+        window.canvas.zoom_in()
+    r = view.inset_rect()
+    assert r is not None and r.right() < view.width() and r.bottom() < view.height()
+    assert window.canvas.original.inset_rect() is None  # one overview, in the result
+    v = view.visible_fraction()
+    assert 0 < v.width() < 1 and 0 < v.height() < 1
+    count = len(window.doc.points)
+    # A click in its top-left corner brings the photo's top-left corner into view...
+    QTest.mouseClick(view, LEFT, NO_MOD, r.topLeft().toPoint() + QPoint(2, 2))
+    assert len(window.doc.points) == count  # ...and places no point
+    v = view.visible_fraction()
+    assert v.left() == 0.0 and v.top() == 0.0
+    # ...and dragging in it follows the pointer to the bottom-right corner.
+    QTest.mousePress(view, LEFT, NO_MOD, r.center().toPoint())
+    QTest.mouseMove(view, r.bottomRight().toPoint() - QPoint(1, 1))
+    QTest.mouseRelease(view, LEFT, NO_MOD, r.bottomRight().toPoint() - QPoint(1, 1))
+    v = view.visible_fraction()
+    assert v.right() == pytest.approx(1.0, abs=0.02) and v.bottom() == pytest.approx(1.0, abs=0.02)
+    window.canvas.zoom_fit()
+    assert view.inset_rect() is None
