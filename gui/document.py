@@ -116,7 +116,7 @@ class Document(QObject):
 
     @property
     def selected(self) -> int:
-        """Index of the selected point, -1 for none."""
+        """Index of the current point (the picker's), -1 for none."""
         return self._selected
 
     @property
@@ -188,7 +188,8 @@ class Document(QObject):
         self._select((current, frozenset(sel)))
 
     def select_more(self, indices: list[int] | tuple[int, ...]) -> None:
-        """Add points to the selection (a box drawn round them); the last becomes current."""
+        """Add points to the selection (a box drawn round them); with none selected before,
+        the last of them becomes the current point."""
         new = [i for i in indices if 0 <= i < len(self.points)]
         if new:
             current = self._selected if self._selected >= 0 else new[-1]

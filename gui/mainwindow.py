@@ -1259,6 +1259,7 @@ class MainWindow(QMainWindow):
         else:
             self.picker_timer.stop()
             self._update_picker()
+            self._update_enabled()  # Select All follows the number of points
         if self.doc.dirty:
             self.autosave_timer.start()
 
@@ -1607,9 +1608,10 @@ class MainWindow(QMainWindow):
 
     def changeEvent(self, event: QEvent) -> None:
         # The window manager can leave full screen too; the menu's tick follows.
-        if event.type() == QEvent.Type.WindowStateChange:
-            with QSignalBlocker(self.act_full_screen):
-                self.act_full_screen.setChecked(self.isFullScreen())
+        act = getattr(self, "act_full_screen", None)  # not yet, while the window is built
+        if event.type() == QEvent.Type.WindowStateChange and act is not None:
+            with QSignalBlocker(act):
+                act.setChecked(self.isFullScreen())
         super().changeEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
