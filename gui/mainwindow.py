@@ -59,7 +59,7 @@ from gui.picker import MAX_SUGGESTIONS, ColourPicker
 from gui.preferences import Preferences, PreferencesDialog
 from gui.qtfix import protect_none
 from gui.recovery import RecoveryStore
-from gui.reference import ReferencePanel, shown_reference
+from gui.reference import ReferenceLoader, ReferencePanel
 from gui.resources import app_icon, icon, images_filter, model_card_excerpt, sample_photo
 from gui.worker import (
     ColorizerFactory,
@@ -207,6 +207,7 @@ class MainWindow(QMainWindow):
         self.picker = ColourPicker(self)
         self.palette = PalettePanel(self)
         self.reference = ReferencePanel(self)
+        self.reference_loader = ReferenceLoader(self)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
@@ -225,6 +226,7 @@ class MainWindow(QMainWindow):
         self._pasted: QTemporaryDir | None = None  # pasted images, for as long as the app runs
         self._pasted_count = 0
         self._reference_loaded = False  # the remembered reference is loaded on first show
+        self._reference_quiet = False
         self._after_open: tuple[Hints, bool, str] | None = None
         self._last_colour: AB | None = None
         self.last_latency_ms = 0.0  # request to finished preview, for the status bar
@@ -685,6 +687,8 @@ class MainWindow(QMainWindow):
         ref.referenceRequested.connect(self.open_reference)
         ref.clearRequested.connect(self.close_reference)
         self.reference_dock.visibilityChanged.connect(self._reference_shown)
+        self.reference_loader.loaded.connect(self._on_reference_loaded)
+        self.reference_loader.failed.connect(self._on_reference_failed)
 
         w.opened.connect(self._on_opened)
         w.openFailed.connect(self._on_open_failed)
@@ -1196,26 +1200,27 @@ class MainWindow(QMainWindow):
         if path:
             self.open_reference(path)
 
-    def open_reference(self, path: str | Path, quiet: bool = False) -> bool:
-        """Show a colour photo in the reference panel (remembered for the next start)."""
-        path = Path(path)
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            image, ab = shown_reference(load_image(path).rgb)
-        except ImageLoadError as err:
-            if not quiet:
-                self._error("Cannot open the reference photo", str(err))
-            return False
-        finally:
-            QApplication.restoreOverrideCursor()
+    def open_reference(self, path: str | Path, quiet: bool = False) -> None:
+        """Load a colour photo into the reference panel, in the background; it is shown (and
+        remembered for the next start) once loaded. `quiet`: a failure is not reported."""
         self._reference_loaded = True
-        self.reference.set_reference(path.name, image, ab)
-        self.settings.setValue("reference_photo", str(path))
+        self._reference_quiet = quiet
+        self.reference_loader.load(str(path))
+        self.reference.set_loading(Path(path).name)
+
+    def _on_reference_loaded(self, path: str, image: QImage, ab: np.ndarray) -> None:
+        name = Path(path).name
+        self.reference.set_reference(name, image, ab)
+        self.settings.setValue("reference_photo", path)
         self.reference_dock.show()
         self.reference_dock.raise_()
         if float(np.hypot(ab[..., 0], ab[..., 1]).mean()) < 2.0:
-            self.statusBar().showMessage(f"{path.name} has almost no colour to take from", 8000)
-        return True
+            self.statusBar().showMessage(f"{name} has almost no colour to take from", 8000)
+
+    def _on_reference_failed(self, path: str, message: str) -> None:
+        self.reference.set_reference(None, None, None)
+        if not self._reference_quiet:
+            self._error("Cannot open the reference photo", message)
 
     def close_reference(self) -> None:
         """Empty the reference panel (and forget the photo for the next start)."""

@@ -3,9 +3,11 @@ uniform, a modern photo of the same street), shown beside the work."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
@@ -28,7 +30,7 @@ from PySide6.QtWidgets import (
 from gui.colours import AB, swatch_colour
 from gui.swatch import SwatchButton
 from model.colorspace import rgb_to_lab
-from model.imageio import SUPPORTED_SUFFIXES
+from model.imageio import SUPPORTED_SUFFIXES, ImageLoadError, load_image
 
 SAMPLE_RADIUS = 2  # pixels of the shown reference around the click that are averaged
 SHOWN_MAX_SIDE = 1024  # the reference is kept at most this big: a panel, not an editor
@@ -38,6 +40,11 @@ _HINT = "Click the reference to give the selected points its colour there."
 def shown_reference(rgb: np.ndarray) -> tuple[QImage, np.ndarray]:
     """A photo's sRGB (H, W, 3, 0..1) -> the image the panel shows (at most SHOWN_MAX_SIDE)
     and its CIELAB ab per shown pixel, box-filtered from the full photo."""
+    h, w = rgb.shape[:2]
+    f = max(h, w) // SHOWN_MAX_SIDE
+    if f > 1:  # block means first: converting a 24 MP photo whole took twice as long
+        h, w = h // f * f, w // f * f
+        rgb = rgb[:h, :w].reshape(h // f, f, w // f, f, 3).mean(axis=(1, 3))
     img = Image.fromarray(np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8))
     scale = SHOWN_MAX_SIDE / max(img.width, img.height)
     if scale < 1.0:
@@ -48,6 +55,36 @@ def shown_reference(rgb: np.ndarray) -> tuple[QImage, np.ndarray]:
     h, w = small.shape[:2]
     qimg = QImage(small.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
     return qimg, ab
+
+
+class ReferenceLoader(QObject):
+    """Loads reference photos in a thread of their own (a 24 MP scan takes seconds), so the
+    window stays live; only the newest request is reported."""
+
+    loaded = Signal(str, QImage, object)  # path, shown image, ab per shown pixel
+    failed = Signal(str, str)  # path, why
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._latest = 0
+        self._lock = threading.Lock()
+
+    def load(self, path: str) -> None:
+        """Start loading `path`; an earlier load still under way will not be reported."""
+        with self._lock:
+            self._latest += 1
+            token = self._latest
+        threading.Thread(target=self._run, args=(path, token), daemon=True).start()
+
+    def _run(self, path: str, token: int) -> None:
+        try:
+            image, ab = shown_reference(load_image(path).rgb)
+        except ImageLoadError as err:
+            if token == self._latest:
+                self.failed.emit(path, str(err))
+            return
+        if token == self._latest:  # signals cross to the GUI thread queued
+            self.loaded.emit(path, image, ab)
 
 
 class ReferenceView(QWidget):
@@ -173,6 +210,10 @@ class ReferencePanel(QWidget):
         self.clear_button.setEnabled(image is not None)
         self.chip.setVisible(False)
         self.info.setText(_HINT if image is not None else "")
+
+    def set_loading(self, name: str) -> None:
+        """Say that a photo is being loaded (the one shown stays until it is there)."""
+        self.info.setText(f"Opening {name}…")
 
     def _on_hover(self, ab: AB | None) -> None:
         if ab is None:

@@ -46,7 +46,8 @@ def test_clicking_the_reference_colours_the_selected_points(
 ) -> None:
     open_photo(qtbot, window, photo)
     assert not window.reference_dock.isVisible()
-    assert window.open_reference(reference)
+    with qtbot.waitSignal(window.reference_loader.loaded, timeout=TIMEOUT_MS):
+        window.open_reference(reference)  # in the background
     assert window.reference_dock.isVisible() and window.reference.name.text() == (
         "<b>reference.png</b>"
     )
@@ -91,5 +92,6 @@ def test_a_reference_that_cannot_be_read_is_explained(qtbot, window, tmp_path, m
     bad.write_bytes(b"not a photo")
     told = []
     monkeypatch.setattr(window, "_error", lambda title, text: told.append(title))
-    assert not window.open_reference(bad)
+    with qtbot.waitSignal(window.reference_loader.failed, timeout=TIMEOUT_MS):
+        window.open_reference(bad)
     assert told == ["Cannot open the reference photo"] and window.reference.view.image is None
