@@ -1207,6 +1207,8 @@ class MainWindow(QMainWindow):
         self._reference_quiet = quiet
         self.reference_loader.load(str(path))
         self.reference.set_loading(Path(path).name)
+        self.reference_dock.show()
+        self.reference_dock.raise_()
 
     def _on_reference_loaded(self, path: str, image: QImage, ab: np.ndarray) -> None:
         name = Path(path).name
