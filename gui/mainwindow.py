@@ -1207,15 +1207,14 @@ class MainWindow(QMainWindow):
         self._reference_quiet = quiet
         self.reference_loader.load(str(path))
         self.reference.set_loading(Path(path).name)
-        self.reference_dock.show()
-        self.reference_dock.raise_()
+        if not quiet:  # asked for now; a quiet load restores the panel as it was left
+            self.reference_dock.show()
+            self.reference_dock.raise_()
 
     def _on_reference_loaded(self, path: str, image: QImage, ab: np.ndarray) -> None:
         name = Path(path).name
         self.reference.set_reference(name, image, ab)
         self.settings.setValue("reference_photo", path)
-        self.reference_dock.show()
-        self.reference_dock.raise_()
         if float(np.hypot(ab[..., 0], ab[..., 1]).mean()) < 2.0:
             self.statusBar().showMessage(f"{name} has almost no colour to take from", 8000)
 
