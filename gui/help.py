@@ -19,6 +19,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Right-click a point / Delete", "remove it / the selected points"),
     ("[ / ]", "smaller / bigger selected points"),
     ("Arrow keys (Shift: x10)", "nudge the selected points by a screen pixel"),
+    ("Arrow keys on the colour square (Shift: x5)", "fine-tune the colour"),
     ("Tab / Shift+Tab, Esc", "select the next / previous point, none"),
     ("N", "new points keep the colour shown (off: your last colour)"),
     ("Ctrl+Shift+Backspace", "remove all hints"),

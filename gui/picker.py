@@ -6,7 +6,16 @@ import functools
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -71,6 +80,15 @@ def plane_image(L: float, steps: int = PLANE_STEPS, limit: float = PLANE_LIMIT) 
     return rgb_to_qimage(out)
 
 
+# Arrow keys on the plane: a and b steps (right is redder, up yellower).
+_AB_KEYS = {
+    Qt.Key.Key_Left: (-1.0, 0.0),
+    Qt.Key.Key_Right: (1.0, 0.0),
+    Qt.Key.Key_Up: (0.0, 1.0),
+    Qt.Key.Key_Down: (0.0, -1.0),
+}
+
+
 class GamutPlane(QWidget):
     """Click or drag to choose ab; out-of-gamut picks snap to the nearest valid colour."""
 
@@ -88,9 +106,11 @@ class GamutPlane(QWidget):
         self.setMinimumSize(180, 180)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolTip(
             "Colours that exist at this point's brightness.\n"
-            "Grey areas are not possible at this brightness. Click or drag to pick."
+            "Grey areas are not possible at this brightness. Click or drag to pick;\n"
+            "arrow keys fine-tune the colour (Shift: five steps)."
         )
 
     def sizeHint(self) -> QSize:
@@ -159,6 +179,10 @@ class GamutPlane(QWidget):
             p.drawEllipse(c, 4, 4)
             if i == 0:
                 p.drawEllipse(c, 1.5, 1.5)
+        if self.hasFocus():  # the arrow keys go here now, not to the photo
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(self.palette().highlight().color(), 2))
+            p.drawRect(r.adjusted(1, 1, -1, -1))
         if self.ab is not None:
             c = self.to_pos(self.ab)
             p.setBrush(lab_qcolor(self.lightness, self.ab))
@@ -180,6 +204,31 @@ class GamutPlane(QWidget):
         p.drawText(box, flags.AlignBottom | flags.AlignHCenter, "blue")
         p.drawText(box, flags.AlignVCenter | flags.AlignLeft, "green")
         p.drawText(box, flags.AlignVCenter | flags.AlignRight, "red")
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.update()  # the focus frame
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.update()
+
+    def keyPressEvent(self, ev: QKeyEvent) -> None:
+        step = _AB_KEYS.get(ev.key())
+        if step is None or self.lightness is None or self.ab is None:
+            super().keyPressEvent(ev)
+            return
+        k = 5.0 if ev.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1.0
+        a, b = snapped(self.lightness, (self.ab[0] + step[0] * k, self.ab[1] + step[1] * k))
+        self.ab = (a, b)
+        self.update()
+        self.picked.emit(a, b, False)  # held down it repeats; one undo step per stroke
+
+    def keyReleaseEvent(self, ev: QKeyEvent) -> None:
+        if ev.key() in _AB_KEYS and not ev.isAutoRepeat() and self.ab is not None:
+            self.picked.emit(self.ab[0], self.ab[1], True)
+        else:
+            super().keyReleaseEvent(ev)
 
     def mousePressEvent(self, ev: QMouseEvent) -> None:
         if ev.button() == Qt.MouseButton.LeftButton and self.lightness is not None:

@@ -340,3 +340,33 @@ def test_the_window_starts_no_bigger_than_the_screen(qtbot, factory, tmp_path) -
         assert win.width() <= avail.width() and win.height() <= avail.height()
     finally:
         win.close()
+
+
+def test_arrow_keys_on_the_plane_fine_tune_the_colour_one_step_per_stroke(
+    qtbot, window, photo
+) -> None:
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    open_photo(qtbot, window, photo)
+    window.doc.add_point(0.5, 0.5, (10.0, 10.0))
+    plane = window.picker.plane
+    plane.setFocus()
+    count = window.doc.undo_stack.count()
+
+    def key(k, press: bool, repeat: bool = False, shift: bool = False) -> None:
+        kind = QEvent.Type.KeyPress if press else QEvent.Type.KeyRelease
+        mods = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier
+        QApplication.sendEvent(plane, QKeyEvent(kind, k, mods, "", repeat))
+
+    key(Qt.Key.Key_Right, True)
+    key(Qt.Key.Key_Right, True, repeat=True)
+    key(Qt.Key.Key_Right, False)
+    assert window.doc.points[0].ab == pytest.approx((12.0, 10.0))
+    key(Qt.Key.Key_Down, True, shift=True)
+    key(Qt.Key.Key_Down, False, shift=True)
+    assert window.doc.points[0].ab == pytest.approx((12.0, 5.0))  # down is bluer
+    assert window.doc.undo_stack.count() == count + 2  # one undo step per stroke
+    window.doc.undo_stack.undo()
+    assert window.doc.points[0].ab == pytest.approx((12.0, 10.0))
