@@ -227,6 +227,7 @@ class MainWindow(QMainWindow):
         self._pasted_count = 0
         self._reference_loaded = False  # the remembered reference is loaded on first show
         self._reference_quiet = False
+        self._recent_owner: object = None  # the points Recent's first colour was chosen for
         self._after_open: tuple[Hints, bool, str] | None = None
         self._last_colour: AB | None = None
         self.last_latency_ms = 0.0  # request to finished preview, for the status bar
@@ -1104,7 +1105,7 @@ class MainWindow(QMainWindow):
         self.doc.recolour_point(i, (a, b), final)
         if final:
             self._last_colour = (a, b)
-            self._remember_colour((a, b))
+            self._remember_colour((a, b), (self._token, self.doc.selection))
 
     def sample_colour(self, x: float, y: float) -> None:
         """The eyedropper: the colour shown at photo point (x, y) goes to the selected points."""
@@ -1505,8 +1506,15 @@ class MainWindow(QMainWindow):
             out.append((a, b))
         return out[:MAX_RECENT_COLOURS]
 
-    def _remember_colour(self, ab: AB) -> None:
-        near = [c for c in self.recent_colours if np.hypot(c[0] - ab[0], c[1] - ab[1]) > 2.0]
+    def _remember_colour(self, ab: AB, owner: object = None) -> None:
+        """Put a chosen colour first in Recent. Colours chosen one after another for the
+        same points (`owner`: fine-tuning with the arrow keys, clicks on the square) keep
+        one entry, the last, instead of filling the row with near-copies."""
+        recent = self.recent_colours
+        if owner is not None and owner == self._recent_owner and recent:
+            recent = recent[1:]
+        self._recent_owner = owner
+        near = [c for c in recent if np.hypot(c[0] - ab[0], c[1] - ab[1]) > 2.0]
         self.recent_colours = [ab, *near][:MAX_RECENT_COLOURS]
         self.settings.setValue(
             "recent_colours", [f"{a:.2f},{b:.2f}" for a, b in self.recent_colours]

@@ -368,5 +368,13 @@ def test_arrow_keys_on_the_plane_fine_tune_the_colour_one_step_per_stroke(
     key(Qt.Key.Key_Down, False, shift=True)
     assert window.doc.points[0].ab == pytest.approx((12.0, 5.0))  # down is bluer
     assert window.doc.undo_stack.count() == count + 2  # one undo step per stroke
+    # Recent keeps the colour the point ended with, not every step on the way.
+    recent = [tuple(round(v, 3) for v in c) for c in window.recent_colours]
+    assert recent[0] == (12.0, 5.0) and (12.0, 10.0) not in recent
+    window.doc.add_point(0.2, 0.2, (0.0, 0.0))
+    window.picker.colourPicked.emit(-20.0, 30.0, True)  # another point: an entry of its own
+    assert window.recent_colours[:2] == [(-20.0, 30.0), (12.0, 5.0)]
+    window.doc.undo_stack.undo()
+    window.doc.undo_stack.undo()
     window.doc.undo_stack.undo()
     assert window.doc.points[0].ab == pytest.approx((12.0, 10.0))
