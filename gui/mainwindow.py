@@ -436,10 +436,12 @@ class MainWindow(QMainWindow):
             "G",
             "Give the selected points no colour: a grey point stops a colour running over an edge",
         )
+        # F11 where the platform binds no full-screen key (X11 without a desktop's theme).
+        full: list[QKeySequence | str] = [*QKeySequence.keyBindings(K.FullScreen)] or ["F11"]
         self.act_full_screen = a(
             "&Full Screen",
             lambda on: self.showFullScreen() if on else self.showNormal(),
-            QKeySequence.StandardKey.FullScreen,
+            full,
             "Give the whole screen to the photo and the panels",
             checkable=True,
         )
@@ -592,9 +594,9 @@ class MainWindow(QMainWindow):
         m.addAction(self.picker_dock.toggleViewAction())
         m.addAction(self.palette_dock.toggleViewAction())
         m.addAction(self.history_dock.toggleViewAction())
+        m.addAction(self.reference_dock.toggleViewAction())
         m.addSeparator()
         m.addAction(self.act_full_screen)
-        m.addAction(self.reference_dock.toggleViewAction())
         m = mb.addMenu("&Image")
         e = m.addMenu("&Enhance Lightness for the Network")
         e.addActions(list(self.act_enhance.values()))
