@@ -265,6 +265,10 @@ class ColourPicker(QWidget):
         self.ab: AB | None = None
         self.title = QLabel()
         self.title.setWordWrap(True)
+        # Two lines whatever it says, so the square below does not jump as points are
+        # selected and unselected (the titles take one line or two).
+        self.title.setMinimumHeight(2 * self.title.fontMetrics().lineSpacing())
+        self.title.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.plane = GamutPlane(self)
         self.plane.setMaximumHeight(320)
         self.plane.picked.connect(self._on_plane)

@@ -378,3 +378,20 @@ def test_arrow_keys_on_the_plane_fine_tune_the_colour_one_step_per_stroke(
     window.doc.undo_stack.undo()
     window.doc.undo_stack.undo()
     assert window.doc.points[0].ab == pytest.approx((12.0, 10.0))
+
+
+def test_the_colour_square_stays_put_as_points_are_selected(qtbot, window, photo) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    open_photo(qtbot, window, photo)
+    plane = window.picker.plane
+    tops = [plane.mapTo(window, plane.rect().topLeft()).y()]
+    window.doc.add_point(0.2, 0.2, (10.0, 10.0))
+    window.doc.add_point(0.7, 0.7, (10.0, 10.0))
+    qtbot.waitUntil(lambda: window.picker.lightness is not None, timeout=TIMEOUT_MS)
+    QApplication.processEvents()
+    tops.append(plane.mapTo(window, plane.rect().topLeft()).y())
+    window.doc.select_all()  # the longer "and 1 more" title
+    QApplication.processEvents()
+    tops.append(plane.mapTo(window, plane.rect().topLeft()).y())
+    assert len(set(tops)) == 1, tops
