@@ -59,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--palette", metavar="COLOURS", help="global palette, e.g. '#c08040,#3a6fb0'")
     ap.add_argument("--saturation", type=float, help="global saturation hint 0..1")
     ap.add_argument("--engine", choices=["net", "levin"], default="net")
+    ap.add_argument(
+        "--refine",
+        action="store_true",
+        help="adapt the network's last layers to each photo's points first: closer to the "
+        "points' colours (about 0.15 dB), a few seconds more per photo on a CPU",
+    )
     ap.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     ap.add_argument("--weights", metavar="FILE", help="network weights (default: the shipped ones)")
     ap.add_argument(
@@ -123,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     from model.engines import make_engine
 
     try:
-        engine = make_engine(args.engine, args.device, args.weights, args.working_size)
+        engine = make_engine(
+            args.engine, args.device, args.weights, args.working_size, refine=args.refine
+        )
     except Exception as e:  # missing/bad weights, CUDA requested without a GPU
         print(f"huebrush-colorize: {e}", file=sys.stderr)
         return 2

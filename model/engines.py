@@ -10,6 +10,7 @@ from model.encoding import AB_SCALE, encode_points
 from model.hints import Hints
 from model.imageio import LoadedImage
 from model.inference import Colorizer, fit_ab, lab_to_rgb_rows, resize_plane, working_shape
+from model.refine import RefineSettings
 
 
 class Engine(Protocol):
@@ -23,21 +24,26 @@ class Engine(Protocol):
 
 
 class NetEngine:
-    """The network: full-resolution float sRGB output with the original L."""
+    """The network: full-resolution float sRGB output with the original L; with `refine`,
+    its last layers are adapted to each photo's points first."""
 
-    def __init__(self, colorizer: Colorizer) -> None:
+    def __init__(self, colorizer: Colorizer, refine: RefineSettings | None = None) -> None:
         self.colorizer = colorizer
+        self.refine = refine
 
     def __call__(
         self, image: LoadedImage, hints: Hints, out_L: np.ndarray | None = None
     ) -> np.ndarray:
         prep = self.colorizer.prepare(image)
-        return self.colorizer.render(prep, self.colorizer.predict(prep, hints), out_L)
+        pred = self.colorizer.predict(prep, hints, self.refine)
+        return self.colorizer.render(prep, pred, out_L)
 
     def describe(self) -> str:
         from model import __version__
 
-        return f"Colourised by Huebrush {__version__}, weights {self.colorizer.weights_id()}"
+        refined = ", refined to the points" if self.refine is not None else ""
+        weights = self.colorizer.weights_id()
+        return f"Colourised by Huebrush {__version__}, weights {weights}{refined}"
 
 
 class LevinEngine:
@@ -65,13 +71,17 @@ class LevinEngine:
 
 
 def make_engine(
-    name: str, device: str = "auto", weights: str | None = None, working_size: int = 256
+    name: str,
+    device: str = "auto",
+    weights: str | None = None,
+    working_size: int = 256,
+    refine: bool = False,
 ) -> Engine:
-    """'net' or 'levin'."""
+    """'net' (refined to each photo's points if `refine`) or 'levin'."""
     if name == "levin":
         return LevinEngine(working_size)
     if name == "net":
         col = Colorizer.load(weights, device=device, working_size=working_size)
         _ = col.net  # load now so a bad weights file fails before any photo is read
-        return NetEngine(col)
+        return NetEngine(col, RefineSettings() if refine else None)
     raise ValueError(f"unknown engine {name!r}")

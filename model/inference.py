@@ -25,6 +25,7 @@ from model.hints import Hints
 from model.imageio import LoadedImage, load_image
 from model.network import ColorNet
 from model.paths import default_weights_path
+from model.refine import RefineSettings, refine_head
 from model.upsample import downsample_area, upsample_ab
 from model.weights import file_hash, load_network
 
@@ -182,18 +183,29 @@ class Colorizer:
     def _cl(self, x: torch.Tensor) -> torch.Tensor:
         return x.contiguous(memory_format=torch.channels_last)
 
-    def predict(self, prep: Prepared, hints: Hints) -> Prediction:
-        """Run the network once at working resolution."""
+    def predict(
+        self, prep: Prepared, hints: Hints, refine: RefineSettings | None = None
+    ) -> Prediction:
+        """Run the network once at working resolution; with `refine`, its last layers are
+        first adapted to the photo's points (model.refine: seconds on a CPU)."""
         h, w = prep.work_shape
         local, glob = encode_hints(hints, h, w)
+        glob = glob[None].to(self.device)
         net = self.net
+        head = None
+        if refine is not None and hints.points:
+            with self._lock:
+                head = refine_head(
+                    net, prep.L_work, hints.points, glob, prep.sem_bias, refine, self.fast_math
+                )
         with self._lock, torch.inference_mode(), autocast(self.device, self.fast_math):
             out = net(
                 self._cl(prep.L_work),
                 self._cl(local[None].to(self.device)),
-                glob[None].to(self.device),
+                glob,
                 sem=prep.sem,
                 sem_bias=prep.sem_bias,
+                head=head,
             )
             ab = out.ab[0].float().permute(1, 2, 0).cpu().numpy()
             logits = out.logits[0].float().cpu()

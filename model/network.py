@@ -146,12 +146,30 @@ class ColorNet(nn.Module):
         sem: torch.Tensor | None = None,
         prior: torch.Tensor | None = None,
         sem_bias: torch.Tensor | None = None,
+        head: nn.Module | None = None,
     ) -> NetOutput:
         """L (B,1,H,W) in 0..100; local (B,3,H,W) from the encoder; glob (B,316).
 
         `sem`, `sem_bias` (= semantic_bias(sem)) and `prior` may be passed in precomputed;
-        the inference service caches `sem_bias` per photo.
+        the inference service caches `sem_bias` per photo. `head`: a photo's own last
+        layers (model.refine) in place of the network's.
         """
+        x10, prior, c7, c8 = self.trunk(L, local, glob, sem, prior, sem_bias)
+        hyper = torch.cat([c8, F.interpolate(c7, size=c8.shape[-2:], mode="nearest")], 1)
+        logits = self.dist(hyper).float()
+        return NetOutput(self.head_ab(x10, prior, head), logits)
+
+    def trunk(
+        self,
+        L: torch.Tensor,
+        local: torch.Tensor,
+        glob: torch.Tensor,
+        sem: torch.Tensor | None = None,
+        prior: torch.Tensor | None = None,
+        sem_bias: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor, torch.Tensor]:
+        """Everything before the last decoder block: (its input, the hint spread, and the
+        1/8- and 1/4-scale features the distribution head reads)."""
         parts = [normalize_l(L), local]
         if self.cfg.prior:
             if prior is None:
@@ -176,14 +194,20 @@ class ColorNet(nn.Module):
         c7 = self.mid7(self.drop(c6))
         c8 = self.dec8(F.relu(self.up8(c7) + self.skip8(c3)))
         c9 = self.dec9(F.relu(self.up9(c8) + self.skip9(c2)))
-        c10 = self.dec10(F.relu(self.up10(c9) + self.skip10(c1)))
-        o = self.out(c10).float()
+        return F.relu(self.up10(c9) + self.skip10(c1)), prior, c7, c8
+
+    def head_ab(
+        self, x10: torch.Tensor, prior: torch.Tensor | None, head: nn.Module | None = None
+    ) -> torch.Tensor:
+        """The last decoder block and the output layer: ab (B,2,H,W). `head` (a module with
+        `dec10` and `out`, as model.refine adapts them) replaces this network's own."""
+        dec10, out = (self.dec10, self.out) if head is None else (head.dec10, head.out)
+        o = out(dec10(x10)).float()
         own = torch.tanh(o[:, :2])
         if self.cfg.prior:
+            assert prior is not None
             gate = torch.sigmoid(o[:, 2:3])
             ab = gate * prior[:, :2].float() + (1 - gate) * own
         else:
             ab = own
-        hyper = torch.cat([c8, F.interpolate(c7, size=c8.shape[-2:], mode="nearest")], 1)
-        logits = self.dist(hyper).float()
-        return NetOutput(ab * self.cfg.ab_scale, logits)
+        return ab * self.cfg.ab_scale

@@ -37,6 +37,7 @@ from model.engines import Engine, NetEngine, make_engine
 from model.hints import Hints, PaletteColor, Point
 from model.imageio import LoadedImage, load_image, save_image
 from model.inference import Colorizer, Prepared, lab_to_rgb_rows, to_uint8
+from model.refine import RefineSettings
 from training.distance_bench import add_parser as add_distance_parser
 from training.distance_bench import cmd_distance
 from training.evaluate import EVAL_SIZE, load_eval_images, points_for
@@ -49,7 +50,7 @@ from training.variant_bench import cmd_variants
 
 DEFAULT_POINTS = (0, 1, 2, 5, 10, 20, 50, 100)
 DEFAULT_ENGINES = ("net", "levin", "gray")
-ENGINE_NAMES = ("net", "levin", "gray")
+ENGINE_NAMES = ("net", "refine", "levin", "gray")  # refine: net adapted to the points
 PALETTE_K = 6
 PALETTE_POINTS = (0, 10)
 PALETTE_KEY = "net+palette"
@@ -109,11 +110,11 @@ def build_engines(
     for name in names:
         if name == "gray":
             engines[name] = GrayEngine()
-        elif name == "net":
+        elif name in ("net", "refine"):
             # make_engine('net') with a Colorizer that reuses prepare(); everything else equal.
             col = ReusingColorizer.load(weights, device=device, working_size=working_size)
             _ = col.net  # a bad weights file fails before any photo is read, as in the CLI
-            engines[name] = NetEngine(col)
+            engines[name] = NetEngine(col, RefineSettings() if name == "refine" else None)
         else:
             engines[name] = make_engine(name, device, weights, working_size)
     return engines
@@ -210,7 +211,7 @@ def machine_info() -> dict[str, Any]:
 
 
 def _weights_info(engines: dict[str, Engine], weights: str | None) -> dict[str, Any]:
-    net = engines.get("net")
+    net = engines.get("net") or engines.get("refine")
     if isinstance(net, NetEngine):
         col = net.colorizer
         return {"path": str(col.weights_path), "id": col.weights_id(), "device": col.device_name}
@@ -713,7 +714,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument(
         "--points", default=",".join(map(str, DEFAULT_POINTS)), help="point counts, e.g. 0,1,10"
     )
-    q.add_argument("--engines", default=",".join(DEFAULT_ENGINES), help="any of net,levin,gray")
+    q.add_argument(
+        "--engines",
+        default=",".join(DEFAULT_ENGINES),
+        help="any of net,refine,levin,gray (refine: the network adapted to each photo's "
+        "points, seconds per photo)",
+    )
     q.add_argument("--limit", type=int, metavar="N", help="an evenly spread subset of N photos")
     q.add_argument("--seed", type=int, default=0)
     q.add_argument("--size", type=int, default=EVAL_SIZE, help=hidden)
