@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.worker import ColorizerFactory, describe_error, export_note
+from gui.worker import ColorizerFactory, describe_error, export_note, predict_with
 from model.enhance import EnhanceSettings
 from model.hints import Hints, sidecar_path
 from model.imageio import SIXTEEN_BIT_SUFFIXES, load_image, save_image
@@ -37,6 +37,7 @@ class BatchItem:
     dest: Path
     hints: Hints
     keep_metadata: bool = True
+    adapt: bool = False  # the network's last layers fitted to the points first (Preferences)
 
 
 def export_item(colorizer: Colorizer, item: BatchItem) -> None:
@@ -45,7 +46,8 @@ def export_item(colorizer: Colorizer, item: BatchItem) -> None:
     enhance = EnhanceSettings.of(item.hints)
     work = enhance.network_input(image)
     prep = colorizer.prepare(work)
-    pred = colorizer.predict(prep, item.hints)
+    head = colorizer.adapted_head(prep, item.hints) if item.adapt else None
+    pred = predict_with(colorizer, prep, item.hints, head)
     rgb = colorizer.render(prep, pred, enhance.output_lightness(image, work))
     save_image(
         item.dest,
@@ -53,7 +55,7 @@ def export_item(colorizer: Colorizer, item: BatchItem) -> None:
         bit_depth=image.bit_depth if item.dest.suffix.lower() in SIXTEEN_BIT_SUFFIXES else 8,
         alpha=image.alpha,
         icc_profile=image.output_icc_profile,
-        metadata=export_note(colorizer, enhance),
+        metadata=export_note(colorizer, enhance, head is not None),
         photo_meta=image.meta if item.keep_metadata else NO_META,
     )
     item.hints.to_json(sidecar_path(item.dest))

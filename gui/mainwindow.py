@@ -202,6 +202,7 @@ class MainWindow(QMainWindow):
             self,
             drafts=self.prefs.drafts,
         )
+        self.worker.adapt = self.prefs.adapt
         self.exporter = FolderExporter(factory, self)
         self.canvas = Canvas(self)
         self.picker = ColourPicker(self)
@@ -1016,7 +1017,9 @@ class MainWindow(QMainWindow):
                 hints = Hints()
             dest = output_for(src, out_dir, taken, fmt)
             taken.add(dest.resolve())
-            items.append(BatchItem(len(items), src, dest, hints, self.prefs.keep_metadata))
+            items.append(
+                BatchItem(len(items), src, dest, hints, self.prefs.keep_metadata, self.prefs.adapt)
+            )
         return items, skipped
 
     def export_folder(self, items: list[BatchItem], out_dir: Path) -> None:
@@ -1535,6 +1538,8 @@ class MainWindow(QMainWindow):
         self.prefs, self.device = prefs, prefs.device
         prefs.save(self.settings)
         self.worker.drafts = prefs.drafts
+        adapt_changed = prefs.adapt != self.worker.adapt
+        self.worker.adapt = prefs.adapt
         if changed:
             self.worker.reconfigure(prefs.device, prefs.working_size)
             if self._photo is not None and self.doc.image is not None:
@@ -1543,6 +1548,8 @@ class MainWindow(QMainWindow):
                 for view in self.canvas.views:
                     view.patch_scale = img.width / ww
             self._request_render()
+        elif adapt_changed and self.doc.image is not None:
+            self._request_render()  # show the points' fit now, or the plain colours again
 
     # == dialogs ==========================================================================
     def _error(self, title: str, message: str) -> None:

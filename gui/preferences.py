@@ -33,6 +33,7 @@ class Preferences:
     drafts: bool = True  # quick smaller-size answers first where a full update is slow
     keep_metadata: bool = True  # the photo's EXIF, XMP, IPTC and resolution go into exports
     save_without_asking: bool = False  # leaving a photo saves its hints beside it, no prompt
+    adapt: bool = False  # fit the network's last layers to the points when the user pauses
 
     @classmethod
     def load(cls, settings: QSettings) -> Preferences:
@@ -50,6 +51,7 @@ class Preferences:
             _flag(settings, "drafts"),
             _flag(settings, "keep_metadata"),
             _flag(settings, "save_without_asking", default=False),
+            _flag(settings, "adapt", default=False),
         )
 
     def save(self, settings: QSettings) -> None:
@@ -60,6 +62,7 @@ class Preferences:
         settings.setValue("drafts", self.drafts)
         settings.setValue("keep_metadata", self.keep_metadata)
         settings.setValue("save_without_asking", self.save_without_asking)
+        settings.setValue("adapt", self.adapt)
 
 
 def _flag(settings: QSettings, key: str, default: bool = True) -> bool:
@@ -112,6 +115,14 @@ class PreferencesDialog(QDialog):
             "Opening another photo (Page Down in a series) or quitting saves the changed\n"
             "hints beside the photo (photo.hints.json) instead of asking first."
         )
+        self.adapt = QCheckBox("Refine the colours to the points when I pause")
+        self.adapt.setChecked(prefs.adapt)
+        self.adapt.setToolTip(
+            "Half a second after the last edit, fit the network's last layers to this\n"
+            "photo's points, each left out in turn (a few seconds on a CPU, at once on a\n"
+            "GPU; the next edit stops it). Measured about 0.15 dB closer to the truth;\n"
+            "exports use the refined colours too."
+        )
         form = QFormLayout(self)
         form.addRow("Compute on:", self.device)
         form.addRow("Working resolution:", self.working)
@@ -119,6 +130,7 @@ class PreferencesDialog(QDialog):
         form.addRow("", self.drafts)
         form.addRow("", self.keep_metadata)
         form.addRow("", self.save_without_asking)
+        form.addRow("", self.adapt)
         note = QLabel("<small>Changing the device or resolution re-prepares the photo.</small>")
         form.addRow(note)
         buttons = QDialogButtonBox(
@@ -138,4 +150,5 @@ class PreferencesDialog(QDialog):
             self.drafts.isChecked(),
             self.keep_metadata.isChecked(),
             self.save_without_asking.isChecked(),
+            self.adapt.isChecked(),
         )

@@ -44,6 +44,7 @@ PREVIEW_PIXELS = 2_000_000  # on-screen copies of big scans stay below this
 # 2 MP of a big scan's preview took ~100 ms per edit. The sharp copy follows on a pause.
 FAST_PIXELS = 600_000
 REFINE_DELAY_S = 0.2  # quiet time before the slower edge-aware preview is computed
+ADAPT_DELAY_S = 0.5  # and before the network's last layers are fitted to the points
 # Where one full update is slow (fp32 on a CPU without bf16: ~0.3 s at 256), each step of
 # a drag is answered from a smaller working size so the colour keeps up with the pointer;
 # the full-size update follows on the release, or when the pointer rests. A draft at 160
@@ -161,13 +162,26 @@ def _is_device_failure(err: BaseException, colorizer: Colorizer) -> bool:
     return isinstance(err, RuntimeError) and colorizer.device.type == "cuda"
 
 
-def export_note(colorizer: Colorizer, enhance: EnhanceSettings) -> dict[str, str]:
+def export_note(
+    colorizer: Colorizer, enhance: EnhanceSettings, adapted: bool = False
+) -> dict[str, str]:
     """Huebrush's own metadata for an exported file: the program, weights and enhancement."""
     name = f"Huebrush {__version__}"
     desc = f"Colourised by {name}, weights {colorizer.weights_id()}"
+    if adapted:
+        desc += ", refined to the points"
     if enhance.active:
         desc += f"; {enhance.describe()}"
     return {"Software": name, "Description": desc}
+
+
+def predict_with(
+    colorizer: Colorizer, prep: Prepared, hints: Hints, head: torch.nn.Module | None
+) -> Prediction:
+    """The colouriser's prediction, with the photo's fitted last layers if there are any."""
+    if head is None:
+        return colorizer.predict(prep, hints)
+    return colorizer.predict(prep, hints, head=head)
 
 
 def describe_error(err: BaseException) -> str:
@@ -205,6 +219,9 @@ class InferenceWorker(QThread):
         self._factory = factory
         self._threads = threads
         self.drafts = drafts  # read by the worker; a plain bool is safe to flip from the GUI
+        # Fit the network's last layers to the points once the user pauses (model.refine);
+        # exports then use the fitted layers too, so they match what is shown.
+        self.adapt = False
         self._cond = threading.Condition()
         self._stopping = False
         self._config: tuple[str, int] | None = (device, working_size)
@@ -225,6 +242,7 @@ class InferenceWorker(QThread):
         self._work: LoadedImage | None = None  # what the network sees (enhanced, if asked)
         self._draft_prep: tuple[int, Prepared] | None = None  # (size, _work at it), lazily
         self._full_ms: deque[float] = deque(maxlen=3)  # the last full predictions' times
+        self._head: tuple[int, Hints, torch.nn.Module] | None = None  # (token, hints, fitted)
         self._image: LoadedImage | None = None  # as opened; _prep may hold an enhanced copy
         self._enhance = EnhanceSettings()
         self._out_L: np.ndarray | None = None  # the L results are rendered with; None: _prep's
@@ -409,8 +427,8 @@ class InferenceWorker(QThread):
             self.openFailed.emit(arg[2], msg)
         elif kind == "export":
             self.exportFailed.emit(msg)
-        elif kind == "suggest":
-            pass  # the picker keeps the suggestions it has; the renders report failures
+        elif kind in ("suggest", "adapt"):
+            pass  # background work: the screen keeps what it has; the renders report failures
         else:
             self.failed.emit(msg)
 
@@ -452,6 +470,7 @@ class InferenceWorker(QThread):
         """Prepare `image` (enhanced as set) for the network, and the preview of its L."""
         work = self._enhance.network_input(image)
         self._prep = self._need_colorizer().prepare(work)
+        self._head = None  # fitted to the old preparation
         self._work, self._draft_prep = work, None
         self._image = image
         self._out_L = self._enhance.output_lightness(image, work)
@@ -528,14 +547,52 @@ class InferenceWorker(QThread):
         generation, token, hints, t0 = req.generation, req.token, req.hints, req.t0
         fast, L = self._fast, self._preview_L
         assert self._prep is not None and fast is not None and L is not None
+        head = self._fitted_head(token, hints)
         start = time.perf_counter()
-        pred = self._need_colorizer().predict(self._prep, hints)
-        self._full_ms.append((time.perf_counter() - start) * 1000)
+        pred = predict_with(self._need_colorizer(), self._prep, hints, head)
+        if head is None:  # the fitted head's extra copy is not what drafts are sized by
+            self._full_ms.append((time.perf_counter() - start) * 1000)
         refined = fast.shape == L.shape and not needs_refining(pred.ab, L)
         overtaken = self._overtaken(generation)
         self._deliver(generation, token, hints, fast(pred.ab), pred, t0, refined)
         if not refined and not overtaken:
             self._defer("refine", REFINE_DELAY_S, (generation, token, hints, pred, t0))
+        elif not overtaken:
+            self._maybe_adapt(generation, token, hints)
+
+    def _fitted_head(self, token: int, hints: Hints) -> torch.nn.Module | None:
+        """The last layers fitted to exactly these hints, if adapting and already fitted."""
+        h = self._head
+        if self.adapt and h is not None and h[0] == token and h[1] == hints:
+            return h[2]
+        return None
+
+    def _maybe_adapt(self, generation: int, token: int, hints: Hints) -> None:
+        """Queue the fit of the last layers to these points, after a pause."""
+        if self.adapt and hints.points and self._fitted_head(token, hints) is None:
+            self._defer("adapt", ADAPT_DELAY_S, (generation, token, hints))
+
+    def _do_adapt(self, arg: tuple[int, int, Hints]) -> None:
+        generation, token, hints = arg
+        if token != self._token or self._prep is None or self._preview_L is None:
+            return
+        if self._stale(generation):
+            return
+        t0 = time.perf_counter()
+        colorizer = self._need_colorizer()
+        # Each step gives way to the user's next edit (a few hundred ms at most).
+        head = colorizer.adapted_head(
+            self._prep,
+            hints,
+            stop=lambda: self._has_work() or generation < self.latest_generation,
+        )
+        if head is None:
+            return
+        self._head = (token, hints, head)
+        pred = predict_with(colorizer, self._prep, hints, head)
+        if not self._stale(generation):
+            rgb = refined_preview(pred.ab, self._preview_L)
+            self._deliver(generation, token, hints, rgb, pred, t0, True)
 
     def _defer(self, kind: str, delay: float, arg: Any) -> None:
         with self._cond:
@@ -548,6 +605,7 @@ class InferenceWorker(QThread):
         rgb = refined_preview(pred.ab, self._preview_L)
         if not self._stale(generation):
             self._deliver(generation, token, hints, rgb, pred, t0, True)
+            self._maybe_adapt(generation, token, hints)
 
     def _overtaken(self, generation: int) -> bool:
         """A newer request came in while this generation was computed."""
@@ -600,7 +658,12 @@ class InferenceWorker(QThread):
         colorizer = self._need_colorizer()
         image = self._image
         assert image is not None
-        pred = colorizer.predict(self._prep, job.hints)
+        head = None
+        if self.adapt and job.hints.points:  # what the app shows, fitted if not yet
+            head = self._fitted_head(job.token, job.hints)
+            if head is None:
+                head = colorizer.adapted_head(self._prep, job.hints)
+        pred = predict_with(colorizer, self._prep, job.hints, head)
         # Full resolution, under the photo's own L (or the enhanced one, if asked for).
         rgb = colorizer.render(self._prep, pred, self._out_L)
         save_image(
@@ -609,7 +672,7 @@ class InferenceWorker(QThread):
             bit_depth=job.bit_depth,
             alpha=image.alpha,
             icc_profile=job.icc_profile,
-            metadata=export_note(colorizer, self._enhance),
+            metadata=export_note(colorizer, self._enhance, head is not None),
             photo_meta=job.photo_meta,
         )
         job.hints.to_json(sidecar_path(job.path))

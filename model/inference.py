@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from model.bins import top_modes
 from model.device import (
@@ -25,7 +27,7 @@ from model.hints import Hints
 from model.imageio import LoadedImage, load_image
 from model.network import ColorNet
 from model.paths import default_weights_path
-from model.refine import RefineSettings, refine_head
+from model.refine import DEFAULT_REFINE, RefineSettings, refine_head
 from model.upsample import downsample_area, upsample_ab
 from model.weights import file_hash, load_network
 
@@ -183,21 +185,41 @@ class Colorizer:
     def _cl(self, x: torch.Tensor) -> torch.Tensor:
         return x.contiguous(memory_format=torch.channels_last)
 
+    def adapted_head(
+        self,
+        prep: Prepared,
+        hints: Hints,
+        settings: RefineSettings = DEFAULT_REFINE,
+        stop: Callable[[], bool] | None = None,
+    ) -> nn.Module | None:
+        """The network's last layers adapted to the hints' points (model.refine: seconds on
+        a CPU); None without points, or when `stop` abandoned the fit."""
+        if not hints.points:
+            return None
+        h, w = prep.work_shape
+        glob = encode_hints(hints, h, w)[1][None].to(self.device)
+        with self._lock:
+            return refine_head(
+                self.net, prep.L_work, hints.points, glob, prep.sem_bias, settings,
+                self.fast_math, stop,
+            )  # fmt: skip
+
     def predict(
-        self, prep: Prepared, hints: Hints, refine: RefineSettings | None = None
+        self,
+        prep: Prepared,
+        hints: Hints,
+        refine: RefineSettings | None = None,
+        head: nn.Module | None = None,
     ) -> Prediction:
         """Run the network once at working resolution; with `refine`, its last layers are
-        first adapted to the photo's points (model.refine: seconds on a CPU)."""
+        first adapted to the photo's points, or `head` (from adapted_head) stands in for
+        them."""
         h, w = prep.work_shape
         local, glob = encode_hints(hints, h, w)
         glob = glob[None].to(self.device)
         net = self.net
-        head = None
-        if refine is not None and hints.points:
-            with self._lock:
-                head = refine_head(
-                    net, prep.L_work, hints.points, glob, prep.sem_bias, refine, self.fast_math
-                )
+        if head is None and refine is not None:
+            head = self.adapted_head(prep, hints, refine)
         with self._lock, torch.inference_mode(), autocast(self.device, self.fast_math):
             out = net(
                 self._cl(prep.L_work),

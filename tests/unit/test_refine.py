@@ -95,3 +95,16 @@ def test_cli_refine(photo_dir: Path, tmp_path: Path, tiny_weights: Path) -> None
         assert main([*args, "--hints", str(hints), "--no-progress", *extra]) == 0
         outs.append(np.asarray(Image.open(out / "p0_color.png")).astype(int))
     assert np.abs(outs[0] - outs[1]).mean() > 0.1  # the adapted layers change the colours
+
+
+def test_a_stopped_fit_gives_no_head() -> None:
+    net = tiny_net()
+    L, points = _scene()
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 3  # the user's next edit arrives during the fourth step
+
+    head = refine_head(net, L, points, torch.zeros(1, GLOBAL_DIM), settings=QUICK, stop=stop)
+    assert head is None and len(asked) == 4
