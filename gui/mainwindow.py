@@ -1403,6 +1403,8 @@ class MainWindow(QMainWindow):
                 self.latency_label.setText(f"Draft in {res.latency_ms:.0f} ms")
             else:
                 self.latency_label.setText(f"Updated in {res.latency_ms:.0f} ms")
+        elif res.adapted:  # a pause's follow-up: says what changed, and what it took
+            self.latency_label.setText(f"Refined to the points in {res.latency_ms / 1000:.1f} s")
         elif self.last_result_draft and not res.draft:  # the full-size answer to a draft
             self.latency_label.setText(
                 f"Updated in {res.latency_ms:.0f} ms (draft {self.last_latency_ms:.0f} ms)"

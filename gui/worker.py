@@ -86,6 +86,7 @@ class RenderResult:
     latency_ms: float  # from the request to the finished preview
     refined: bool  # the edge-aware version (or one that needs none)
     draft: int | None = None  # the smaller working size of a quick first answer, else None
+    adapted: bool = False  # with the last layers fitted to the points (a pause's follow-up)
 
 
 @dataclass(frozen=True)
@@ -592,7 +593,7 @@ class InferenceWorker(QThread):
         pred = predict_with(colorizer, self._prep, hints, head)
         if not self._stale(generation):
             rgb = refined_preview(pred.ab, self._preview_L)
-            self._deliver(generation, token, hints, rgb, pred, t0, True)
+            self._deliver(generation, token, hints, rgb, pred, t0, True, adapted=True)
 
     def _defer(self, kind: str, delay: float, arg: Any) -> None:
         with self._cond:
@@ -631,13 +632,14 @@ class InferenceWorker(QThread):
         t0: float,
         refined: bool,
         draft: int | None = None,
+        adapted: bool = False,
     ) -> None:
         ms = (time.perf_counter() - t0) * 1000
         self.last_delivered = generation
         self.delivered += 1
         image = rgb_to_qimage(rgb)
         self.resultReady.emit(
-            RenderResult(generation, token, hints, image, pred, ms, refined, draft)
+            RenderResult(generation, token, hints, image, pred, ms, refined, draft, adapted)
         )
 
     def _do_suggest(self, req: SuggestRequest) -> None:

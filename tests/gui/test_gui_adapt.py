@@ -36,6 +36,9 @@ def test_a_pause_fits_the_points_and_the_export_matches(
     plain = col.predict(prep, hints).ab
     shown = [r for r in results if r.generation == gen][-1].prediction.ab
     assert np.allclose(shown, fitted, atol=1e-4) and not np.allclose(shown, plain, atol=1e-6)
+    assert [r for r in results if r.generation == gen][-1].adapted
+    said = lambda: "Refined to the points" in window.latency_label.text()  # noqa: E731
+    qtbot.waitUntil(said, timeout=TIMEOUT_MS)
     out = tmp_path / "out.png"
     with qtbot.waitSignal(worker.exported, timeout=TIMEOUT_MS):
         window.export(out)
