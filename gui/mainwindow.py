@@ -277,29 +277,13 @@ class MainWindow(QMainWindow):
 
     # == construction =====================================================================
     def _build_docks(self) -> None:
-        self.picker_dock = QDockWidget("Colour of point", self)
-        self.picker_dock.setObjectName("picker")
-        self.picker_dock.setWidget(self.picker)
-        self.palette_dock = QDockWidget("Palette", self)
-        self.palette_dock.setObjectName("palette")
-        self.palette_dock.setWidget(self.palette)
+        self.picker_dock = self._dock("Colour of point", "picker", self.picker)
+        self.palette_dock = self._dock("Palette", "palette", self.palette)
         # Every edit of this photo's hints, newest last; a click goes back to that state.
         self.history = QUndoView(self.doc.undo_stack)
         self.history.setEmptyLabel("Photo opened")
-        self.history_dock = QDockWidget("History", self)
-        self.history_dock.setObjectName("history")
-        self.history_dock.setWidget(self.history)
-        self.reference_dock = QDockWidget("Reference Photo", self)
-        self.reference_dock.setObjectName("reference")
-        self.reference_dock.setWidget(self.reference)
-        docks = (self.picker_dock, self.palette_dock, self.history_dock, self.reference_dock)
-        for dock in docks:
-            dock.setFeatures(
-                QDockWidget.DockWidgetFeature.DockWidgetMovable
-                | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                | QDockWidget.DockWidgetFeature.DockWidgetClosable
-            )
-            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.history_dock = self._dock("History", "history", self.history)
+        self.reference_dock = self._dock("Reference Photo", "reference", self.reference)
         self.resizeDocks([self.picker_dock], [330], Qt.Orientation.Horizontal)
         self.resizeDocks([self.picker_dock, self.palette_dock], [560, 260], Qt.Orientation.Vertical)
         for dock in (self.history_dock, self.reference_dock):
@@ -308,6 +292,19 @@ class MainWindow(QMainWindow):
             # Shown from the menu, a tabbed dock comes to the front rather than behind a tab.
             dock.toggleViewAction().triggered.connect(lambda on, d=dock: on and d.raise_())
         self.palette_dock.raise_()
+
+    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+        """A movable, floatable, closable panel on the right; `name` keys its saved state."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        return dock
 
     def _action(
         self,

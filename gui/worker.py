@@ -32,6 +32,7 @@ from gui.colours import rgb_to_qimage
 from gui.preview import FastPreview, lab_to_srgb8, needs_refining, refined_preview
 from model import __version__
 from model.bins import N_BINS, top_modes
+from model.engines import net_description
 from model.enhance import EnhanceSettings
 from model.hints import Hints, sidecar_path
 from model.imageio import LoadedImage, load_image, save_image
@@ -168,9 +169,7 @@ def export_note(
 ) -> dict[str, str]:
     """Huebrush's own metadata for an exported file: the program, weights and enhancement."""
     name = f"Huebrush {__version__}"
-    desc = f"Colourised by {name}, weights {colorizer.weights_id()}"
-    if adapted:
-        desc += ", refined to the points"
+    desc = net_description(colorizer, adapted)
     if enhance.active:
         desc += f"; {enhance.describe()}"
     return {"Software": name, "Description": desc}

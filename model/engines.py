@@ -23,6 +23,14 @@ class Engine(Protocol):
     def describe(self) -> str: ...
 
 
+def net_description(colorizer: Colorizer, refined: bool = False) -> str:
+    """What coloured a photo, for its metadata: the program, the weights, the refinement."""
+    from model import __version__
+
+    desc = f"Colourised by Huebrush {__version__}, weights {colorizer.weights_id()}"
+    return desc + (", refined to the points" if refined else "")
+
+
 class NetEngine:
     """The network: full-resolution float sRGB output with the original L; with `refine`,
     its last layers are adapted to each photo's points first."""
@@ -34,16 +42,13 @@ class NetEngine:
     def __call__(
         self, image: LoadedImage, hints: Hints, out_L: np.ndarray | None = None
     ) -> np.ndarray:
-        prep = self.colorizer.prepare(image)
-        pred = self.colorizer.predict(prep, hints, self.refine)
-        return self.colorizer.render(prep, pred, out_L)
+        col = self.colorizer
+        prep = col.prepare(image)
+        head = col.adapted_head(prep, hints, self.refine) if self.refine is not None else None
+        return col.render(prep, col.predict(prep, hints, head=head), out_L)
 
     def describe(self) -> str:
-        from model import __version__
-
-        refined = ", refined to the points" if self.refine is not None else ""
-        weights = self.colorizer.weights_id()
-        return f"Colourised by Huebrush {__version__}, weights {weights}{refined}"
+        return net_description(self.colorizer, self.refine is not None)
 
 
 class LevinEngine:

@@ -204,22 +204,13 @@ class Colorizer:
                 self.fast_math, stop,
             )  # fmt: skip
 
-    def predict(
-        self,
-        prep: Prepared,
-        hints: Hints,
-        refine: RefineSettings | None = None,
-        head: nn.Module | None = None,
-    ) -> Prediction:
-        """Run the network once at working resolution; with `refine`, its last layers are
-        first adapted to the photo's points, or `head` (from adapted_head) stands in for
-        them."""
+    def predict(self, prep: Prepared, hints: Hints, head: nn.Module | None = None) -> Prediction:
+        """Run the network once at working resolution; `head` (from adapted_head) stands in
+        for its last layers."""
         h, w = prep.work_shape
         local, glob = encode_hints(hints, h, w)
         glob = glob[None].to(self.device)
         net = self.net
-        if head is None and refine is not None:
-            head = self.adapted_head(prep, hints, refine)
         with self._lock, torch.inference_mode(), autocast(self.device, self.fast_math):
             out = net(
                 self._cl(prep.L_work),

@@ -32,7 +32,9 @@ def test_a_pause_fits_the_points_and_the_export_matches(
         lambda: sum(r.generation == gen for r in results) >= 2, timeout=TIMEOUT_MS
     )  # the plain answer first, the fitted one after the pause
     col, prep = worker._colorizer, worker._prep
-    fitted = col.predict(prep, hints, DEFAULT_REFINE).ab  # the same seeded fit
+    fitted = col.predict(
+        prep, hints, col.adapted_head(prep, hints, DEFAULT_REFINE)
+    ).ab  # the same seeded fit
     plain = col.predict(prep, hints).ab
     shown = [r for r in results if r.generation == gen][-1].prediction.ab
     assert np.allclose(shown, fitted, atol=1e-4) and not np.allclose(shown, plain, atol=1e-6)
