@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from guihelpers import gradient
+from guihelpers import UnexpectedDialog, gradient
 from PIL import Image
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QColorDialog, QDialog, QFileDialog, QInputDialog, QMessageBox
 
 from gui.mainwindow import MainWindow
 from gui.qtfix import protect_none
@@ -35,6 +36,35 @@ def _no_chance_drafts(monkeypatch) -> None:
     import gui.worker
 
     monkeypatch.setattr(gui.worker, "DRAFT_TRIGGER_MS", float("inf"))
+
+
+# Every call that blocks until a user answers. A test expecting one patches it itself.
+MODAL_CALLS = {
+    QDialog: ("exec",),
+    QMessageBox: ("exec", "about", "critical", "information", "question", "warning"),
+    QFileDialog: (
+        "getOpenFileName",
+        "getOpenFileNames",
+        "getSaveFileName",
+        "getExistingDirectory",
+    ),
+    QColorDialog: ("getColor",),
+    QInputDialog: ("getText", "getInt", "getDouble", "getItem"),
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_modal_dialogs(monkeypatch) -> None:
+    """An unexpected modal dialog fails its test at once instead of hanging the run (an
+    error box in a worker's error path once hung a whole run of the suite)."""
+    for cls, names in MODAL_CALLS.items():
+        for name in names:
+
+            def refuse(*args: object, _what: str = f"{cls.__name__}.{name}") -> None:
+                texts = [a for a in args if isinstance(a, str)]
+                raise UnexpectedDialog(f"{_what} would wait for a user: {texts}")
+
+            monkeypatch.setattr(cls, name, refuse)
 
 
 @pytest.fixture(scope="session")

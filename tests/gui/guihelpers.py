@@ -16,6 +16,10 @@ NO_MOD = Qt.KeyboardModifier.NoModifier
 LEFT = Qt.MouseButton.LeftButton
 
 
+class UnexpectedDialog(AssertionError):
+    """A modal dialog no test asked for (conftest): offscreen, nobody could ever close it."""
+
+
 def gradient(h: int = 96, w: int = 128) -> np.ndarray:
     """A grey test photo with structure in both directions (uint8)."""
     y, x = np.mgrid[0:h, 0:w]

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
-from guihelpers import TIMEOUT_MS, open_photo, wait_rendered
+from guihelpers import TIMEOUT_MS, UnexpectedDialog, open_photo, wait_rendered
 
 from gui.mainwindow import MainWindow
 from model.hints import Hints
@@ -167,3 +167,21 @@ def test_worker_that_keeps_dying_is_given_up(qtbot, window, photo, monkeypatch) 
     window.doc.add_point(0.1, 0.1, (5.0, 5.0))  # editing still works, nothing renders
     assert window.doc.hints != hints and window.isVisible()
     assert len(shown) == 1
+
+
+def test_unexpected_dialog_fails_instead_of_hanging(qtbot, window) -> None:
+    """The suite's guard (conftest): a modal dialog nobody expected raises, called directly
+    or from a slot, so a faulty error path fails its test rather than stalling the run."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui.preferences import PreferencesDialog
+
+    with pytest.raises(UnexpectedDialog, match="Render failed"):
+        QMessageBox.warning(window, "Huebrush", "Render failed")
+    with pytest.raises(UnexpectedDialog, match=r"QDialog\.exec"):
+        PreferencesDialog(window.prefs, window).exec()
+    with qtbot.captureExceptions() as raised:
+        QTimer.singleShot(0, lambda: QMessageBox.critical(window, "Huebrush", "Export failed"))
+        qtbot.waitUntil(lambda: bool(raised), timeout=TIMEOUT_MS)
+    assert isinstance(raised[0][1], UnexpectedDialog)
