@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
     QPixmap,
+    QPolygonF,
     QRegion,
     QResizeEvent,
     QWheelEvent,
@@ -141,6 +142,8 @@ class ImageView(QWidget):
     pointRemoveRequested = Signal(int)
     colourSampled = Signal(float, float)  # the eyedropper (or Alt+click) at a photo point
     samplingCancelled = Signal()
+    strokePainted = Signal(list)  # the path (photo fractions) a drag in painting mode drew
+    paintingCancelled = Signal()
     painted = Signal()
     holdBefore = Signal(bool)
 
@@ -157,6 +160,7 @@ class ImageView(QWidget):
         self.group: frozenset[int] = frozenset()  # selected along with `selected`
         self.marks_visible = True
         self.sampling = False  # the next click takes the colour shown there
+        self.painting = False  # a drag paints a stroke of points instead of panning
         self.show_inset = False  # an overview of the whole photo while zoomed in
         self._thumb: tuple[int, QPixmap] | None = None  # (source cacheKey, scaled)
         self.patch_scale = 1.0  # photo pixels per working-resolution pixel
@@ -233,6 +237,8 @@ class ImageView(QWidget):
                 self._paint_marks(p, scale)
         if self._drag is not None and self._drag["kind"] == "band":
             self._paint_band(p)
+        elif self._drag is not None and self._drag["kind"] == "stroke":
+            self._paint_stroke(p)
         self._paint_label(p)
         if main is not None:
             self._paint_inset(p, main)
@@ -322,6 +328,16 @@ class ImageView(QWidget):
     @staticmethod
     def _band_rect(d: dict[str, object]) -> QRectF:
         return QRectF(d["start"], d["last"]).normalized()  # type: ignore[call-overload]
+
+    def _paint_stroke(self, p: QPainter) -> None:
+        line = QPolygonF([self.to_widget(x, y) for x, y in self._drag["path"]])  # type: ignore[index, union-attr]
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        cap, join = Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin
+        p.setPen(QPen(QColor(0, 0, 0), 6, Qt.PenStyle.SolidLine, cap, join))
+        p.drawPolyline(line)
+        p.setPen(QPen(QColor(255, 215, 0), 3, Qt.PenStyle.SolidLine, cap, join))
+        p.drawPolyline(line)
 
     def _paint_band(self, p: QPainter) -> None:
         r = self._band_rect(self._drag)  # type: ignore[arg-type]
@@ -441,6 +457,11 @@ class ImageView(QWidget):
             if self.pixmap is not None and 0.0 <= fx <= 1.0 and 0.0 <= fy <= 1.0:
                 self.colourSampled.emit(fx, fy)
             return
+        if self.painting:
+            fx, fy = self.to_fraction(pos)
+            if self.pixmap is not None and 0.0 <= fx <= 1.0 and 0.0 <= fy <= 1.0:
+                self._drag = {"kind": "stroke", "path": [(fx, fy)], "last": pos}
+            return
         sx = self._split_x()
         if sx is not None and abs(pos.x() - sx) <= SPLIT_GRAB:
             self._drag = {"kind": "split"}
@@ -492,6 +513,11 @@ class ImageView(QWidget):
             old = self._band_rect(d)
             d["last"] = pos
             self.update(old.united(self._band_rect(d)).toAlignedRect().adjusted(-2, -2, 2, 2))
+        elif kind == "stroke":
+            if (pos - d["last"]).manhattanLength() >= 2:  # type: ignore[operator]
+                d["path"].append(self._clamped(pos))  # type: ignore[union-attr]
+                d["last"] = pos
+                self.update()
         elif kind == "point":
             if not d["moved"] and (pos - d["start"]).manhattanLength() < 3:  # type: ignore[operator]
                 return  # a click with a shaky hand is not a move
@@ -516,6 +542,10 @@ class ImageView(QWidget):
                 self.pointMoveFinished.emit(d["index"], fx, fy)
             elif d["kind"] == "point" and d["collapse"]:
                 self.pointSelected.emit(d["index"])
+            elif d["kind"] == "stroke":
+                path = [*d["path"], self._clamped(pos)]  # type: ignore[misc]
+                self.update()
+                self.strokePainted.emit(path)
             elif d["kind"] == "band":
                 d["last"] = pos
                 box = self._band_rect(d)
@@ -543,6 +573,9 @@ class ImageView(QWidget):
             return
         if self.sampling:
             self.setCursor(sampling_cursor())
+            return
+        if self.painting and not self._space:
+            self.setCursor(Qt.CursorShape.CrossCursor)
             return
         if self._space:
             shape = Qt.CursorShape.OpenHandCursor
@@ -590,6 +623,8 @@ class ImageView(QWidget):
             return
         if ev.key() == Qt.Key.Key_Escape and self.sampling:
             self.samplingCancelled.emit()
+        elif ev.key() == Qt.Key.Key_Escape and self.painting:
+            self.paintingCancelled.emit()
         elif ev.key() == Qt.Key.Key_Escape and self.selected >= 0:
             self.pointSelected.emit(-1)
         elif ev.key() == Qt.Key.Key_Space:
@@ -672,6 +707,8 @@ class Canvas(QWidget):
     pointRemoveRequested = Signal(int)
     colourSampled = Signal(float, float)
     samplingCancelled = Signal()
+    strokePainted = Signal(list)
+    paintingCancelled = Signal()
     zoomChanged = Signal(float)  # screen pixels per photo pixel
     resultShown = Signal(int)  # generation of the colour result that was just painted
 
@@ -702,6 +739,8 @@ class Canvas(QWidget):
             view.pointRemoveRequested.connect(self.pointRemoveRequested)
             view.colourSampled.connect(self.colourSampled)
             view.samplingCancelled.connect(self.samplingCancelled)
+            view.strokePainted.connect(self.strokePainted)
+            view.paintingCancelled.connect(self.paintingCancelled)
             view.holdBefore.connect(self.hold_before)
         self.result.painted.connect(self._on_result_painted)
         self.transform.changed.connect(lambda: self.zoomChanged.emit(self.zoom()))
@@ -750,6 +789,13 @@ class Canvas(QWidget):
         adding or selecting one."""
         for view in self.views:
             view.sampling = on
+            view._update_cursor(view.mapFromGlobal(QCursor.pos()).toPointF())
+
+    def set_painting(self, on: bool) -> None:
+        """The stroke tool: while on, a drag on the photo paints a line of points (reported
+        as its path) instead of panning, and a click adds one point."""
+        for view in self.views:
+            view.painting = on
             view._update_cursor(view.mapFromGlobal(QCursor.pos()).toPointF())
 
     def set_marks_visible(self, visible: bool) -> None:

@@ -256,6 +256,21 @@ class Document(QObject):
         self._push("Add point", self._hints.with_points(pts), len(pts) - 1)
         return len(pts) - 1
 
+    def add_points(
+        self, placed: list[tuple[float, float, AB]], size: int = DEFAULT_SIZE
+    ) -> tuple[int, ...]:
+        """Add points (x, y, ab) as one undo step, all selected (a painted stroke: one pick
+        in the picker then colours the whole stroke); returns their indices."""
+        if not placed:
+            return ()
+        new = [Point(0.0, 0.0, _ab(ab), size).moved(x, y).resized(size) for x, y, ab in placed]
+        start = len(self.points)
+        pts = (*self.points, *new)
+        added = tuple(range(start, len(pts)))
+        text = "Add point" if len(new) == 1 else f"Paint {len(new)} points"
+        self._push(text, self._hints.with_points(pts), (added[-1], frozenset(added)))
+        return added
+
     def _replace_points(
         self,
         changed: dict[int, Point],

@@ -14,6 +14,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Shift+click or Ctrl+click a point", "add it to the selection, or take it out"),
     ("Shift+drag or Ctrl+drag on the photo", "select the points inside a box"),
     ("Ctrl+A", "select all points"),
+    ("P, then drag on the photo", "paint a stroke of points; one pick colours all of it"),
     ("G", "make the selected points grey (stops a colour running over an edge)"),
     ("I, then click the photo (or Alt+click)", "give the selected points the colour shown there"),
     ("Right-click a point / Delete", "remove it / the selected points"),

@@ -87,6 +87,7 @@ from model.imageio import (
 )
 from model.inference import Colorizer, Prediction, shown_at, suggestions_at, working_shape
 from model.photometa import NO_META, PhotoMeta
+from model.stroke import stroke_positions
 
 MAX_RECENT_FILES = 10
 PASTED_DIR = "huebrush-pasted-"  # the temporary folder of pasted images
@@ -428,6 +429,15 @@ class MainWindow(QMainWindow):
             "eyedropper",
             checkable=True,
         )
+        self.act_paint = a(
+            "Paint Points",
+            self.canvas.set_painting,
+            "P",
+            "Drag on the photo to paint a stroke of points; they stay selected, so one pick in "
+            "the picker colours the whole stroke (Esc: back to clicking and panning)",
+            "brush",
+            checkable=True,
+        )
         self.act_grey = a(
             "Make Points Grey",
             lambda: self._recolour_selected(0.0, 0.0, True),
@@ -579,7 +589,7 @@ class MainWindow(QMainWindow):
         m.addActions([self.act_undo, self.act_redo])
         m.addSeparator()
         m.addActions([self.act_select_all, self.act_remove, self.act_bigger, self.act_smaller])
-        m.addActions([self.act_sample, self.act_grey, self.act_suggest])
+        m.addActions([self.act_paint, self.act_sample, self.act_grey, self.act_suggest])
         m.addSeparator()
         m.addActions([self.act_copy_hints, self.act_paste_hints, self.act_reset])
         m.addSeparator()
@@ -615,7 +625,7 @@ class MainWindow(QMainWindow):
         tb.addSeparator()
         tb.addActions([self.act_side, self.act_split, self.act_before, self.act_points])
         tb.addSeparator()
-        tb.addActions([self.act_suggest, self.act_reset])
+        tb.addActions([self.act_paint, self.act_suggest, self.act_reset])
         self._group = QActionGroup(self)  # side-by-side and split exclude each other
         self._group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
         self._group.addAction(self.act_side)
@@ -666,6 +676,8 @@ class MainWindow(QMainWindow):
         canvas.pointsBoxed.connect(doc.select_more)
         canvas.colourSampled.connect(self.sample_colour)
         canvas.samplingCancelled.connect(lambda: self.act_sample.setChecked(False))
+        canvas.strokePainted.connect(self.add_stroke)
+        canvas.paintingCancelled.connect(lambda: self.act_paint.setChecked(False))
         canvas.pointRemoveRequested.connect(doc.remove_point)
         canvas.zoomChanged.connect(self._on_zoom)
 
@@ -1093,6 +1105,21 @@ class MainWindow(QMainWindow):
         if self.doc.image is None:
             return
         self.doc.add_point(x, y, self._colour_for_new_point(x, y), self.prefs.point_size)
+
+    def add_stroke(self, path: list[tuple[float, float]]) -> None:
+        """A stroke painted along `path` (photo fractions): points every two point widths in
+        the network's pixels, each with the colour a new point would get there, all selected."""
+        img = self.doc.image
+        if img is None:
+            return
+        size = self.prefs.point_size
+        h, w = working_shape(img.height, img.width, self.prefs.working_size)
+        where = stroke_positions(path, w, h, spacing=2.0 * size)
+        self.doc.add_points([(x, y, self._colour_for_new_point(x, y)) for x, y in where], size)
+        if len(where) > 1:
+            self.statusBar().showMessage(
+                f"Painted {len(where)} points; pick a colour to give it to all of them", 5000
+            )
 
     def _colour_for_new_point(self, x: float, y: float) -> AB:
         L = self.lightness_at(x, y)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from guihelpers import LEFT, NO_MOD, at, click, drag, open_photo, wait_rendered
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
@@ -10,7 +12,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from gui.colours import snapped
-from model.inference import shown_at
+from model.inference import shown_at, working_shape
 
 
 @pytest.fixture
@@ -371,3 +373,43 @@ def test_zoomed_in_an_overview_shows_and_pans_the_view(qtbot, window, view) -> N
     assert v.right() == pytest.approx(1.0, abs=0.02) and v.bottom() == pytest.approx(1.0, abs=0.02)
     window.canvas.zoom_fit()
     assert view.inset_rect() is None
+
+
+def test_paint_tool_lays_a_stroke_of_points_one_pick_colours_it(qtbot, window, view) -> None:
+    wait_rendered(qtbot, window)
+    pred = window._prediction
+    QTest.keyClick(view, Qt.Key.Key_P)
+    assert window.act_paint.isChecked() and view.painting
+    drag(view, (0.2, 0.5), (0.8, 0.5), steps=12)
+    pts = window.doc.points
+    size = window.prefs.point_size
+    img = window.doc.image
+    _, w = working_shape(img.height, img.width, window.prefs.working_size)
+    # Along the line, two point widths apart in the network's pixels, up to the end (or
+    # within a point width of it).
+    assert len(pts) == round(0.6 * w / (2 * size)) + 1
+    tol = 2 / view.width() + 1 / w
+    assert pts[0].x == pytest.approx(0.2, abs=tol)
+    assert pts[-1].x == pytest.approx(0.8, abs=tol + size / w)
+    gaps = [(b.x - a.x) * w for a, b in pairwise(pts[:-1])]
+    assert gaps == pytest.approx([2.0 * size] * len(gaps), abs=0.05)
+    assert 0 < (pts[-1].x - pts[-2].x) * w <= 2.0 * size + 0.05
+    assert all(p.size == size for p in pts)
+    # Each starts with the colour a new point gets there: the picture does not jump.
+    p = pts[3]
+    want = snapped(window.lightness_at(p.x, p.y), shown_at(pred, p.x, p.y))
+    assert p.ab == pytest.approx(want, abs=1e-3)
+    # The whole stroke is selected, so one pick colours all of it; each is one undo step.
+    assert set(window.doc.selection) == set(range(len(pts)))
+    window.picker.colourPicked.emit(40.0, 30.0, True)
+    assert len({q.ab for q in window.doc.points}) == 1
+    window.doc.undo_stack.undo()
+    window.doc.undo_stack.undo()
+    assert window.doc.points == ()
+    # A click paints a single point; Esc goes back to clicking and panning.
+    click(view, 0.5, 0.3)
+    assert len(window.doc.points) == 1
+    QTest.keyClick(view, Qt.Key.Key_Escape)
+    assert not window.act_paint.isChecked() and not view.painting
+    drag(view, (0.2, 0.8), (0.6, 0.8))
+    assert len(window.doc.points) == 1  # panned, painted nothing

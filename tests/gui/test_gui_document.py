@@ -162,3 +162,22 @@ def test_a_selection_takes_one_colour_size_and_goes_in_one_step(doc: Document) -
     doc.recolour_point(1, (0.0, 0.0))
     assert [p.ab for p in doc.points][1] == (0.0, 0.0)
     assert doc.points[0].ab == (10.0, 10.0) and doc.selection == (0, 2)
+
+
+def test_added_points_are_one_undo_step_and_all_selected(doc: Document) -> None:
+    doc.add_point(0.5, 0.5, (5.0, 5.0))
+    assert doc.add_points([]) == () and doc.undo_stack.count() == 1
+    before = doc.hints
+    added = doc.add_points(
+        [(0.1, 0.2, (10.0, 0.0)), (0.3, 0.2, (12.0, 1.0)), (1.4, 0.2, (0, 0))], 3
+    )
+    assert added == (1, 2, 3)
+    assert [p.size for p in doc.points[1:]] == [3, 3, 3]
+    assert doc.points[3].x == 1.0  # clamped into the photo like any point
+    assert doc.selected == 3 and set(doc.selection) == {1, 2, 3}
+    assert doc.undo_stack.undoText() == "Paint 3 points"
+    undo_redo_roundtrip(doc, before, doc.hints)
+    doc.undo_stack.undo()
+    assert doc.selection == (0,)  # the selection before the stroke comes back
+    doc.add_points([(0.4, 0.4, (1.0, 1.0))])
+    assert doc.undo_stack.undoText() == "Add point"
