@@ -143,6 +143,7 @@ class ImageView(QWidget):
     colourSampled = Signal(float, float)  # the eyedropper (or Alt+click) at a photo point
     samplingCancelled = Signal()
     strokePainted = Signal(list)  # the path (photo fractions) a drag in painting mode drew
+    pointsErased = Signal(list)  # indices a right-drag in painting mode passed over
     paintingCancelled = Signal()
     painted = Signal()
     holdBefore = Signal(bool)
@@ -239,6 +240,8 @@ class ImageView(QWidget):
             self._paint_band(p)
         elif self._drag is not None and self._drag["kind"] == "stroke":
             self._paint_stroke(p)
+        elif self._drag is not None and self._drag["kind"] == "erase":
+            self._paint_eraser(p)
         self._paint_label(p)
         if main is not None:
             self._paint_inset(p, main)
@@ -337,6 +340,15 @@ class ImageView(QWidget):
         p.setPen(QPen(QColor(0, 0, 0), 6, Qt.PenStyle.SolidLine, cap, join))
         p.drawPolyline(line)
         p.setPen(QPen(QColor(255, 215, 0), 3, Qt.PenStyle.SolidLine, cap, join))
+        p.drawPolyline(line)
+
+    def _paint_eraser(self, p: QPainter) -> None:
+        line = QPolygonF(self._drag["path"])  # type: ignore[index, arg-type]
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(QColor(0, 0, 0), 5, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        p.drawPolyline(line)
+        p.setPen(QPen(QColor(255, 255, 255), 2, Qt.PenStyle.DashLine, Qt.PenCapStyle.RoundCap))
         p.drawPolyline(line)
 
     def _paint_band(self, p: QPainter) -> None:
@@ -442,7 +454,9 @@ class ImageView(QWidget):
             return
         if button == Qt.MouseButton.RightButton:
             i = self.hit(pos)
-            if i >= 0:
+            if self.painting and self.marks_visible:  # the stroke tool's eraser
+                self._drag = {"kind": "erase", "path": [pos], "hits": {i} - {-1}}
+            elif i >= 0:
                 self.pointRemoveRequested.emit(i)
             return
         if button != Qt.MouseButton.LeftButton:
@@ -513,6 +527,8 @@ class ImageView(QWidget):
             old = self._band_rect(d)
             d["last"] = pos
             self.update(old.united(self._band_rect(d)).toAlignedRect().adjusted(-2, -2, 2, 2))
+        elif kind == "erase":
+            self._erase_along(d, pos)
         elif kind == "stroke":
             if (pos - d["last"]).manhattanLength() >= 2:  # type: ignore[operator]
                 d["path"].append(self._clamped(pos))  # type: ignore[union-attr]
@@ -546,6 +562,11 @@ class ImageView(QWidget):
                 path = [*d["path"], self._clamped(pos)]  # type: ignore[misc]
                 self.update()
                 self.strokePainted.emit(path)
+            elif d["kind"] == "erase":
+                self._erase_along(d, pos)
+                self.update()
+                if d["hits"]:
+                    self.pointsErased.emit(sorted(d["hits"]))  # type: ignore[call-overload]
             elif d["kind"] == "band":
                 d["last"] = pos
                 box = self._band_rect(d)
@@ -560,6 +581,18 @@ class ImageView(QWidget):
                 if 0.0 <= fx <= 1.0 and 0.0 <= fy <= 1.0:
                     self.pointAddRequested.emit(fx, fy)
         self._update_cursor(pos)
+
+    def _erase_along(self, d: dict[str, object], pos: QPointF) -> None:
+        """Collect the points under the eraser's path up to pos, a few pixels at a time so
+        a quick flick does not jump over one."""
+        last: QPointF = d["path"][-1]  # type: ignore[index]
+        steps = max(1, int(math.hypot(pos.x() - last.x(), pos.y() - last.y()) / 4))
+        for k in range(1, steps + 1):
+            i = self.hit(last + (pos - last) * (k / steps))
+            if i >= 0:
+                d["hits"].add(i)  # type: ignore[attr-defined]
+        d["path"].append(pos)  # type: ignore[attr-defined]
+        self.update()
 
     def _clamped(self, pos: QPointF) -> tuple[float, float]:
         fx, fy = self.to_fraction(pos)
@@ -708,6 +741,7 @@ class Canvas(QWidget):
     colourSampled = Signal(float, float)
     samplingCancelled = Signal()
     strokePainted = Signal(list)
+    pointsErased = Signal(list)
     paintingCancelled = Signal()
     zoomChanged = Signal(float)  # screen pixels per photo pixel
     resultShown = Signal(int)  # generation of the colour result that was just painted
@@ -740,6 +774,7 @@ class Canvas(QWidget):
             view.colourSampled.connect(self.colourSampled)
             view.samplingCancelled.connect(self.samplingCancelled)
             view.strokePainted.connect(self.strokePainted)
+            view.pointsErased.connect(self.pointsErased)
             view.paintingCancelled.connect(self.paintingCancelled)
             view.holdBefore.connect(self.hold_before)
         self.result.painted.connect(self._on_result_painted)
@@ -793,7 +828,8 @@ class Canvas(QWidget):
 
     def set_painting(self, on: bool) -> None:
         """The stroke tool: while on, a drag on the photo paints a line of points (reported
-        as its path) instead of panning, and a click adds one point."""
+        as its path) instead of panning, a click adds one point, and a right-drag erases
+        the points it passes over."""
         for view in self.views:
             view.painting = on
             view._update_cursor(view.mapFromGlobal(QCursor.pos()).toPointF())

@@ -344,10 +344,19 @@ class Document(QObject):
 
     def remove_selected(self) -> None:
         """Remove every selected point (one undo step); nothing is selected afterwards."""
-        sel = set(self.selection)
-        if sel:
-            pts = tuple(p for i, p in enumerate(self.points) if i not in sel)
-            self._push(self._plural("Remove", len(sel)), self._hints.with_points(pts), -1)
+        self.remove_points(self.selection)
+
+    def remove_points(self, indices: list[int] | tuple[int, ...]) -> None:
+        """Remove these points (one undo step); selected points that stay, stay selected
+        (what is left of a stroke the eraser cut through can still be coloured at once)."""
+        gone = {i for i in indices if 0 <= i < len(self.points)}
+        if not gone:
+            return
+        pts = tuple(p for i, p in enumerate(self.points) if i not in gone)
+        new = {old: old - sum(g < old for g in gone) for old in self.selection if old not in gone}
+        current = new.get(self._selected, max(new.values(), default=-1))
+        after = (current, frozenset(new.values()))
+        self._push(self._plural("Remove", len(gone)), self._hints.with_points(pts), after)
 
     # -- palette and saturation ----------------------------------------------------------
     @property

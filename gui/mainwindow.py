@@ -434,7 +434,8 @@ class MainWindow(QMainWindow):
             self.canvas.set_painting,
             "P",
             "Drag on the photo to paint a stroke of points; they stay selected, so one pick in "
-            "the picker colours the whole stroke (Esc: back to clicking and panning)",
+            "the picker colours the whole stroke. Right-drag erases points (Esc: back to "
+            "clicking and panning)",
             "brush",
             checkable=True,
         )
@@ -677,6 +678,7 @@ class MainWindow(QMainWindow):
         canvas.colourSampled.connect(self.sample_colour)
         canvas.samplingCancelled.connect(lambda: self.act_sample.setChecked(False))
         canvas.strokePainted.connect(self.add_stroke)
+        canvas.pointsErased.connect(doc.remove_points)
         canvas.paintingCancelled.connect(lambda: self.act_paint.setChecked(False))
         canvas.pointRemoveRequested.connect(doc.remove_point)
         canvas.zoomChanged.connect(self._on_zoom)

@@ -413,3 +413,34 @@ def test_paint_tool_lays_a_stroke_of_points_one_pick_colours_it(qtbot, window, v
     assert not window.act_paint.isChecked() and not view.painting
     drag(view, (0.2, 0.8), (0.6, 0.8))
     assert len(window.doc.points) == 1  # panned, painted nothing
+
+
+def test_paint_tool_right_drag_erases_the_points_it_passes(qtbot, window, view) -> None:
+    right = Qt.MouseButton.RightButton
+    QTest.keyClick(view, Qt.Key.Key_P)
+    drag(view, (0.2, 0.5), (0.8, 0.5), steps=12)
+    stroke = window.doc.points
+    steps = window.doc.undo_stack.count()
+    # A quick flick along the middle of the stroke, in two moves.
+    QTest.mousePress(view, right, NO_MOD, at(view, 0.4, 0.5))
+    QTest.mouseMove(view, at(view, 0.5, 0.5))
+    QTest.mouseMove(view, at(view, 0.6, 0.5))
+    QTest.mouseRelease(view, right, NO_MOD, at(view, 0.6, 0.5))
+    left = window.doc.points
+    assert 0 < len(left) < len(stroke) - 4
+    reach = 30 / view.width()  # the swatch's radius and slack, as a fraction
+    assert all(not 0.4 + reach < p.x < 0.6 - reach for p in left)
+    assert {p.x for p in left} >= {p.x for p in stroke if not 0.4 - reach < p.x < 0.6 + reach}
+    assert window.doc.undo_stack.count() == steps + 1
+    assert len(window.doc.selection) == len(left)  # the rest of the stroke stays selected
+    window.doc.undo_stack.undo()
+    assert window.doc.points == stroke
+    # Passing over no point changes nothing; outside the tool a right-click still removes one.
+    QTest.mousePress(view, right, NO_MOD, at(view, 0.3, 0.1))
+    QTest.mouseMove(view, at(view, 0.7, 0.1))
+    QTest.mouseRelease(view, right, NO_MOD, at(view, 0.7, 0.1))
+    assert window.doc.points == stroke and window.doc.undo_stack.count() == steps + 1
+    QTest.keyClick(view, Qt.Key.Key_Escape)
+    x0, y0 = stroke[0].x, stroke[0].y
+    QTest.mouseClick(view, right, NO_MOD, at(view, x0, y0))
+    assert window.doc.points == stroke[1:]

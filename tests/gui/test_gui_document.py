@@ -181,3 +181,16 @@ def test_added_points_are_one_undo_step_and_all_selected(doc: Document) -> None:
     assert doc.selection == (0,)  # the selection before the stroke comes back
     doc.add_points([(0.4, 0.4, (1.0, 1.0))])
     assert doc.undo_stack.undoText() == "Add point"
+
+
+def test_removing_points_keeps_the_other_selected_ones_selected(doc: Document) -> None:
+    doc.add_points([(0.1 * i, 0.5, (10.0, 0.0)) for i in range(6)])
+    doc.select(4)
+    doc.toggle_selected(1)  # selection {1, 4}, 1 current
+    doc.remove_points([0, 2, 9])  # 9: no such point
+    assert len(doc.points) == 4 and doc.undo_stack.undoText() == "Remove 2 points"
+    assert doc.selected == 0 and set(doc.selection) == {0, 2}  # 1 -> 0, 4 -> 2
+    doc.remove_points([0])
+    assert doc.selected == 1 and doc.selection == (1,)  # the one left takes over
+    doc.remove_selected()
+    assert doc.selection == () and len(doc.points) == 2
