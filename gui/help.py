@@ -14,7 +14,10 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Shift+click or Ctrl+click a point", "add it to the selection, or take it out"),
     ("Shift+drag or Ctrl+drag on the photo", "select the points inside a box"),
     ("Ctrl+A", "select all points"),
-    ("P, then drag on the photo", "paint a stroke of points; one pick colours all of it"),
+    (
+        "P, then drag on the photo",
+        "paint a stroke of points; one pick colours all of it (N off: in your last colour)",
+    ),
     ("P, then right-drag on the photo", "erase the points it passes over"),
     ("G", "make the selected points grey (stops a colour running over an edge)"),
     ("I, then click the photo (or Alt+click)", "give the selected points the colour shown there"),

@@ -413,6 +413,14 @@ def test_paint_tool_lays_a_stroke_of_points_one_pick_colours_it(qtbot, window, v
     assert not window.act_paint.isChecked() and not view.painting
     drag(view, (0.2, 0.8), (0.6, 0.8))
     assert len(window.doc.points) == 1  # panned, painted nothing
+    # With N off a stroke paints in the last colour chosen, as far as each point's gamut has it.
+    window.act_suggest.setChecked(False)
+    window.act_paint.setChecked(True)
+    drag(view, (0.1, 0.9), (0.9, 0.1), steps=10)
+    stroke = window.doc.points[1:]
+    assert len(stroke) > 10
+    for q in stroke:
+        assert q.ab == pytest.approx(snapped(window.lightness_at(q.x, q.y), (40.0, 30.0)), abs=1e-3)
 
 
 def test_paint_tool_right_drag_erases_the_points_it_passes(qtbot, window, view) -> None:
