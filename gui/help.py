@@ -62,7 +62,9 @@ likely there; <i>Recent</i> are yours.</li>
 a point of the right colour on the other side (grey for grey) stops it. Drag points to move
 them; Delete or right-click removes one; [ and ] make it smaller or bigger. Shift+click
 points, or Shift+drag a box round them, to select several: they then move, take a colour,
-resize and go together. The eyedropper (I, or Alt+click) gives the selected points a colour
+resize and go together. Along a long or thin region (a kerb, a sleeve), Paint Points (P)
+lays a stroke of points where you drag, all selected, so one pick colours it; a right-drag
+with it erases. The eyedropper (I, or Alt+click) gives the selected points a colour
 shown elsewhere in the photo. File &gt; Open Reference Photo shows a colour photo beside
 the work (a museum print of the uniform, today's street): a click on it gives the selected
 points its colour there.</li>
