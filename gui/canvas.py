@@ -142,7 +142,8 @@ class ImageView(QWidget):
     pointRemoveRequested = Signal(int)
     colourSampled = Signal(float, float)  # the eyedropper (or Alt+click) at a photo point
     samplingCancelled = Signal()
-    strokePainted = Signal(list)  # the path (photo fractions) a drag in painting mode drew
+    # The path (photo fractions) a drag in painting mode draws: as it grows, then final.
+    strokePainted = Signal(list, bool)
     pointsErased = Signal(list)  # indices a right-drag in painting mode passed over
     paintingCancelled = Signal()
     painted = Signal()
@@ -534,6 +535,7 @@ class ImageView(QWidget):
                 d["path"].append(self._clamped(pos))  # type: ignore[union-attr]
                 d["last"] = pos
                 self.update()
+                self.strokePainted.emit(list(d["path"]), False)  # type: ignore[call-overload]
         elif kind == "point":
             if not d["moved"] and (pos - d["start"]).manhattanLength() < 3:  # type: ignore[operator]
                 return  # a click with a shaky hand is not a move
@@ -561,7 +563,7 @@ class ImageView(QWidget):
             elif d["kind"] == "stroke":
                 path = [*d["path"], self._clamped(pos)]  # type: ignore[misc]
                 self.update()
-                self.strokePainted.emit(path)
+                self.strokePainted.emit(path, True)
             elif d["kind"] == "erase":
                 self._erase_along(d, pos)
                 self.update()
@@ -740,7 +742,7 @@ class Canvas(QWidget):
     pointRemoveRequested = Signal(int)
     colourSampled = Signal(float, float)
     samplingCancelled = Signal()
-    strokePainted = Signal(list)
+    strokePainted = Signal(list, bool)
     pointsErased = Signal(list)
     paintingCancelled = Signal()
     zoomChanged = Signal(float)  # screen pixels per photo pixel

@@ -71,6 +71,7 @@ class HintsEdit(QUndoCommand):
         self.after = other.after
         self.select_after = other.select_after
         self.closed = other.closed
+        self.setText(other.text())  # a stroke's step names its final count of points
         return True
 
 
@@ -96,6 +97,7 @@ class Document(QObject):
         self._selected = -1
         self._group: frozenset[int] = frozenset()  # selected with the current point
         self._interim = False
+        self._stroke_base: tuple[Point, ...] | None = None  # the points before a stroke being drawn
         self.undo_stack = QUndoStack(self)
         # A bound slot (not a lambda) is disconnected before the stack dies with us.
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
@@ -257,18 +259,24 @@ class Document(QObject):
         return len(pts) - 1
 
     def add_points(
-        self, placed: list[tuple[float, float, AB]], size: int = DEFAULT_SIZE
+        self, placed: list[tuple[float, float, AB]], size: int = DEFAULT_SIZE, final: bool = True
     ) -> tuple[int, ...]:
         """Add points (x, y, ab) as one undo step, all selected (a painted stroke: one pick
-        in the picker then colours the whole stroke); returns their indices."""
+        in the picker then colours the whole stroke); returns their indices. A stroke still
+        being drawn comes with `final=False` and more points each time: they replace the
+        previous call's, and the call with `final=True` closes the undo step."""
         if not placed:
             return ()
+        base = self._stroke_base
+        if base is None or self.points[: len(base)] != base:
+            base = self.points  # a new stroke (or the old one's base was edited away)
         new = [Point(0.0, 0.0, _ab(ab), size).moved(x, y).resized(size) for x, y, ab in placed]
-        start = len(self.points)
-        pts = (*self.points, *new)
-        added = tuple(range(start, len(pts)))
+        pts = (*base, *new)
+        added = tuple(range(len(base), len(pts)))
         text = "Add point" if len(new) == 1 else f"Paint {len(new)} points"
-        self._push(text, self._hints.with_points(pts), (added[-1], frozenset(added)))
+        self._stroke_base = None if final else base
+        select = (added[-1], frozenset(added))
+        self._push(text, self._hints.with_points(pts), select, ("stroke", len(base)), final)
         return added
 
     def _replace_points(

@@ -232,6 +232,7 @@ class MainWindow(QMainWindow):
         self._recent_owner: object = None  # the points Recent's first colour was chosen for
         self._after_open: tuple[Hints, bool, str] | None = None
         self._last_colour: AB | None = None
+        self._stroke_colours: list[AB] = []  # of the stroke being painted, as given
         self.last_latency_ms = 0.0  # request to finished preview, for the status bar
         self.last_result_refined = False
         self.last_result_draft = False  # the result on screen is a quick smaller-size draft
@@ -1108,17 +1109,28 @@ class MainWindow(QMainWindow):
             return
         self.doc.add_point(x, y, self._colour_for_new_point(x, y), self.prefs.point_size)
 
-    def add_stroke(self, path: list[tuple[float, float]]) -> None:
+    def add_stroke(self, path: list[tuple[float, float]], final: bool = True) -> None:
         """A stroke painted along `path` (photo fractions): points every two point widths in
-        the network's pixels, each with the colour a new point would get there, all selected."""
+        the network's pixels, each with the colour a new point would get there, all selected.
+        While it is drawn (not `final`) its points come in as they are passed, so the colour
+        follows the brush."""
         img = self.doc.image
         if img is None:
             return
         size = self.prefs.point_size
         h, w = working_shape(img.height, img.width, self.prefs.working_size)
-        where = stroke_positions(path, w, h, spacing=2.0 * size)
-        self.doc.add_points([(x, y, self._colour_for_new_point(x, y)) for x, y in where], size)
-        if len(where) > 1:
+        where = stroke_positions(path, w, h, spacing=2.0 * size, end=final)
+        if not final and len(where) == len(self._stroke_colours):
+            return  # no new point passed yet
+        # A point keeps the colour it was given when the brush passed it, not what the
+        # renders its own stroke caused since then show there.
+        colours = self._stroke_colours[: len(where)]
+        colours += [self._colour_for_new_point(x, y) for x, y in where[len(colours) :]]
+        self._stroke_colours = [] if final else colours
+        self.doc.add_points(
+            [(x, y, ab) for (x, y), ab in zip(where, colours, strict=True)], size, final
+        )
+        if final and len(where) > 1:
             self.statusBar().showMessage(
                 f"Painted {len(where)} points; pick a colour to give it to all of them", 5000
             )

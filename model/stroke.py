@@ -15,12 +15,17 @@ MAX_STROKE_POINTS = 200
 
 
 def stroke_positions(
-    path: Sequence[tuple[float, float]], width: int, height: int, spacing: float
+    path: Sequence[tuple[float, float]],
+    width: int,
+    height: int,
+    spacing: float,
+    end: bool = True,
 ) -> list[tuple[float, float]]:
     """Points every `spacing` working pixels along `path` (fractions of the photo's width
     and height; `width` x `height` the working size), from its start; the end gets one too
-    unless the last point is already within half a spacing of it. A path that goes nowhere
-    gives its start alone."""
+    unless the last point is already within half a spacing of it (or `end` is False: a
+    stroke still being drawn, whose points then stay put as it grows). A path that goes
+    nowhere gives its start alone."""
     if not path:
         return []
     if spacing <= 0:
@@ -39,6 +44,7 @@ def stroke_positions(
             out.append((a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t))
             want += step
         walked += seg
-    if total > 0 and math.dist(out[-1], pts[-1]) > step / 2 and len(out) < MAX_STROKE_POINTS:
+    far = math.dist(out[-1], pts[-1]) > step / 2
+    if end and total > 0 and far and len(out) < MAX_STROKE_POINTS:
         out.append(pts[-1])
     return [(min(max(x / width, 0.0), 1.0), min(max(y / height, 0.0), 1.0)) for x, y in out]

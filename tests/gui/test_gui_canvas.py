@@ -452,3 +452,32 @@ def test_paint_tool_right_drag_erases_the_points_it_passes(qtbot, window, view) 
     x0, y0 = stroke[0].x, stroke[0].y
     QTest.mouseClick(view, right, NO_MOD, at(view, x0, y0))
     assert window.doc.points == stroke[1:]
+
+
+def test_a_stroke_colours_as_it_is_drawn_and_is_one_undo_step(qtbot, window, view) -> None:
+    wait_rendered(qtbot, window)
+    window.act_suggest.setChecked(False)
+    window._last_colour = (-30.0, 40.0)  # as if chosen for an earlier point
+    window.act_paint.setChecked(True)
+    steps, g0 = window.doc.undo_stack.count(), window.generation
+    QTest.mousePress(view, LEFT, NO_MOD, at(view, 0.1, 0.5))
+    seen = []
+    for k in range(1, 9):
+        QTest.mouseMove(view, at(view, 0.1 + 0.1 * k, 0.5))
+        seen.append(window.doc.points)
+    # Points come in as the brush passes, those already placed staying as they were...
+    assert 0 < len(seen[0]) < len(seen[3]) < len(seen[-1])
+    for a, b in pairwise(seen):
+        assert b[: len(a)] == a
+    # ...and the worker colours them before the button is let go.
+    assert window.generation > g0
+    wait_rendered(qtbot, window)
+    QTest.mouseRelease(view, LEFT, NO_MOD, at(view, 0.9, 0.5))
+    pts = window.doc.points
+    assert pts[: len(seen[-1])] == seen[-1] and len(pts) >= len(seen[-1])
+    assert window.doc.undo_stack.count() == steps + 1
+    assert window.doc.undo_stack.undoText() == f"Paint {len(pts)} points"
+    window.doc.undo_stack.undo()
+    assert window.doc.points == ()
+    window.doc.undo_stack.redo()
+    assert window.doc.points == pts and set(window.doc.selection) == set(range(len(pts)))

@@ -39,6 +39,9 @@ def test_end_is_added_only_if_the_last_point_is_far_from_it() -> None:
     far = stroke_positions([(0.0, 0.0), (27 / 256, 0.0)], 256, 256, spacing=10)
     assert [round(x * 256) for x, _ in near] == [0, 10, 20]
     assert [round(x * 256) for x, _ in far] == [0, 10, 20, 27]
+    # While the stroke is drawn the end is left out, so the points placed so far stay put.
+    growing = stroke_positions([(0.0, 0.0), (27 / 256, 0.0)], 256, 256, spacing=10, end=False)
+    assert growing == far[:3]
 
 
 def test_click_without_move_is_one_point_and_empty_is_none() -> None:
