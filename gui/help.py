@@ -22,7 +22,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("G", "make the selected points grey (stops a colour running over an edge)"),
     ("I, then click the photo (or Alt+click)", "give the selected points the colour shown there"),
     ("Right-click a point / Delete", "remove it / the selected points"),
-    ("[ / ]", "smaller / bigger selected points"),
+    ("[ / ]", "smaller / bigger selected points (none selected: new points and strokes)"),
     ("Arrow keys (Shift: x10)", "nudge the selected points by a screen pixel"),
     ("Arrow keys on the colour square (Shift: x5)", "fine-tune the colour"),
     ("Tab / Shift+Tab, Esc", "select the next / previous point, none"),

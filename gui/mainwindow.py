@@ -75,7 +75,7 @@ from model.device import usable_cores
 from model.encoding import kmeans_palette
 from model.enhance import EnhanceSettings
 from model.folder import folder_photos, neighbour_photo, output_for
-from model.hints import HintError, Hints, sidecar_path
+from model.hints import MAX_SIZE, MIN_SIZE, HintError, Hints, sidecar_path
 from model.imageio import (
     SAVE_SUFFIXES,
     SIXTEEN_BIT_SUFFIXES,
@@ -420,8 +420,8 @@ class MainWindow(QMainWindow):
             ["Delete", "Backspace"],
             "Remove the selected points",
         )
-        self.act_bigger = a("Bigger Point", lambda: self.doc.grow_selected(+1), "]")
-        self.act_smaller = a("Smaller Point", lambda: self.doc.grow_selected(-1), "[")
+        self.act_bigger = a("Bigger Point", lambda: self.grow_points(+1), "]")
+        self.act_smaller = a("Smaller Point", lambda: self.grow_points(-1), "[")
         self.act_sample = a(
             "Pick Colour from Photo",
             self.canvas.set_sampling,
@@ -1135,6 +1135,18 @@ class MainWindow(QMainWindow):
                 f"Painted {len(where)} points; pick a colour to give it to all of them", 5000
             )
 
+    def grow_points(self, step: int) -> None:
+        """[ and ]: resize the selected points; with none selected, the size new points
+        and painted strokes get (as a paint program's brush)."""
+        if self.doc.selection:
+            self.doc.grow_selected(step)
+            return
+        size = min(max(self.prefs.point_size + step, MIN_SIZE), MAX_SIZE)
+        self.prefs = dataclasses.replace(self.prefs, point_size=size)
+        self.prefs.save(self.settings)
+        self._update_picker()
+        self.statusBar().showMessage(f"New points and strokes: {size} px", 3000)
+
     def _colour_for_new_point(self, x: float, y: float) -> AB:
         L = self.lightness_at(x, y)
         if (self.act_suggest.isChecked() or self._last_colour is None) and self._prediction:
@@ -1375,8 +1387,10 @@ class MainWindow(QMainWindow):
             self.act_copy_hints, self.act_paste_hints,
         ):  # fmt: skip
             act.setEnabled(has)
-        for act in (self.act_remove, self.act_bigger, self.act_smaller, self.act_grey):
+        for act in (self.act_remove, self.act_grey):
             act.setEnabled(self.doc.selected >= 0)
+        for act in (self.act_bigger, self.act_smaller):  # with none selected: the brush
+            act.setEnabled(has)
         n = len(self.doc.selection)
         self.act_remove.setText(f"Remove {n} Points" if n > 1 else "Remove Point")
         self.act_select_all.setEnabled(bool(self.doc.points))

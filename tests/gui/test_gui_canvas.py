@@ -12,6 +12,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from gui.colours import snapped
+from gui.preferences import Preferences
+from model.hints import MAX_SIZE
 from model.inference import shown_at, working_shape
 
 
@@ -225,6 +227,17 @@ def test_bracket_keys_resize_the_selected_point(qtbot, window, view) -> None:
     assert window.doc.points[0].size == 9
     window.doc.undo_stack.undo()
     assert window.doc.points[0].size == size - 1
+    # With none selected they size the brush: new points and strokes, kept for next time.
+    window.doc.select(-1)
+    steps = window.doc.undo_stack.count()
+    for _ in range(12):
+        QTest.keyClick(view, Qt.Key.Key_BracketRight)
+    assert window.prefs.point_size == MAX_SIZE  # no further
+    QTest.keyClick(view, Qt.Key.Key_BracketLeft)
+    assert window.doc.undo_stack.count() == steps and window.doc.points[0].size == size - 1
+    assert Preferences.load(window.settings).point_size == MAX_SIZE - 1
+    click(view, 0.2, 0.2)
+    assert window.doc.points[-1].size == MAX_SIZE - 1
 
 
 def test_moving_a_point_repaints_only_around_it(qtbot, window, view, monkeypatch) -> None:
