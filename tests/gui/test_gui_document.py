@@ -194,3 +194,42 @@ def test_removing_points_keeps_the_other_selected_ones_selected(doc: Document) -
     assert doc.selected == 1 and doc.selection == (1,)  # the one left takes over
     doc.remove_selected()
     assert doc.selection == () and len(doc.points) == 2
+
+
+def test_random_strokes_erases_and_undos_keep_the_document_consistent(doc: Document) -> None:
+    """Seeded random editing: selections always point at real points, and undoing every
+    step and redoing it again lands on the same hints."""
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n = len(doc.points)
+        op = rng.integers(6)
+        if op == 0:
+            doc.add_point(*map(float, rng.random(2)), (10.0, -5.0))
+        elif op == 1:  # a stroke drawn in a few growing steps
+            k = int(rng.integers(1, 6))
+            xy = rng.random((k + 2, 2)).tolist()
+            for j in range(1, k + 1):
+                doc.add_points([(x, y, (0.0, 20.0)) for x, y in xy[:j]], 3, final=False)
+            doc.add_points([(x, y, (0.0, 20.0)) for x, y in xy], 3, final=True)
+        elif op == 2 and n:
+            gone = [int(i) for i in rng.choice(n, size=int(rng.integers(1, n + 1)), replace=False)]
+            kept = {doc.points[i] for i in doc.selection if i not in gone}
+            doc.remove_points(gone)
+            assert {doc.points[i] for i in doc.selection} == kept  # the same points, renumbered
+        elif op == 3 and n:
+            doc.toggle_selected(int(rng.integers(n)))
+        elif op == 4:
+            doc.undo_stack.undo()
+        else:
+            doc.undo_stack.redo()
+        sel, n = doc.selection, len(doc.points)
+        assert all(0 <= i < n for i in sel)
+        assert (doc.selected == -1) == (not sel) and (doc.selected in sel or doc.selected == -1)
+        assert doc.undo_stack.index() <= doc.undo_stack.count()
+    final, at = doc.hints, doc.undo_stack.index()
+    while doc.undo_stack.canUndo():
+        doc.undo_stack.undo()
+    assert doc.points == ()
+    for _ in range(at):
+        doc.undo_stack.redo()
+    assert doc.hints == final
