@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QCursor,
@@ -27,6 +27,8 @@ from PySide6.QtGui import (
     QWheelEvent,
 )
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QSizePolicy, QWidget
+
+from model.hints import DEFAULT_SIZE
 
 MIN_SCALE, MAX_SCALE = 0.02, 32.0
 ZOOM_STEP = 1.25
@@ -163,6 +165,8 @@ class ImageView(QWidget):
         self.marks_visible = True
         self.sampling = False  # the next click takes the colour shown there
         self.painting = False  # a drag paints a stroke of points instead of panning
+        self.brush_size = DEFAULT_SIZE  # width of new points' patches, in working pixels
+        self._hover: QPointF | None = None  # where the brush outline is drawn
         self.show_inset = False  # an overview of the whole photo while zoomed in
         self._thumb: tuple[int, QPixmap] | None = None  # (source cacheKey, scaled)
         self.patch_scale = 1.0  # photo pixels per working-resolution pixel
@@ -243,6 +247,8 @@ class ImageView(QWidget):
             self._paint_stroke(p)
         elif self._drag is not None and self._drag["kind"] == "erase":
             self._paint_eraser(p)
+        if self.painting and self._hover is not None and self.pixmap is not None:
+            self._paint_brush(p, self._hover, scale)
         self._paint_label(p)
         if main is not None:
             self._paint_inset(p, main)
@@ -342,6 +348,34 @@ class ImageView(QWidget):
         p.drawPolyline(line)
         p.setPen(QPen(QColor(255, 215, 0), 3, Qt.PenStyle.SolidLine, cap, join))
         p.drawPolyline(line)
+
+    def brush_rect(self, pos: QPointF, scale: float | None = None) -> QRectF:
+        """The patch a point placed at pos would give the network, on screen (at least a
+        few pixels, so the outline shows even zoomed far out)."""
+        if scale is None:
+            scale, _ = self._map()
+        side = max(self.brush_size * self.patch_scale * scale, 4.0)
+        return QRectF(pos.x() - side / 2, pos.y() - side / 2, side, side)
+
+    def _paint_brush(self, p: QPainter, pos: QPointF, scale: float) -> None:
+        r = self.brush_rect(pos, scale)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(QColor(0, 0, 0), 3))
+        p.drawRect(r)
+        p.setPen(QPen(QColor(255, 255, 255), 1))
+        p.drawRect(r)
+
+    def _show_brush_at(self, pos: QPointF | None) -> None:
+        """Move the brush outline (None: hide it), repainting only where it was and is."""
+        for at in (self._hover, pos):
+            if at is not None:
+                self.update(self.brush_rect(at).toAlignedRect().adjusted(-3, -3, 3, 3))
+        self._hover = pos
+
+    def leaveEvent(self, ev: QEvent) -> None:
+        self._show_brush_at(None)
+        super().leaveEvent(ev)
 
     def _paint_eraser(self, p: QPainter) -> None:
         line = QPolygonF(self._drag["path"])  # type: ignore[index, arg-type]
@@ -512,6 +546,8 @@ class ImageView(QWidget):
     def mouseMoveEvent(self, ev: QMouseEvent) -> None:
         pos = ev.position()
         d = self._drag
+        if self.painting or self._hover is not None:
+            self._show_brush_at(pos if self.painting else None)
         if d is None:
             self._update_cursor(pos)
             return
@@ -834,7 +870,15 @@ class Canvas(QWidget):
         the points it passes over."""
         for view in self.views:
             view.painting = on
-            view._update_cursor(view.mapFromGlobal(QCursor.pos()).toPointF())
+            pos = view.mapFromGlobal(QCursor.pos()).toPointF()
+            view._show_brush_at(pos if on and view.rect().contains(pos.toPoint()) else None)
+            view._update_cursor(pos)
+
+    def set_brush_size(self, size: int) -> None:
+        """The patch width new points and strokes get (working pixels), for the outline."""
+        for view in self.views:
+            view.brush_size = size
+            view.update()
 
     def set_marks_visible(self, visible: bool) -> None:
         """Show or hide the point swatches (to judge the result)."""

@@ -206,6 +206,7 @@ class MainWindow(QMainWindow):
         self.worker.adapt = self.prefs.adapt
         self.exporter = FolderExporter(factory, self)
         self.canvas = Canvas(self)
+        self.canvas.set_brush_size(self.prefs.point_size)
         self.picker = ColourPicker(self)
         self.palette = PalettePanel(self)
         self.reference = ReferencePanel(self)
@@ -1144,6 +1145,7 @@ class MainWindow(QMainWindow):
         size = min(max(self.prefs.point_size + step, MIN_SIZE), MAX_SIZE)
         self.prefs = dataclasses.replace(self.prefs, point_size=size)
         self.prefs.save(self.settings)
+        self.canvas.set_brush_size(size)
         self._update_picker()
         self.statusBar().showMessage(f"New points and strokes: {size} px", 3000)
 
@@ -1590,6 +1592,7 @@ class MainWindow(QMainWindow):
         """Store the preferences; a new device or resolution re-prepares the photo."""
         changed = (prefs.device, prefs.working_size) != (self.device, self.prefs.working_size)
         self.prefs, self.device = prefs, prefs.device
+        self.canvas.set_brush_size(prefs.point_size)
         prefs.save(self.settings)
         self.worker.drafts = prefs.drafts
         adapt_changed = prefs.adapt != self.worker.adapt

@@ -494,3 +494,23 @@ def test_a_stroke_colours_as_it_is_drawn_and_is_one_undo_step(qtbot, window, vie
     assert window.doc.points == ()
     window.doc.undo_stack.redo()
     assert window.doc.points == pts and set(window.doc.selection) == set(range(len(pts)))
+
+
+def test_the_brush_outline_shows_the_patch_a_point_would_get(qtbot, window, view) -> None:
+    wait_rendered(qtbot, window)
+    window.act_paint.setChecked(True)
+    QTest.mouseMove(view, at(view, 0.5, 0.5))
+    assert view._hover is not None
+    scale, _ = view._map()
+    r = view.brush_rect(view._hover)
+    assert r.width() == pytest.approx(max(window.prefs.point_size * view.patch_scale * scale, 4))
+    edge = QPoint(round(r.left()), round(r.center().y()))
+    img = view.grab().toImage()
+    assert img.pixelColor(edge).name() in ("#ffffff", "#000000")  # the outline is drawn
+    QTest.keyClick(view, Qt.Key.Key_BracketRight)  # none selected: a bigger brush
+    assert view.brush_size == window.prefs.point_size
+    assert view.brush_rect(view._hover).width() > r.width()
+    QTest.keyClick(view, Qt.Key.Key_Escape)
+    assert view._hover is None
+    img = view.grab().toImage()
+    assert img.pixelColor(edge).name() not in ("#ffffff", "#000000")  # and gone again
