@@ -147,6 +147,7 @@ class ImageView(QWidget):
     # The path (photo fractions) a drag in painting mode draws: as it grows, then final.
     strokePainted = Signal(list, bool)
     pointsErased = Signal(list)  # indices a right-drag in painting mode passed over
+    strokeExtended = Signal(float, float)  # Shift+click in painting mode: a line to here
     paintingCancelled = Signal()
     painted = Signal()
     holdBefore = Signal(bool)
@@ -509,7 +510,10 @@ class ImageView(QWidget):
         if self.painting:
             fx, fy = self.to_fraction(pos)
             if self.pixmap is not None and 0.0 <= fx <= 1.0 and 0.0 <= fy <= 1.0:
-                self._drag = {"kind": "stroke", "path": [(fx, fy)], "last": pos}
+                if ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                    self.strokeExtended.emit(fx, fy)  # a straight line on from the last stroke
+                else:
+                    self._drag = {"kind": "stroke", "path": [(fx, fy)], "last": pos}
             return
         sx = self._split_x()
         if sx is not None and abs(pos.x() - sx) <= SPLIT_GRAB:
@@ -780,6 +784,7 @@ class Canvas(QWidget):
     samplingCancelled = Signal()
     strokePainted = Signal(list, bool)
     pointsErased = Signal(list)
+    strokeExtended = Signal(float, float)
     paintingCancelled = Signal()
     zoomChanged = Signal(float)  # screen pixels per photo pixel
     resultShown = Signal(int)  # generation of the colour result that was just painted
@@ -813,6 +818,7 @@ class Canvas(QWidget):
             view.samplingCancelled.connect(self.samplingCancelled)
             view.strokePainted.connect(self.strokePainted)
             view.pointsErased.connect(self.pointsErased)
+            view.strokeExtended.connect(self.strokeExtended)
             view.paintingCancelled.connect(self.paintingCancelled)
             view.holdBefore.connect(self.hold_before)
         self.result.painted.connect(self._on_result_painted)

@@ -18,6 +18,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
         "P, then drag on the photo",
         "paint a stroke of points; one pick colours all of it (N off: in your last colour)",
     ),
+    ("P, then Shift+click", "a straight stroke on from where the last one ended"),
     ("P, then right-drag on the photo", "erase the points it passes over"),
     ("G", "make the selected points grey (stops a colour running over an edge)"),
     ("I, then click the photo (or Alt+click)", "give the selected points the colour shown there"),
@@ -63,8 +64,8 @@ a point of the right colour on the other side (grey for grey) stops it. Drag poi
 them; Delete or right-click removes one; [ and ] make it smaller or bigger. Shift+click
 points, or Shift+drag a box round them, to select several: they then move, take a colour,
 resize and go together. Along a long or thin region (a kerb, a sleeve), Paint Points (P)
-lays a stroke of points where you drag, all selected, so one pick colours it; a right-drag
-with it erases. The eyedropper (I, or Alt+click) gives the selected points a colour
+lays a stroke of points where you drag, all selected, so one pick colours it; Shift+click
+draws a straight stroke on from the last one, and a right-drag erases. The eyedropper (I, or Alt+click) gives the selected points a colour
 shown elsewhere in the photo. File &gt; Open Reference Photo shows a colour photo beside
 the work (a museum print of the uniform, today's street): a click on it gives the selected
 points its colour there.</li>

@@ -234,6 +234,7 @@ class MainWindow(QMainWindow):
         self._after_open: tuple[Hints, bool, str] | None = None
         self._last_colour: AB | None = None
         self._stroke_colours: list[AB] = []  # of the stroke being painted, as given
+        self._stroke_end: tuple[float, float] | None = None  # the last stroke's last point
         self.last_latency_ms = 0.0  # request to finished preview, for the status bar
         self.last_result_refined = False
         self.last_result_draft = False  # the result on screen is a quick smaller-size draft
@@ -681,6 +682,7 @@ class MainWindow(QMainWindow):
         canvas.samplingCancelled.connect(lambda: self.act_sample.setChecked(False))
         canvas.strokePainted.connect(self.add_stroke)
         canvas.pointsErased.connect(doc.remove_points)
+        canvas.strokeExtended.connect(self.extend_stroke)
         canvas.paintingCancelled.connect(lambda: self.act_paint.setChecked(False))
         canvas.pointRemoveRequested.connect(doc.remove_point)
         canvas.zoomChanged.connect(self._on_zoom)
@@ -1110,17 +1112,22 @@ class MainWindow(QMainWindow):
             return
         self.doc.add_point(x, y, self._colour_for_new_point(x, y), self.prefs.point_size)
 
-    def add_stroke(self, path: list[tuple[float, float]], final: bool = True) -> None:
+    def add_stroke(
+        self, path: list[tuple[float, float]], final: bool = True, continued: bool = False
+    ) -> None:
         """A stroke painted along `path` (photo fractions): points every two point widths in
         the network's pixels, each with the colour a new point would get there, all selected.
         While it is drawn (not `final`) its points come in as they are passed, so the colour
-        follows the brush."""
+        follows the brush. A `continued` stroke starts at an existing point, so it leaves
+        that one out."""
         img = self.doc.image
         if img is None:
             return
         size = self.prefs.point_size
         h, w = working_shape(img.height, img.width, self.prefs.working_size)
-        where = stroke_positions(path, w, h, spacing=2.0 * size, end=final)
+        where = stroke_positions(path, w, h, spacing=2.0 * size, end=final)[int(continued) :]
+        if not where:
+            return
         if not final and len(where) == len(self._stroke_colours):
             return  # no new point passed yet
         # A point keeps the colour it was given when the brush passed it, not what the
@@ -1128,6 +1135,7 @@ class MainWindow(QMainWindow):
         colours = self._stroke_colours[: len(where)]
         colours += [self._colour_for_new_point(x, y) for x, y in where[len(colours) :]]
         self._stroke_colours = [] if final else colours
+        self._stroke_end = where[-1] if final else None
         self.doc.add_points(
             [(x, y, ab) for (x, y), ab in zip(where, colours, strict=True)], size, final
         )
@@ -1135,6 +1143,16 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 f"Painted {len(where)} points; pick a colour to give it to all of them", 5000
             )
+
+    def extend_stroke(self, x: float, y: float) -> None:
+        """Shift+click with the brush: a straight stroke from the last stroke's last point to
+        (x, y), as paint programs draw a line; with no such point (none painted yet, or it
+        was undone, erased or belongs to another photo), a point at (x, y)."""
+        start = self._stroke_end
+        if start is None or all((p.x, p.y) != start for p in self.doc.points):
+            self.add_stroke([(x, y)])
+        else:
+            self.add_stroke([start, (x, y)], continued=True)
 
     def grow_points(self, step: int) -> None:
         """[ and ]: resize the selected points; with none selected, the size new points

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from itertools import pairwise
 
 import pytest
@@ -514,3 +515,32 @@ def test_the_brush_outline_shows_the_patch_a_point_would_get(qtbot, window, view
     assert view._hover is None
     img = view.grab().toImage()
     assert img.pixelColor(edge).name() not in ("#ffffff", "#000000")  # and gone again
+
+
+def test_shift_click_with_the_brush_draws_a_straight_stroke_on(qtbot, window, view) -> None:
+    shift = Qt.KeyboardModifier.ShiftModifier
+    window.act_paint.setChecked(True)
+    h, w = working_shape(window.doc.image.height, window.doc.image.width, 256)
+    spacing = 2.0 * window.prefs.point_size
+    click(view, 0.2, 0.3)  # a click is a one-point stroke to go on from
+    QTest.mouseClick(view, LEFT, shift, at(view, 0.7, 0.3))
+    pts = window.doc.points
+    assert window.doc.undo_stack.undoText() == f"Paint {len(pts) - 1} points"
+    assert set(window.doc.selection) == set(range(1, len(pts)))  # the new line only
+    xs = [p.x * w for p in pts]
+    assert [b - a for a, b in pairwise(xs[:-1])] == pytest.approx([spacing] * (len(xs) - 2))
+    assert xs[-1] == pytest.approx(0.7 * w, abs=spacing / 2 + 2)
+    assert all(p.y == pts[0].y for p in pts)  # the same row: a straight line
+    # Again: a polyline, turning at the last point.
+    QTest.mouseClick(view, LEFT, shift, at(view, 0.7, 0.8))
+    turn = [(p.x * w, p.y * h) for p in window.doc.points[len(pts) - 1 :]]
+    assert len(turn) > 3
+    gaps = [math.dist(a, b) for a, b in pairwise(turn[:-1])]
+    assert gaps == pytest.approx([spacing] * len(gaps), abs=0.01)  # on from the last point
+    assert turn[-1][1] == pytest.approx(0.8 * h, abs=spacing / 2 + 2)
+    # Once that point is gone (undone), Shift+click starts afresh with a single point.
+    window.doc.undo_stack.undo()
+    window.doc.undo_stack.undo()
+    window.doc.undo_stack.undo()
+    QTest.mouseClick(view, LEFT, shift, at(view, 0.5, 0.5))
+    assert len(window.doc.points) == 1
