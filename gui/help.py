@@ -66,9 +66,9 @@ points, or Shift+drag a box round them, to select several: they then move, take 
 resize and go together. Along a long or thin region (a kerb, a sleeve), Paint Points (P)
 lays a stroke of points where you drag, all selected, so one pick colours it; Shift+click
 draws a straight stroke on from the last one, and a right-drag erases. The eyedropper (I,
-or Alt+click) gives the selected points a colour shown elsewhere in the photo. File &gt; Open Reference Photo shows a colour photo beside
-the work (a museum print of the uniform, today's street): a click on it gives the selected
-points its colour there.</li>
+or Alt+click) gives the selected points a colour shown elsewhere in the photo. File &gt;
+Open Reference Photo shows a colour photo beside the work (a museum print of the uniform,
+today's street): a click on it gives the selected points its colour there.</li>
 <li><b>Palette</b> (optional): colours the whole photo should have, with weights, or
 <i>From photo…</i> to take them from a colour photo of a similar scene;
 <i>Saturation</i> sets how colourful the result is.</li>
