@@ -242,14 +242,17 @@ class ImageView(QWidget):
                 self._paint_split(p, sx, target)
             if self.marks_visible:
                 self._paint_marks(p, scale)
-        if self._drag is not None and self._drag["kind"] == "band":
+            if self.painting and self._hover is not None:
+                self._paint_brush(p, self._hover, scale)
+        kind = None if self._drag is None else self._drag["kind"]
+        if kind == "band":
             self._paint_band(p)
-        elif self._drag is not None and self._drag["kind"] == "stroke":
-            self._paint_stroke(p)
-        elif self._drag is not None and self._drag["kind"] == "erase":
-            self._paint_eraser(p)
-        if self.painting and self._hover is not None and self.pixmap is not None:
-            self._paint_brush(p, self._hover, scale)
+        elif kind == "stroke":  # the brush's path, in photo fractions
+            path = [self.to_widget(x, y) for x, y in self._drag["path"]]  # type: ignore[index, union-attr]
+            self._paint_trail(p, path, QColor(255, 215, 0), Qt.PenStyle.SolidLine)
+        elif kind == "erase":  # the eraser's, in widget pixels
+            path = self._drag["path"]  # type: ignore[index]
+            self._paint_trail(p, path, QColor(255, 255, 255), Qt.PenStyle.DashLine)  # type: ignore[arg-type]
         self._paint_label(p)
         if main is not None:
             self._paint_inset(p, main)
@@ -340,14 +343,16 @@ class ImageView(QWidget):
     def _band_rect(d: dict[str, object]) -> QRectF:
         return QRectF(d["start"], d["last"]).normalized()  # type: ignore[call-overload]
 
-    def _paint_stroke(self, p: QPainter) -> None:
-        line = QPolygonF([self.to_widget(x, y) for x, y in self._drag["path"]])  # type: ignore[index, union-attr]
+    @staticmethod
+    def _paint_trail(p: QPainter, path: list[QPointF], colour: QColor, style: Qt.PenStyle) -> None:
+        """A line along a drag: `colour` on a black outline, so it shows on any photo."""
+        line = QPolygonF(path)
+        cap, join = Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setBrush(Qt.BrushStyle.NoBrush)
-        cap, join = Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin
         p.setPen(QPen(QColor(0, 0, 0), 6, Qt.PenStyle.SolidLine, cap, join))
         p.drawPolyline(line)
-        p.setPen(QPen(QColor(255, 215, 0), 3, Qt.PenStyle.SolidLine, cap, join))
+        p.setPen(QPen(colour, 3, style, cap, join))
         p.drawPolyline(line)
 
     def brush_rect(self, pos: QPointF, scale: float | None = None) -> QRectF:
@@ -377,15 +382,6 @@ class ImageView(QWidget):
     def leaveEvent(self, ev: QEvent) -> None:
         self._show_brush_at(None)
         super().leaveEvent(ev)
-
-    def _paint_eraser(self, p: QPainter) -> None:
-        line = QPolygonF(self._drag["path"])  # type: ignore[index, arg-type]
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.setPen(QPen(QColor(0, 0, 0), 5, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-        p.drawPolyline(line)
-        p.setPen(QPen(QColor(255, 255, 255), 2, Qt.PenStyle.DashLine, Qt.PenCapStyle.RoundCap))
-        p.drawPolyline(line)
 
     def _paint_band(self, p: QPainter) -> None:
         r = self._band_rect(self._drag)  # type: ignore[arg-type]

@@ -70,6 +70,13 @@ def _flag(settings: QSettings, key: str, default: bool = True) -> bool:
     return str(settings.value(key, default)).lower() not in ("false", "0")
 
 
+def _check(text: str, on: bool, tip: str) -> QCheckBox:
+    box = QCheckBox(text)
+    box.setChecked(on)
+    box.setToolTip(tip)
+    return box
+
+
 class PreferencesDialog(QDialog):
     """A small form; `preferences()` reads the chosen values."""
 
@@ -96,32 +103,32 @@ class PreferencesDialog(QDialog):
         self.point.setSuffix(" px")
         self.point.setValue(prefs.point_size)
         self.point.setToolTip("Patch width of new colour points")
-        self.drafts = QCheckBox("Quick drafts while editing")
-        self.drafts.setChecked(prefs.drafts)
-        self.drafts.setToolTip(
+        self.drafts = _check(
+            "Quick drafts while editing",
+            prefs.drafts,
             "Where one update takes longer than about 0.2 s (a CPU without bf16), show\n"
             "drags (past 0.5 s, every edit) at a lower working resolution first;\n"
-            "the full one follows when you let go."
+            "the full one follows when you let go.",
         )
-        self.keep_metadata = QCheckBox("Keep the photo's metadata in exports")
-        self.keep_metadata.setChecked(prefs.keep_metadata)
-        self.keep_metadata.setToolTip(
+        self.keep_metadata = _check(
+            "Keep the photo's metadata in exports",
+            prefs.keep_metadata,
             "Copy the photo's caption, dates, credits, camera or scanner, GPS position and\n"
-            "resolution (EXIF, XMP, IPTC) into the exported file. Off: only Huebrush's note."
+            "resolution (EXIF, XMP, IPTC) into the exported file. Off: only Huebrush's note.",
         )
-        self.save_without_asking = QCheckBox("Save hints without asking")
-        self.save_without_asking.setChecked(prefs.save_without_asking)
-        self.save_without_asking.setToolTip(
+        self.save_without_asking = _check(
+            "Save hints without asking",
+            prefs.save_without_asking,
             "Opening another photo (Page Down in a series) or quitting saves the changed\n"
-            "hints beside the photo (photo.hints.json) instead of asking first."
+            "hints beside the photo (photo.hints.json) instead of asking first.",
         )
-        self.adapt = QCheckBox("Refine the colours to the points when I pause")
-        self.adapt.setChecked(prefs.adapt)
-        self.adapt.setToolTip(
+        self.adapt = _check(
+            "Refine the colours to the points when I pause",
+            prefs.adapt,
             "Half a second after the last edit, fit the network's last layers to this\n"
             "photo's points, each left out in turn (a few seconds on a CPU, at once on a\n"
             "GPU; the next edit stops it). Measured about 0.15 dB closer to the truth;\n"
-            "exports use the refined colours too."
+            "exports use the refined colours too.",
         )
         form = QFormLayout(self)
         form.addRow("Compute on:", self.device)
