@@ -19,6 +19,11 @@ from model.colorspace import rgb_to_lab
 N_BINS = 313
 GRID_STEP = 10.0
 ANNEAL_T = 0.38
+# Suggested colours are at least two grid steps apart. With one step (diagonal neighbours
+# allowed) most of the eight were shades of the same near-grey peak; measured in the README
+# (`huebrush-bench suggestions`), two steps put the truth within 10 ab units of a suggestion
+# far more often where the picture's colour is wrong.
+SUGGEST_SEP = 20.0
 
 
 @lru_cache(maxsize=1)
@@ -93,7 +98,9 @@ def _bin_distances() -> np.ndarray:
     return np.hypot(*(c[:, None, :] - c[None, :, :]).transpose(2, 0, 1))
 
 
-def top_modes(probs: np.ndarray, k: int, min_sep: float = 12.0) -> list[tuple[np.ndarray, float]]:
+def top_modes(
+    probs: np.ndarray, k: int, min_sep: float = SUGGEST_SEP
+) -> list[tuple[np.ndarray, float]]:
     """The k most likely distinct colours of one distribution (313,): [(ab, p), ...].
 
     Neighbouring bins are merged (non-maximum suppression within `min_sep`) so the

@@ -39,7 +39,7 @@ class RefineSettings:
 DEFAULT_REFINE = RefineSettings()
 
 
-def _patch_means(ab: torch.Tensor, points: list[Point]) -> torch.Tensor:
+def patch_means(ab: torch.Tensor, points: list[Point]) -> torch.Tensor:
     """(len(points), 2): the mean ab of each point's patch in ab (1, 2, h, w)."""
     h, w = ab.shape[-2:]
     out = []
@@ -99,7 +99,7 @@ def refine_head(
             )  # fmt: skip
         ab = net.head_ab(x10.float(), None if prior is None else prior.float(), head)
         target = torch.tensor([p.ab for p in gone], dtype=torch.float32, device=dev)
-        loss = F.smooth_l1_loss(_patch_means(ab, gone), target, beta=1.0)
+        loss = F.smooth_l1_loss(patch_means(ab, gone), target, beta=1.0)
         loss = loss + settings.anchor * sum(
             ((p - a) ** 2).sum() for p, a in zip(params, anchor, strict=True)
         )

@@ -9,6 +9,9 @@ time, a 24-megapixel export and peak memory.
 
 variants: the research variants of issue #8, each loaded from its weights file alone, on the
 same validation photos (training.variant_bench).
+
+distance and suggestions: where the 10-point error lives, and how often the picker's
+suggested colours hold the true one (training.distance_bench, training.suggest_bench).
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ from training.distance_bench import cmd_distance
 from training.evaluate import EVAL_SIZE, load_eval_images, points_for
 from training.machine import cpu_model
 from training.metrics import colourfulness, mean_and_se, psnr, ssim
+from training.suggest_bench import add_parser as add_suggestions_parser
+from training.suggest_bench import cmd_suggestions
 from training.train_speed_bench import add_parser as add_train_speed_parser
 from training.train_speed_bench import cmd_train_speed
 from training.variant_bench import add_parser as add_variants_parser
@@ -752,6 +757,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--no-progress", action="store_true")
     add_variants_parser(sub)
     add_distance_parser(sub)
+    add_suggestions_parser(sub)
     add_train_speed_parser(sub)
     return ap
 
@@ -764,6 +770,7 @@ def main(argv: list[str] | None = None) -> int:
         "speed": cmd_speed,
         "variants": cmd_variants,
         "distance": cmd_distance,
+        "suggestions": cmd_suggestions,
         "train-speed": cmd_train_speed,
     }
     return commands[args.command](args)

@@ -130,16 +130,24 @@ def cmd_distance(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(sub: Any) -> None:
-    """Register `huebrush-bench distance`."""
-    p = sub.add_parser("distance", help="error by distance to the nearest hint, net vs Levin")
+def add_protocol_options(p: argparse.ArgumentParser) -> None:
+    """The options every bench over the validation protocol's photos and points takes."""
     p.add_argument("--data", required=True, metavar="DIR", help="folder of colour photos")
     p.add_argument("--points", type=int, default=10, help="protocol points (default 10)")
     p.add_argument(
-        "--limit", type=int, default=100, help="an evenly spread subset (default 100, as val)"
+        "--limit",
+        type=int,
+        default=100,
+        help="an evenly spread subset (default 100, as val; 0: every photo)",
     )
     p.add_argument("--seed", type=int, help="default: the training validation's seed")
     p.add_argument("--out", default="docs/bench", metavar="DIR")
     p.add_argument("--weights", metavar="FILE", help="network weights (default: the shipped ones)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--threads", type=int, metavar="N")
+
+
+def add_parser(sub: Any) -> None:
+    """Register `huebrush-bench distance`."""
+    p = sub.add_parser("distance", help="error by distance to the nearest hint, net vs Levin")
+    add_protocol_options(p)

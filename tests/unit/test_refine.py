@@ -12,7 +12,7 @@ from model.cli import main
 from model.encoding import GLOBAL_DIM, encode_points
 from model.hints import Hints, Point
 from model.inference import Colorizer
-from model.refine import RefineSettings, _patch_means, refine_head
+from model.refine import RefineSettings, patch_means, refine_head
 from tests.conftest import tiny_net
 
 # A tiny random network learns fast enough for a test only at a larger step.
@@ -37,7 +37,7 @@ def _left_out_error(net, L, points, head=None) -> float:
             others = points[:i] + points[i + 1 :]
             local = encode_points(others, 64, 64)[None]
             ab = net(L, local, glob, head=head).ab
-            errs.append(float((_patch_means(ab, [p])[0] - torch.tensor(p.ab)).abs().mean()))
+            errs.append(float((patch_means(ab, [p])[0] - torch.tensor(p.ab)).abs().mean()))
     return float(np.mean(errs))
 
 
