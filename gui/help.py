@@ -58,7 +58,8 @@ hints the network colours it automatically.</li>
 <li><b>Click</b> where you know the colour: a colour point appears, at first with the colour
 shown there. Choose its colour under <i>Colour of point</i>: the square holds every colour
 possible at that point's brightness; <i>Suggested</i> are the colours the network finds
-likely there; <i>Recent</i> are yours.</li>
+likely there, most likely first and each a different colour (a swatch's tip says how
+likely); <i>Recent</i> are yours.</li>
 <li><b>Correct</b> what is still wrong with more points. Where a colour runs over an edge,
 a point of the right colour on the other side (grey for grey) stops it. Drag points to move
 them; Delete or right-click removes one; [ and ] make it smaller or bigger. Shift+click
