@@ -438,6 +438,12 @@ class Document(QObject):
         if after != self._hints:
             self._push("Enhance lightness", after)
 
+    def set_keep_rest(self, on: bool) -> None:
+        """Points colour only their own regions (model.anchors); part of the session."""
+        if bool(on) != self._hints.keep_rest:
+            name = "Keep the Rest" if on else "Let Points Recolour Everything"
+            self._push(name, self._hints.with_keep_rest(on))
+
     def close_open_edit(self) -> None:
         """End a drag whose last step changed nothing, so the next drag is its own undo step."""
         top = self.undo_stack.command(self.undo_stack.index() - 1)
@@ -447,6 +453,7 @@ class Document(QObject):
 
     def reset_hints(self) -> None:
         """Remove all points, the palette and the saturation (one undo step)."""
-        if not self._hints.empty:  # the enhancement is a setting of the photo, and stays
+        if not self._hints.empty:  # the enhancement and keep-the-rest are settings, and stay
             kept = Hints().with_enhance(self._hints.enhance, self._hints.enhance_output)
+            kept = kept.with_keep_rest(self._hints.keep_rest)
             self._push("Reset hints", kept, -1)

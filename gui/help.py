@@ -28,6 +28,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Arrow keys on the colour square (Shift: x5)", "fine-tune the colour"),
     ("Tab / Shift+Tab, Esc", "select the next / previous point, none"),
     ("N", "new points keep the colour shown (off: your last colour)"),
+    ("K", "keep the rest: points colour only their own regions"),
     ("Ctrl+Shift+Backspace", "remove all hints"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo"),
     ("Wheel, Ctrl++ / Ctrl+-", "zoom"),
@@ -61,7 +62,9 @@ possible at that point's brightness; <i>Suggested</i> are the colours the networ
 likely there, most likely first and each a different colour (a swatch's tip says how
 likely); <i>Recent</i> are yours.</li>
 <li><b>Correct</b> what is still wrong with more points. Where a colour runs over an edge,
-a point of the right colour on the other side (grey for grey) stops it. Drag points to move
+a point of the right colour on the other side (grey for grey) stops it. Where one point
+recolours the whole photo (a red skirt turning the whole scene red), Edit &gt; Keep the Rest
+(K) keeps the automatic colours away from your points. Drag points to move
 them; Delete or right-click removes one; [ and ] make it smaller or bigger. Shift+click
 points, or Shift+drag a box round them, to select several: they then move, take a colour,
 resize and go together. Along a long or thin region (a kerb, a sleeve), Paint Points (P)

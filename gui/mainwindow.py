@@ -448,6 +448,14 @@ class MainWindow(QMainWindow):
             "G",
             "Give the selected points no colour: a grey point stops a colour running over an edge",
         )
+        self.act_keep_rest = a(
+            "Keep the Rest",
+            lambda on: self.doc.set_keep_rest(on),
+            "K",
+            "Points colour only their own regions and the automatic colours stay elsewhere "
+            "(off: one point may recolour the whole photo); saved with the hints",
+            checkable=True,
+        )
         # F11 where the platform binds no full-screen key (X11 without a desktop's theme).
         full: list[QKeySequence | str] = [*QKeySequence.keyBindings(K.FullScreen)] or ["F11"]
         self.act_full_screen = a(
@@ -594,6 +602,7 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addActions([self.act_select_all, self.act_remove, self.act_bigger, self.act_smaller])
         m.addActions([self.act_paint, self.act_sample, self.act_grey, self.act_suggest])
+        m.addAction(self.act_keep_rest)
         m.addSeparator()
         m.addActions([self.act_copy_hints, self.act_paste_hints, self.act_reset])
         m.addSeparator()
@@ -1215,7 +1224,7 @@ class MainWindow(QMainWindow):
         h, n = self.doc.hints, len(self.doc.points)
         parts = [f"{n} point{'s' * (n != 1)}"]
         parts += ["the palette"] * bool(h.palette) + ["the saturation"] * (h.saturation is not None)
-        parts += ["the enhancement"] * (h.enhance != "none")
+        parts += ["the enhancement"] * (h.enhance != "none") + ["Keep the Rest"] * h.keep_rest
         what = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
         self.statusBar().showMessage(f"Copied {what}; Paste Hints on another photo", 5000)
 
@@ -1325,6 +1334,8 @@ class MainWindow(QMainWindow):
     def _on_hints_changed(self) -> None:
         hints = self.doc.hints
         self._sync_enhancement()  # before the render request, which must see it
+        with QSignalBlocker(self.act_keep_rest):
+            self.act_keep_rest.setChecked(hints.keep_rest)
         marks = [
             PointMark(
                 p.x, p.y, lab_qcolor(swatch_lightness(self.lightness_at(p.x, p.y)), p.ab), p.size

@@ -65,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="adapt the network's last layers to each photo's points first: closer to the "
         "points' colours (about 0.15 dB), a few seconds more per photo on a CPU",
     )
+    ap.add_argument(
+        "--keep-rest",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the points colour only their own regions and the automatic colours stay elsewhere "
+        "(default: what the photo's hint file records, else off)",
+    )
     ap.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     ap.add_argument("--weights", metavar="FILE", help="network weights (default: the shipped ones)")
     ap.add_argument(
@@ -149,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
                 hints = hints.with_palette(hints.palette + extra_palette)
             if args.saturation is not None:
                 hints = hints.with_saturation(args.saturation)
+            if args.keep_rest is not None:
+                hints = hints.with_keep_rest(args.keep_rest)
             enhance = (
                 EnhanceSettings.of(hints)
                 if args.enhance is None

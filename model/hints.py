@@ -10,7 +10,8 @@ A hint file (``photo.hints.json`` beside ``photo.jpg``) looks like::
 
 x and y are fractions of the image width and height, so a file is resolution independent.
 An optional ``"enhance": {"mode": "stretch", "output": false}`` records the lightness
-enhancement the network saw (model.enhance), so a session comes back as it was left.
+enhancement the network saw (model.enhance), so a session comes back as it was left, and
+``"keep_rest": true`` that the points colour only their own regions (model.anchors).
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ class Hints:
     # whether the result shows the enhanced lightness too.
     enhance: str = "none"
     enhance_output: bool = False
+    # The points colour their own regions and the automatic colours stay elsewhere.
+    keep_rest: bool = False
 
     @property
     def empty(self) -> bool:
@@ -101,6 +104,9 @@ class Hints:
         if mode not in ENHANCE_MODES:
             raise ValueError(f"unknown enhancement {mode!r} (one of {', '.join(ENHANCE_MODES)})")
         return replace(self, enhance=mode, enhance_output=bool(output) and mode != "none")
+
+    def with_keep_rest(self, on: bool) -> Hints:
+        return replace(self, keep_rest=bool(on))
 
     # -- the file format ------------------------------------------------------------------
     @classmethod
@@ -146,6 +152,8 @@ class Hints:
         }
         if self.enhance != "none":
             doc["enhance"] = {"mode": self.enhance, "output": self.enhance_output}
+        if self.keep_rest:
+            doc["keep_rest"] = True
         if self.extra:
             doc["meta"] = dict(self.extra)
         return doc
@@ -230,7 +238,8 @@ def _list(v: Any, where: str, limit: int) -> list[Any]:
 
 
 def _parse(doc: Any, src: str) -> Hints:
-    d = _keys(doc, src, {"format", "version", "points", "palette", "saturation", "enhance", "meta"})
+    known = {"format", "version", "points", "palette", "saturation", "enhance", "keep_rest"}
+    d = _keys(doc, src, known | {"meta"})
     if d.get("format") != FORMAT:
         raise HintError(f"{src}: field 'format' must be {FORMAT!r}, got {_show(d.get('format'))}")
     if d.get("version") != VERSION or isinstance(d.get("version"), bool):
@@ -271,7 +280,12 @@ def _parse(doc: Any, src: str) -> Hints:
     elif not isinstance(meta, dict):  # also false, 0, "" and []: wrong types are errors
         raise HintError(f"{src}: meta: expected an object")
     mode, output = _enhance(d.get("enhance"), f"{src}: enhance")
-    return Hints(tuple(points), tuple(palette), sat, meta, mode, output)
+    keep_rest = d.get("keep_rest", False)
+    if keep_rest is None:
+        keep_rest = False
+    if not isinstance(keep_rest, bool):
+        raise HintError(f"{src}: keep_rest: expected true or false")
+    return Hints(tuple(points), tuple(palette), sat, meta, mode, output, keep_rest)
 
 
 def _enhance(raw: Any, where: str) -> tuple[str, bool]:

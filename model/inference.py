@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from model.anchors import anchor_points
 from model.bins import top_modes
 from model.device import (
     autocast,
@@ -196,6 +197,7 @@ class Colorizer:
         a CPU); None without points, or when `stop` abandoned the fit."""
         if not hints.points:
             return None
+        hints = self.anchored(prep, hints)
         h, w = prep.work_shape
         glob = encode_hints(hints, h, w)[1][None].to(self.device)
         with self._lock:
@@ -204,9 +206,24 @@ class Colorizer:
                 self.fast_math, stop,
             )  # fmt: skip
 
+    def anchored(self, prep: Prepared, hints: Hints) -> Hints:
+        """The hints as the network gets them: with "keep the rest" on, the user's points
+        plus anchors holding the automatic colours away from them (model.anchors)."""
+        if not hints.keep_rest or not hints.points:
+            return hints
+        # The automatic colours under the same palette and saturation; only the latest is
+        # kept, as a saturation drag would otherwise leave one per value.
+        base = replace(hints, points=(), keep_rest=False)
+        key = (base.palette, base.saturation)
+        cached = prep.cache.get("auto")
+        if cached is None or cached[0] != key:
+            cached = prep.cache["auto"] = (key, self.predict(prep, base).ab)
+        return replace(hints, points=(*hints.points, *anchor_points(cached[1], hints.points)))
+
     def predict(self, prep: Prepared, hints: Hints, head: nn.Module | None = None) -> Prediction:
         """Run the network once at working resolution; `head` (from adapted_head) stands in
         for its last layers."""
+        hints = self.anchored(prep, hints)
         h, w = prep.work_shape
         local, glob = encode_hints(hints, h, w)
         glob = glob[None].to(self.device)

@@ -592,3 +592,23 @@ def test_folder_exporter_runs_again_for_a_second_folder(qtbot, tmp_path, factory
     ]
     assert "broken.png" in done[2][2]  # the error names the photo
     assert exporter._colorizer is None  # let go once the queue was done
+
+
+def test_keep_the_rest_is_part_of_the_session(qtbot, window, photo) -> None:
+    open_photo(qtbot, window, photo)
+    window.doc.add_point(0.5, 0.5, (50.0, 30.0))
+    wait_rendered(qtbot, window)
+    free = window._prediction.ab.copy()
+    window.act_keep_rest.trigger()
+    assert window.doc.hints.keep_rest and window.act_keep_rest.isChecked()
+    wait_rendered(qtbot, window)
+    # The worker colours with the anchors now: the same point gives another picture.
+    assert not np.array_equal(window._prediction.ab, free)
+    window.doc.undo_stack.undo()
+    assert not window.doc.hints.keep_rest and not window.act_keep_rest.isChecked()
+    window.doc.undo_stack.redo()
+    assert window.act_keep_rest.isChecked()
+    window.doc.reset_hints()  # a setting, like the enhancement: it stays
+    assert window.doc.hints.keep_rest and not window.doc.points
+    assert window.save_session()
+    assert Hints.from_json(sidecar_path(photo)).keep_rest

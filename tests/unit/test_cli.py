@@ -135,3 +135,20 @@ def test_the_hint_files_enhancement_is_used_unless_overridden(
     assert main([str(faded), "-o", str(tmp_path / "b"), "--enhance", "none", *args]) == 0
     assert "stretch" not in read_metadata(tmp_path / "b" / "faded_color.png")["Description"]
     assert Hints.from_json(sidecar_path(tmp_path / "b" / "faded_color.png")).enhance == "none"
+
+
+def test_keep_rest_comes_from_the_hint_file_unless_overridden(
+    photo_dir: Path, tmp_path: Path, tiny_weights: Path
+) -> None:
+    src = photo_dir / "p0.png"
+    Hints((Point(0.5, 0.5, (60.0, 40.0), 5),), keep_rest=True).to_json(sidecar_path(src))
+    base = [str(src), "--weights", str(tiny_weights), "--no-progress", "-o"]
+    runs = {"file": [], "off": ["--no-keep-rest"], "on": ["--keep-rest"]}
+    got = {}
+    for name, extra in runs.items():
+        out = tmp_path / name
+        assert main([*base, str(out), *extra]) == 0
+        got[name] = np.asarray(Image.open(out / "p0_color.png"))
+        assert Hints.from_json(sidecar_path(out / "p0_color.png")).keep_rest == (name != "off")
+    np.testing.assert_array_equal(got["file"], got["on"])
+    assert not np.array_equal(got["file"], got["off"])  # the anchors changed the colours

@@ -77,7 +77,8 @@ def test_files_the_app_writes_validate(validator: Draft202012Validator, tmp_path
         (PaletteColor((5.0, 20.0), 0.0), PaletteColor((-3.25, 7.0), 1e6)),
         0.4,
     )
-    for h in (Hints(), hints, hints.with_saturation(None), hints.with_enhance("stretch", True)):
+    variants = (hints.with_saturation(None), hints.with_enhance("stretch", True))
+    for h in (Hints(), hints, *variants, hints.with_keep_rest(True)):
         path = tmp_path / "photo.hints.json"
         h.to_json(path)
         validator.validate(json.loads(path.read_text(encoding="utf-8")))
@@ -99,6 +100,9 @@ GOOD: list[dict[str, Any]] = [
     {"format": "huebrush-hints", "version": 1, "enhance": {"mode": "equalize"}},
     {"format": "huebrush-hints", "version": 1, "enhance": {"mode": "stretch", "output": True}},
     {"format": "huebrush-hints", "version": 1, "enhance": {"mode": "none", "output": False}},
+    {"format": "huebrush-hints", "version": 1, "keep_rest": True},
+    {"format": "huebrush-hints", "version": 1, "keep_rest": False},
+    {"format": "huebrush-hints", "version": 1, "keep_rest": None},
     {
         "format": "huebrush-hints",
         "version": 1,
@@ -167,6 +171,8 @@ BAD_PATCHES: list[dict[str, Any]] = [
     {"meta": "photo.jpg"},
     {"extra": 1},
     {"enhance": "stretch"},
+    {"keep_rest": "yes"},
+    {"keep_rest": 1},
     {"enhance": {}},
     {"enhance": {"mode": "sharpen"}},
     {"enhance": {"mode": None}},
