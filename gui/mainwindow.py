@@ -454,6 +454,7 @@ class MainWindow(QMainWindow):
             "K",
             "Points colour only their own regions and the automatic colours stay elsewhere "
             "(off: one point may recolour the whole photo); saved with the hints",
+            "keep-rest",
             checkable=True,
         )
         # F11 where the platform binds no full-screen key (X11 without a desktop's theme).
@@ -638,7 +639,7 @@ class MainWindow(QMainWindow):
         tb.addSeparator()
         tb.addActions([self.act_side, self.act_split, self.act_before, self.act_points])
         tb.addSeparator()
-        tb.addActions([self.act_paint, self.act_suggest, self.act_reset])
+        tb.addActions([self.act_paint, self.act_suggest, self.act_keep_rest, self.act_reset])
         self._group = QActionGroup(self)  # side-by-side and split exclude each other
         self._group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
         self._group.addAction(self.act_side)
