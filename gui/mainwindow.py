@@ -450,7 +450,7 @@ class MainWindow(QMainWindow):
         )
         self.act_keep_rest = a(
             "Keep the Rest",
-            lambda on: self.doc.set_keep_rest(on),
+            self._keep_rest_chosen,
             "K",
             "Points colour only their own regions and the automatic colours stay elsewhere "
             "(off: one point may recolour the whole photo); saved with the hints",
@@ -1448,6 +1448,15 @@ class MainWindow(QMainWindow):
     def enhancement(self) -> EnhanceSettings:
         """The input enhancement of this session (Image menu; saved with the hints)."""
         return EnhanceSettings.of(self.doc.hints)
+
+    def _keep_rest_chosen(self, on: bool) -> None:
+        self.doc.set_keep_rest(on)
+        self.statusBar().showMessage(
+            "Keep the Rest: points colour their own regions, the rest keeps its automatic colours"
+            if on
+            else "Points may recolour the whole photo (Keep the Rest off)",
+            5000,
+        )
 
     def _enhancement_chosen(self, *_: object) -> None:
         mode = next(m for m, act in self.act_enhance.items() if act.isChecked())

@@ -601,6 +601,7 @@ def test_keep_the_rest_is_part_of_the_session(qtbot, window, photo) -> None:
     free = window._prediction.ab.copy()
     window.act_keep_rest.trigger()
     assert window.doc.hints.keep_rest and window.act_keep_rest.isChecked()
+    assert "Keep the Rest" in window.statusBar().currentMessage()
     wait_rendered(qtbot, window)
     # The worker colours with the anchors now: the same point gives another picture.
     assert not np.array_equal(window._prediction.ab, free)
