@@ -204,13 +204,14 @@ class Document(QObject):
             self._select((current, frozenset(range(len(self.points)))))
 
     # -- photo and session ---------------------------------------------------------------
-    def set_image(self, image: LoadedImage, path: Path | None) -> None:
-        """Start a new session on a photo: no hints, empty history, clean."""
+    def set_image(self, image: LoadedImage, path: Path | None, start: Hints | None = None) -> None:
+        """Start a new session on a photo: `start` (no hints; settings such as Keep the Rest
+        may be on), empty history, clean."""
         self.image = image
         self.path = Path(path) if path else None
         self.session_path = None
         self.undo_stack.clear()
-        self._hints = Hints()
+        self._hints = start or Hints()
         self._selected, self._group = _NONE
         self.imageChanged.emit()
         self.hintsChanged.emit()

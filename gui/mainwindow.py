@@ -839,7 +839,7 @@ class MainWindow(QMainWindow):
         self._photo = photo
         self._prediction = None
         img = photo.image
-        self.doc.set_image(img, photo.path)
+        self.doc.set_image(img, photo.path, Hints().with_keep_rest(self.prefs.keep_rest))
         self.canvas.set_photo(photo.gray, img.width, img.height, img.width / photo.work_shape[1])
         msg = f"Opened {photo.path.name if photo.path else 'photo'} ({img.width}×{img.height}"
         msg += f", {img.bit_depth}-bit)" + "".join(f"; {n}" for n in img.notes)

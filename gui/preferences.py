@@ -1,5 +1,5 @@
-"""Preferences: device, working resolution, drafts, new points' size, export metadata and
-saving hints without asking, kept in QSettings."""
+"""Preferences: device, working resolution, drafts, new points' size, export metadata,
+saving hints without asking, refinement and Keep the Rest on new photos, kept in QSettings."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ class Preferences:
     keep_metadata: bool = True  # the photo's EXIF, XMP, IPTC and resolution go into exports
     save_without_asking: bool = False  # leaving a photo saves its hints beside it, no prompt
     adapt: bool = False  # fit the network's last layers to the points when the user pauses
+    keep_rest: bool = False  # photos without saved hints start with Keep the Rest on
 
     @classmethod
     def load(cls, settings: QSettings) -> Preferences:
@@ -52,6 +53,7 @@ class Preferences:
             _flag(settings, "keep_metadata"),
             _flag(settings, "save_without_asking", default=False),
             _flag(settings, "adapt", default=False),
+            _flag(settings, "keep_rest", default=False),
         )
 
     def save(self, settings: QSettings) -> None:
@@ -63,6 +65,7 @@ class Preferences:
         settings.setValue("keep_metadata", self.keep_metadata)
         settings.setValue("save_without_asking", self.save_without_asking)
         settings.setValue("adapt", self.adapt)
+        settings.setValue("keep_rest", self.keep_rest)
 
 
 def _flag(settings: QSettings, key: str, default: bool = True) -> bool:
@@ -130,6 +133,13 @@ class PreferencesDialog(QDialog):
             "GPU; the next edit stops it). Measured about 0.15 dB closer to the truth;\n"
             "exports use the refined colours too.",
         )
+        self.keep_rest = _check(
+            "Start new photos with Keep the Rest",
+            prefs.keep_rest,
+            "A photo without saved hints starts with Edit > Keep the Rest on: your points\n"
+            "colour their own regions and the automatic colours stay elsewhere. Saved hints\n"
+            "bring their own setting.",
+        )
         form = QFormLayout(self)
         form.addRow("Compute on:", self.device)
         form.addRow("Working resolution:", self.working)
@@ -138,6 +148,7 @@ class PreferencesDialog(QDialog):
         form.addRow("", self.keep_metadata)
         form.addRow("", self.save_without_asking)
         form.addRow("", self.adapt)
+        form.addRow("", self.keep_rest)
         note = QLabel("<small>Changing the device or resolution re-prepares the photo.</small>")
         form.addRow(note)
         buttons = QDialogButtonBox(
@@ -158,4 +169,5 @@ class PreferencesDialog(QDialog):
             self.keep_metadata.isChecked(),
             self.save_without_asking.isChecked(),
             self.adapt.isChecked(),
+            self.keep_rest.isChecked(),
         )

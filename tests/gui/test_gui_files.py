@@ -613,3 +613,19 @@ def test_keep_the_rest_is_part_of_the_session(qtbot, window, photo) -> None:
     assert window.doc.hints.keep_rest and not window.doc.points
     assert window.save_session()
     assert Hints.from_json(sidecar_path(photo)).keep_rest
+
+
+def test_new_photos_can_start_with_keep_the_rest(qtbot, window, photo) -> None:
+    window.apply_preferences(dataclasses.replace(window.prefs, keep_rest=True))
+    assert Preferences.load(window.settings).keep_rest
+    dialog = PreferencesDialog(window.prefs)
+    assert dialog.keep_rest.isChecked() and dialog.preferences() == window.prefs
+    open_photo(qtbot, window, photo)
+    assert window.doc.hints.keep_rest and window.act_keep_rest.isChecked()
+    assert not window.doc.dirty  # a starting setting, not an edit
+    # Saved hints bring their own setting.
+    other = photo.with_name("other.png")
+    save_image(other, gradient())
+    Hints((Point(0.5, 0.5, (10.0, 10.0)),)).to_json(sidecar_path(other))
+    open_photo(qtbot, window, other)
+    assert not window.doc.hints.keep_rest and not window.act_keep_rest.isChecked()
