@@ -167,6 +167,9 @@ class ImageView(QWidget):
         self.sampling = False  # the next click takes the colour shown there
         self.painting = False  # a drag paints a stroke of points instead of panning
         self.brush_size = DEFAULT_SIZE  # width of new points' patches, in working pixels
+        # How far the current point's colour reaches (a fraction of the photo's longer side;
+        # 0: no ring), drawn while Keep the Rest holds the automatic colours beyond it.
+        self.reach = 0.0
         self._hover: QPointF | None = None  # where the brush outline is drawn
         self.show_inset = False  # an overview of the whole photo while zoomed in
         self._thumb: tuple[int, QPixmap] | None = None  # (source cacheKey, scaled)
@@ -410,13 +413,20 @@ class ImageView(QWidget):
             p.drawLine(tip, tip + QPointF(-sgn * 3, -3))
             p.drawLine(tip, tip + QPointF(-sgn * 3, 3))
 
-    def mark_rect(self, m: PointMark) -> QRect:
-        """The widget area a mark's drawing can touch (swatch, selection ring, patch)."""
+    def mark_rect(self, m: PointMark, current: bool = False) -> QRect:
+        """The widget area a mark's drawing can touch (swatch, selection ring, patch, and
+        for the `current` point its reach)."""
         scale, _ = self._map()
         c = self.to_widget(m.x, m.y)
         patch = m.size * self.patch_scale * scale
         half = max(SWATCH_RADIUS + MARK_REACH, patch / 2 + 3.0)
+        if current:
+            half = max(half, self._reach_radius(scale) + 3.0)
         return QRectF(c.x() - half, c.y() - half, 2 * half, 2 * half).toAlignedRect()
+
+    def _reach_radius(self, scale: float) -> float:
+        s = self.transform.image_size
+        return self.reach * max(s.width(), s.height()) * scale
 
     def set_marks(
         self, marks: list[PointMark], selected: int, group: frozenset[int] = frozenset()
@@ -431,11 +441,11 @@ class ImageView(QWidget):
             self.update()
             return
         region = QRegion()
-        for m in self.marks:
-            region += self.mark_rect(m)
+        for i, m in enumerate(self.marks):
+            region += self.mark_rect(m, i == self.selected)
         self.marks, self.selected, self.group = marks, selected, group
-        for m in marks:
-            region += self.mark_rect(m)
+        for i, m in enumerate(marks):
+            region += self.mark_rect(m, i == selected)
         if not region.isEmpty():
             self.update(region)
 
@@ -464,6 +474,13 @@ class ImageView(QWidget):
             p.drawEllipse(c, rad + 1, rad + 1)
             p.setPen(QPen(QColor(0, 0, 0), 1.5))
             p.drawEllipse(c, rad + 2.6, rad + 2.6)
+            if i == self.selected and self.reach > 0:
+                # Keep the Rest: beyond this the automatic colours hold (model.anchors).
+                reach = self._reach_radius(scale)
+                p.setPen(QPen(QColor(0, 0, 0, 150), 3))
+                p.drawEllipse(c, reach, reach)
+                p.setPen(QPen(QColor(255, 255, 255, 200), 1.2, Qt.PenStyle.DashLine))
+                p.drawEllipse(c, reach, reach)
             if selected:
                 # The current point (the picker's) has a full ring, the others of a
                 # selection a dashed one.
@@ -875,6 +892,13 @@ class Canvas(QWidget):
             pos = view.mapFromGlobal(QCursor.pos()).toPointF()
             view._show_brush_at(pos if on and view.rect().contains(pos.toPoint()) else None)
             view._update_cursor(pos)
+
+    def set_reach(self, reach: float) -> None:
+        """Ring the current point at this fraction of the photo's longer side (0: no ring)."""
+        for view in self.views:
+            if view.reach != reach:
+                view.reach = reach
+                view.update()
 
     def set_brush_size(self, size: int) -> None:
         """The patch width new points and strokes get (working pixels), for the outline."""

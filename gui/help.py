@@ -64,7 +64,8 @@ likely); <i>Recent</i> are yours.</li>
 <li><b>Correct</b> what is still wrong with more points. Where a colour runs over an edge,
 a point of the right colour on the other side (grey for grey) stops it. Where one point
 recolours the whole photo (a red skirt turning the whole scene red), Edit &gt; Keep the Rest
-(K) keeps the automatic colours away from your points. Drag points to move
+(K) keeps the automatic colours away from your points (a dashed ring round the selected
+point shows how far its colour may reach). Drag points to move
 them; Delete or right-click removes one; [ and ] make it smaller or bigger. Shift+click
 points, or Shift+drag a box round them, to select several: they then move, take a colour,
 resize and go together. Along a long or thin region (a kerb, a sleeve), Paint Points (P)

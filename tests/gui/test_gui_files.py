@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from gui.mainwindow import MainWindow
 from gui.preferences import Preferences, PreferencesDialog
+from model.anchors import KEEP_OUT
 from model.hints import Hints, Point, sidecar_path
 from model.imageio import load_image, read_metadata, save_image
 
@@ -602,11 +603,16 @@ def test_keep_the_rest_is_part_of_the_session(qtbot, window, photo) -> None:
     window.act_keep_rest.trigger()
     assert window.doc.hints.keep_rest and window.act_keep_rest.isChecked()
     assert "Keep the Rest" in window.statusBar().currentMessage()
+    # The current point is ringed where its colour stops, and that ring is repainted with it.
+    view = window.canvas.result
+    assert view.reach == KEEP_OUT and view.selected == 0
+    assert view.mark_rect(view.marks[0], True).width() > 2 * view.mark_rect(view.marks[0]).width()
     wait_rendered(qtbot, window)
     # The worker colours with the anchors now: the same point gives another picture.
     assert not np.array_equal(window._prediction.ab, free)
     window.doc.undo_stack.undo()
     assert not window.doc.hints.keep_rest and not window.act_keep_rest.isChecked()
+    assert view.reach == 0.0
     window.doc.undo_stack.redo()
     assert window.act_keep_rest.isChecked()
     window.doc.reset_hints()  # a setting, like the enhancement: it stays
