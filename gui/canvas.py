@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QSizePolicy, QWidget
 
+from model.anchors import point_reach
 from model.hints import DEFAULT_SIZE
 
 MIN_SCALE, MAX_SCALE = 0.02, 32.0
@@ -167,9 +168,8 @@ class ImageView(QWidget):
         self.sampling = False  # the next click takes the colour shown there
         self.painting = False  # a drag paints a stroke of points instead of panning
         self.brush_size = DEFAULT_SIZE  # width of new points' patches, in working pixels
-        # How far the current point's colour reaches (a fraction of the photo's longer side;
-        # 0: no ring), drawn while Keep the Rest holds the automatic colours beyond it.
-        self.reach = 0.0
+        # Keep the Rest: the current point is ringed where the automatic colours take over.
+        self.keep_rest = False
         self._hover: QPointF | None = None  # where the brush outline is drawn
         self.show_inset = False  # an overview of the whole photo while zoomed in
         self._thumb: tuple[int, QPixmap] | None = None  # (source cacheKey, scaled)
@@ -420,13 +420,13 @@ class ImageView(QWidget):
         c = self.to_widget(m.x, m.y)
         patch = m.size * self.patch_scale * scale
         half = max(SWATCH_RADIUS + MARK_REACH, patch / 2 + 3.0)
-        if current:
-            half = max(half, self._reach_radius(scale) + 3.0)
+        if current and self.keep_rest:
+            half = max(half, self._reach_radius(m, scale) + 3.0)
         return QRectF(c.x() - half, c.y() - half, 2 * half, 2 * half).toAlignedRect()
 
-    def _reach_radius(self, scale: float) -> float:
+    def _reach_radius(self, m: PointMark, scale: float) -> float:
         s = self.transform.image_size
-        return self.reach * max(s.width(), s.height()) * scale
+        return point_reach(m.size) * max(s.width(), s.height()) * scale
 
     def set_marks(
         self, marks: list[PointMark], selected: int, group: frozenset[int] = frozenset()
@@ -474,13 +474,13 @@ class ImageView(QWidget):
             p.drawEllipse(c, rad + 1, rad + 1)
             p.setPen(QPen(QColor(0, 0, 0), 1.5))
             p.drawEllipse(c, rad + 2.6, rad + 2.6)
-            if i == self.selected and self.reach > 0:
-                # Keep the Rest: beyond this the automatic colours hold (model.anchors).
-                reach = self._reach_radius(scale)
+            if i == self.selected and self.keep_rest:
+                # Beyond this the automatic colours hold (model.anchors).
+                radius = self._reach_radius(m, scale)
                 p.setPen(QPen(QColor(0, 0, 0, 150), 3))
-                p.drawEllipse(c, reach, reach)
+                p.drawEllipse(c, radius, radius)
                 p.setPen(QPen(QColor(255, 255, 255, 200), 1.2, Qt.PenStyle.DashLine))
-                p.drawEllipse(c, reach, reach)
+                p.drawEllipse(c, radius, radius)
             if selected:
                 # The current point (the picker's) has a full ring, the others of a
                 # selection a dashed one.
@@ -893,11 +893,11 @@ class Canvas(QWidget):
             view._show_brush_at(pos if on and view.rect().contains(pos.toPoint()) else None)
             view._update_cursor(pos)
 
-    def set_reach(self, reach: float) -> None:
-        """Ring the current point at this fraction of the photo's longer side (0: no ring)."""
+    def set_keep_rest(self, on: bool) -> None:
+        """Ring the current point where its colour gives way to the automatic colours."""
         for view in self.views:
-            if view.reach != reach:
-                view.reach = reach
+            if view.keep_rest != on:
+                view.keep_rest = on
                 view.update()
 
     def set_brush_size(self, size: int) -> None:

@@ -65,7 +65,8 @@ likely); <i>Recent</i> are yours.</li>
 a point of the right colour on the other side (grey for grey) stops it. Where one point
 recolours the whole photo (a red skirt turning the whole scene red), Edit &gt; Keep the Rest
 (K) keeps the automatic colours away from your points (a dashed ring round the selected
-point shows how far its colour may reach). Drag points to move
+point shows how far its colour may reach; [ and ] make it reach less or further). Drag
+points to move
 them; Delete or right-click removes one; [ and ] make it smaller or bigger. Shift+click
 points, or Shift+drag a box round them, to select several: they then move, take a colour,
 resize and go together. Along a long or thin region (a kerb, a sleeve), Paint Points (P)

@@ -70,7 +70,6 @@ from gui.worker import (
     SuggestRequest,
 )
 from model import __version__
-from model.anchors import KEEP_OUT
 from model.colorspace import rgb_to_lab
 from model.device import usable_cores
 from model.encoding import kmeans_palette
@@ -1338,7 +1337,7 @@ class MainWindow(QMainWindow):
         self._sync_enhancement()  # before the render request, which must see it
         with QSignalBlocker(self.act_keep_rest):
             self.act_keep_rest.setChecked(hints.keep_rest)
-        self.canvas.set_reach(KEEP_OUT if hints.keep_rest else 0.0)
+        self.canvas.set_keep_rest(hints.keep_rest)
         marks = [
             PointMark(
                 p.x, p.y, lab_qcolor(swatch_lightness(self.lightness_at(p.x, p.y)), p.ab), p.size

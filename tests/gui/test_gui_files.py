@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from gui.mainwindow import MainWindow
 from gui.preferences import Preferences, PreferencesDialog
-from model.anchors import KEEP_OUT
+from model.anchors import KEEP_OUT, point_reach
 from model.hints import Hints, Point, sidecar_path
 from model.imageio import load_image, read_metadata, save_image
 
@@ -605,14 +605,18 @@ def test_keep_the_rest_is_part_of_the_session(qtbot, window, photo) -> None:
     assert "Keep the Rest" in window.statusBar().currentMessage()
     # The current point is ringed where its colour stops, and that ring is repainted with it.
     view = window.canvas.result
-    assert view.reach == KEEP_OUT and view.selected == 0
-    assert view.mark_rect(view.marks[0], True).width() > 2 * view.mark_rect(view.marks[0]).width()
+    assert view.keep_rest and view.selected == 0
+    ring = view.mark_rect(view.marks[0], True).width()
+    assert ring > 2 * view.mark_rect(view.marks[0]).width()
+    window.doc.resize_point(0, 9)  # a bigger point reaches further, and its ring grows
+    assert view.mark_rect(view.marks[0], True).width() > ring * point_reach(9) / KEEP_OUT * 0.95
+    window.doc.undo_stack.undo()
     wait_rendered(qtbot, window)
     # The worker colours with the anchors now: the same point gives another picture.
     assert not np.array_equal(window._prediction.ab, free)
     window.doc.undo_stack.undo()
     assert not window.doc.hints.keep_rest and not window.act_keep_rest.isChecked()
-    assert view.reach == 0.0
+    assert not view.keep_rest
     window.doc.undo_stack.redo()
     assert window.act_keep_rest.isChecked()
     window.doc.reset_hints()  # a setting, like the enhancement: it stays

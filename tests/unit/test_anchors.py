@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from model import Colorizer, Hints, Point
-from model.anchors import ANCHOR_SIZE, GRID, anchor_points
-from model.hints import HintError
+from model.anchors import ANCHOR_SIZE, GRID, KEEP_OUT, anchor_points, point_reach
+from model.hints import DEFAULT_SIZE, HintError
 from tests.conftest import photo, tiny_net
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -35,6 +35,18 @@ def test_anchors_stand_on_a_square_grid_away_from_the_points() -> None:
     assert len({a.x for a in wide}) == GRID and len({a.y for a in wide}) == 3
     assert all(np.hypot((a.x - 0.05), (a.y - 0.5) / 2) >= 0.15 for a in wide)
     assert len(wide) == GRID * 3 - 1  # only the cell at (1/12, 1/2) is that near
+
+
+def test_a_bigger_point_keeps_the_anchors_further_away() -> None:
+    assert point_reach(1) < KEEP_OUT == point_reach(DEFAULT_SIZE) < point_reach(9)
+    for size in (1, DEFAULT_SIZE, 9):
+        user = [Point(0.5, 0.5, (40.0, 20.0), size)]
+        d = [np.hypot(a.x - 0.5, a.y - 0.5) for a in anchor_points(_ramp(64, 64), user)]
+        assert min(d) >= point_reach(size)
+        # The nearest grid cells left out are those within the reach, no more.
+        cells = [(gx + 0.5) / GRID for gx in range(GRID)]
+        near = [np.hypot(x - 0.5, y - 0.5) for x in cells for y in cells]
+        assert len(d) == sum(r >= point_reach(size) for r in near)
 
 
 def test_anchors_hold_the_colour_their_patch_shows() -> None:
