@@ -534,9 +534,10 @@ class InferenceWorker(QThread):
         if self._draft_prep is None or self._draft_prep[0] != size:
             assert self._work is not None
             self._draft_prep = (size, colorizer.prepare(self._work, size))
-        return colorizer.predict(
-            self._draft_prep[1], scaled_points(hints, size / colorizer.working_size)
-        )
+        prep = self._draft_prep[1]
+        # Anchored before the sizes shrink: Keep the Rest's reach follows the full size.
+        hints = colorizer.anchored(prep, hints)
+        return colorizer.predict(prep, scaled_points(hints, size / colorizer.working_size))
 
     def _do_final(self, req: RenderRequest) -> None:
         if req.token == self._token and not self._stale(req.generation):

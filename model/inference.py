@@ -208,7 +208,9 @@ class Colorizer:
 
     def anchored(self, prep: Prepared, hints: Hints) -> Hints:
         """The hints as the network gets them: with "keep the rest" on, the user's points
-        plus anchors holding the automatic colours away from them (model.anchors)."""
+        plus anchors holding the automatic colours away from them (model.anchors), and the
+        setting off, so anchoring again adds nothing. Callers that rescale point sizes (the
+        app's drafts) anchor first: a point's reach follows its size at full resolution."""
         if not hints.keep_rest or not hints.points:
             return hints
         # The automatic colours under the same palette and saturation; only the latest is
@@ -218,7 +220,8 @@ class Colorizer:
         cached = prep.cache.get("auto")
         if cached is None or cached[0] != key:
             cached = prep.cache["auto"] = (key, self.predict(prep, base).ab)
-        return replace(hints, points=(*hints.points, *anchor_points(cached[1], hints.points)))
+        anchors = anchor_points(cached[1], hints.points)
+        return replace(hints, points=(*hints.points, *anchors), keep_rest=False)
 
     def predict(self, prep: Prepared, hints: Hints, head: nn.Module | None = None) -> Prediction:
         """Run the network once at working resolution; `head` (from adapted_head) stands in
@@ -261,7 +264,7 @@ class Colorizer:
         return suggestions_at(pred, x, y, k)
 
 
-def _cell(x: float, y: float, h: int, w: int) -> tuple[int, int]:
+def grid_cell(x: float, y: float, h: int, w: int) -> tuple[int, int]:
     """(row, col) of fractional (x, y) on an h x w grid."""
     return min(int(y * h), h - 1), min(int(x * w), w - 1)
 
@@ -270,7 +273,7 @@ def suggestions_at(
     pred: Prediction, x: float, y: float, k: int
 ) -> list[tuple[tuple[float, float], float]]:
     """Top-k colour modes of the predicted distribution at fractional (x, y)."""
-    row, col = _cell(x, y, *pred.dist_shape)
+    row, col = grid_cell(x, y, *pred.dist_shape)
     return [((float(ab[0]), float(ab[1])), p) for ab, p in top_modes(pred.probs_at(row, col), k)]
 
 
@@ -280,7 +283,7 @@ def shown_at(pred: Prediction, x: float, y: float) -> tuple[float, float]:
     Not the distribution's top mode: where the network is unsure that mode is often near
     grey, and a grey point would wash the colour out of the region the user just clicked.
     """
-    a, b = pred.ab[_cell(x, y, *pred.ab.shape[:2])]
+    a, b = pred.ab[grid_cell(x, y, *pred.ab.shape[:2])]
     return float(a), float(b)
 
 

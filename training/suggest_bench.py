@@ -26,6 +26,7 @@ from model.bins import SUGGEST_SEP, top_modes
 from model.device import autocast, pick_device
 from model.encoding import GLOBAL_DIM, encode_points
 from model.hints import Point
+from model.inference import grid_cell
 from model.network import ColorNet
 from model.paths import default_weights_path
 from model.refine import patch_means
@@ -57,7 +58,7 @@ def _queries(
         gh, gw = probs.shape[-2:]
         shown = patch_means(ab, list(queries)).numpy()
         for q, s in zip(queries, shown, strict=True):
-            row, col = min(int(q.y * gh), gh - 1), min(int(q.x * gw), gw - 1)
+            row, col = grid_cell(q.x, q.y, gh, gw)
             out.append((probs[:, row, col].astype(np.float64), s, np.asarray(q.ab)))
     return out
 

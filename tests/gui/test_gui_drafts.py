@@ -224,3 +224,24 @@ def test_suggestions_are_drafted_where_full_updates_are_slow(
     worker = window.worker
     assert worker._draft_prep is not None and worker._draft_prep[0] == worker_mod.DRAFT_MIN_SIZE
     assert shapes[0] == worker._draft_prep[1].work_shape != worker._prep.work_shape
+
+
+def test_drafts_keep_the_rest_at_the_full_sizes_reach(qtbot, window, photo, slow_machine) -> None:
+    from model.anchors import point_reach
+
+    open_photo(qtbot, window, photo)
+    qtbot.waitUntil(lambda: not window.last_result_draft, timeout=TIMEOUT_MS)
+    seen: list[Hints] = []
+    colorizer = window.worker._need_colorizer()
+    real = colorizer.predict
+    colorizer.predict = lambda prep, hints, head=None: seen.append(hints) or real(prep, hints)
+    user = Point(0.5, 0.5, (30.0, 30.0), 9)
+    hints = Hints((user,), keep_rest=True)
+    window.worker._draft_predict(worker_mod.DRAFT_MIN_SIZE, hints)
+    sent = seen[-1]
+    assert sent.points[0].size < user.size  # the draft's smaller patch...
+    anchors = sent.points[1:]
+    assert anchors and not sent.keep_rest
+    # ...but no anchor nearer than the full-size point's reach.
+    near = min((a.x - 0.5) ** 2 + (a.y - 0.5) ** 2 for a in anchors) ** 0.5
+    assert near >= point_reach(user.size) * 0.999

@@ -76,6 +76,7 @@ def test_the_colorizer_adds_anchors_of_the_automatic_colours() -> None:
     auto = col.predict(prep, Hints()).ab
     anchored = col.anchored(prep, kept)
     assert anchored.points == (*user, *anchor_points(auto, user))
+    assert col.anchored(prep, anchored) == anchored  # final: anchoring again adds nothing
     # The network sees exactly that, and the automatic pass is kept for the next edit.
     explicit = col.predict(prep, Hints(anchored.points))
     np.testing.assert_array_equal(col.predict(prep, kept).ab, explicit.ab)
