@@ -230,8 +230,9 @@ class ImageView(QWidget):
         if main is not None and size.width() > 0:
             scale, origin = self._map()
             target = QRectF(origin.x(), origin.y(), size.width() * scale, size.height() * scale)
-            # Smooth when shrinking; crisp pixels when the user zooms in to inspect.
-            smooth = target.width() < main.width() * 2
+            # Smooth when shrinking; crisp pixels when the user zooms in to inspect. Counted
+            # in device pixels: at 200 % display scaling one photo pixel per point is 2x2.
+            smooth = target.width() * self.devicePixelRatioF() < main.width() * 2
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
             p.drawPixmap(target, main, QRectF(main.rect()))
             sx = self._split_x()
@@ -310,13 +311,15 @@ class ImageView(QWidget):
         r = self.inset_rect()
         if r is None:
             return
-        key, want = main.cacheKey(), r.size().toSize()
+        dpr = self.devicePixelRatioF()  # scaled for the screen's pixels, not its points
+        key, want = main.cacheKey(), (r.size() * dpr).toSize()
         if self._thumb is None or self._thumb[0] != key or self._thumb[1].size() != want:
             thumb = main.scaled(
                 want,
                 Qt.AspectRatioMode.IgnoreAspectRatio,
                 Qt.TransformationMode.SmoothTransformation,
             )
+            thumb.setDevicePixelRatio(dpr)
             self._thumb = (key, thumb)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         p.fillRect(r.adjusted(-3, -3, 3, 3), QColor(0, 0, 0, 170))
@@ -959,8 +962,10 @@ class Canvas(QWidget):
         self.zoomChanged.emit(self.zoom())  # "fit" means a new scale for every size
 
     def zoom(self) -> float:
-        """Current scale of the result view (screen pixels per photo pixel)."""
-        return self.transform.effective(self.result.size())[0]
+        """Current scale of the result view: the screen's device pixels per photo pixel, so
+        that 100 % shows the photo's own pixels on a high-density screen too."""
+        scale = self.transform.effective(self.result.size())[0]
+        return scale * self.result.devicePixelRatioF()
 
     def zoom_in(self) -> None:
         """One step closer, around the middle of the view."""
@@ -975,6 +980,6 @@ class Canvas(QWidget):
         self.transform.set_fit()
 
     def zoom_actual(self) -> None:
-        """100 %: one photo pixel per screen pixel, keeping the current centre."""
+        """100 %: one photo pixel per device pixel of the screen, keeping the centre."""
         _, center = self.transform.effective(self.result.size())
-        self.transform.set_zoom(1.0, center)
+        self.transform.set_zoom(1.0 / self.result.devicePixelRatioF(), center)

@@ -19,6 +19,7 @@ from PySide6.QtCore import (
     QEvent,
     QSettings,
     QSignalBlocker,
+    QSize,
     QStandardPaths,
     Qt,
     QTemporaryDir,
@@ -93,6 +94,9 @@ MAX_RECENT_FILES = 10
 PASTED_DIR = "huebrush-pasted-"  # the temporary folder of pasted images
 MAX_RECENT_COLOURS = 10
 AUTOSAVE_MS = 2000
+# Title bar and borders assumed before the window manager has framed the window: a
+# generous guess (openbox here adds 2 x 25).
+FRAME_GUESS = QSize(16, 48)
 PICKER_DRAG_MS = 100
 # Restarts of a worker thread that died, between two delivered results; past this a restart
 # loop is likelier than bad luck, and the user is asked to save and restart instead.
@@ -268,16 +272,25 @@ class MainWindow(QMainWindow):
 
     def _fit_to_screen(self) -> None:
         """No bigger than the screen's free area: the default size, or a size saved on a
-        bigger monitor, would otherwise put the panels' buttons out of reach on a laptop."""
+        bigger monitor, would otherwise put the panels' buttons out of reach on a laptop.
+
+        Before it is shown the window has no frame yet (the window manager adds title bar
+        and borders when it maps it), so a typical frame is assumed: counting none left the
+        status bar below the bottom of a 1366x768 screen. A window that had to shrink starts
+        maximised, which the window manager fits exactly whatever its frame; the shrunk size
+        is what it returns to when un-maximised.
+        """
         if self.isMaximized() or self.isFullScreen():
             return
         avail = self.screen().availableGeometry()
         frame = self.frameGeometry().size() - self.geometry().size()  # title bar, borders
+        frame = frame.expandedTo(FRAME_GUESS)
         w = min(self.width(), avail.width() - frame.width())
         h = min(self.height(), avail.height() - frame.height())
         if (w, h) != (self.width(), self.height()):
             self.resize(w, h)
             self.move(avail.topLeft())
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
     # == construction =====================================================================
     def _build_docks(self) -> None:

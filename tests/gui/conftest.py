@@ -13,7 +13,7 @@ import pytest
 import torch
 from guihelpers import UnexpectedDialog, gradient
 from PIL import Image
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QColorDialog, QDialog, QFileDialog, QInputDialog, QMessageBox
 
 from gui.mainwindow import MainWindow
@@ -94,6 +94,8 @@ def photo(tmp_path: Path) -> Path:
 def window(qtbot, factory, tmp_path: Path) -> Iterator[MainWindow]:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     win = MainWindow(factory, settings=settings, data_dir=tmp_path / "data", threads=1)
+    # Not maximised, as a window too big for the screen starts: the tests' fixed size.
+    win.setWindowState(Qt.WindowState.WindowNoState)
     win.resize(900, 600)
     win.show()
     qtbot.waitExposed(win)

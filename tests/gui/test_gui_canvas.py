@@ -544,3 +544,15 @@ def test_shift_click_with_the_brush_draws_a_straight_stroke_on(qtbot, window, vi
     window.doc.undo_stack.undo()
     QTest.mouseClick(view, LEFT, shift, at(view, 0.5, 0.5))
     assert len(window.doc.points) == 1
+
+
+def test_100_percent_is_the_photos_own_pixels_on_a_high_density_screen(
+    qtbot, window, view, monkeypatch
+) -> None:
+    # At 200 % display scaling a point is 2x2 device pixels; 100 % means photo pixels.
+    monkeypatch.setattr(view, "devicePixelRatioF", lambda: 2.0)
+    window.canvas.zoom_actual()
+    assert view.transform.scale == pytest.approx(0.5)  # half a point per photo pixel
+    assert window.canvas.zoom() == pytest.approx(1.0)
+    window.canvas.zoom_in()
+    assert window.canvas.zoom() == pytest.approx(1.25)

@@ -182,6 +182,7 @@ def test_suggestions_leave_the_points_own_colour_out(qtbot, tiny_net, photo, tmp
 
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(factory, settings=settings, data_dir=tmp_path / "data", threads=1)
+    window.setWindowState(Qt.WindowState.WindowNoState)
     window.resize(900, 600)
     window.show()
     qtbot.waitExposed(window)
@@ -338,6 +339,29 @@ def test_the_window_starts_no_bigger_than_the_screen(qtbot, factory, tmp_path) -
         avail = win.screen().availableGeometry()
         assert avail.width() < 1400  # the default size would not fit this screen
         assert win.width() <= avail.width() and win.height() <= avail.height()
+        assert win.windowState() & Qt.WindowState.WindowMaximized  # the WM fits the frame
+    finally:
+        win.close()
+
+
+def test_a_saved_size_that_fits_only_without_the_frame_shrinks_too(
+    qtbot, factory, tmp_path
+) -> None:
+    from PySide6.QtCore import QSettings
+
+    from gui.mainwindow import FRAME_GUESS, MainWindow
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    first = MainWindow(factory, settings=settings, data_dir=tmp_path / "data", threads=1)
+    avail = first.screen().availableGeometry()
+    first.setWindowState(Qt.WindowState.WindowNoState)
+    first.resize(avail.width() - 100, avail.height() - 4)  # the title bar would not fit
+    first.close()  # saves the geometry
+    win = MainWindow(factory, settings=settings, data_dir=tmp_path / "data", threads=1)
+    try:
+        assert win.height() <= avail.height() - FRAME_GUESS.height()
+        assert win.width() == avail.width() - 100  # only the side that needed it
+        assert win.windowState() & Qt.WindowState.WindowMaximized
     finally:
         win.close()
 
