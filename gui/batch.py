@@ -20,12 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.worker import ColorizerFactory, describe_error, export_note, predict_with
+from gui.worker import ColorizerFactory, describe_error, export_note
 from model.enhance import EnhanceSettings
 from model.hints import Hints, sidecar_path
 from model.imageio import SIXTEEN_BIT_SUFFIXES, load_image, save_image
 from model.inference import Colorizer
 from model.photometa import NO_META
+from model.views import refined_prediction
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,13 @@ def export_item(colorizer: Colorizer, item: BatchItem) -> None:
     enhance = EnhanceSettings.of(item.hints)
     work = enhance.network_input(image)
     prep = colorizer.prepare(work)
-    head = colorizer.adapted_head(prep, item.hints) if item.adapt else None
-    pred = predict_with(colorizer, prep, item.hints, head)
+    adapted = item.adapt and bool(item.hints.points)
+    pred = (
+        refined_prediction(colorizer, prep, item.hints)
+        if adapted
+        else colorizer.predict(prep, item.hints)
+    )
+    assert pred is not None  # nothing to stop it
     rgb = colorizer.render(prep, pred, enhance.output_lightness(image, work))
     save_image(
         item.dest,
@@ -55,7 +61,7 @@ def export_item(colorizer: Colorizer, item: BatchItem) -> None:
         bit_depth=image.bit_depth if item.dest.suffix.lower() in SIXTEEN_BIT_SUFFIXES else 8,
         alpha=image.alpha,
         icc_profile=image.output_icc_profile,
-        metadata=export_note(colorizer, enhance, head is not None),
+        metadata=export_note(colorizer, enhance, adapted),
         photo_meta=image.meta if item.keep_metadata else NO_META,
     )
     item.hints.to_json(sidecar_path(item.dest))

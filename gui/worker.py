@@ -38,6 +38,7 @@ from model.hints import Hints, sidecar_path
 from model.imageio import LoadedImage, load_image, save_image
 from model.inference import Colorizer, Prediction, Prepared, resize_plane, suggestions_at
 from model.photometa import NO_META, PhotoMeta
+from model.views import refined_prediction
 from model.weights import WeightsError
 
 PREVIEW_PIXELS = 2_000_000  # on-screen copies of big scans stay below this
@@ -175,15 +176,6 @@ def export_note(
     return {"Software": name, "Description": desc}
 
 
-def predict_with(
-    colorizer: Colorizer, prep: Prepared, hints: Hints, head: torch.nn.Module | None
-) -> Prediction:
-    """The colouriser's prediction, with the photo's fitted last layers if there are any."""
-    if head is None:
-        return colorizer.predict(prep, hints)
-    return colorizer.predict(prep, hints, head=head)
-
-
 def describe_error(err: BaseException) -> str:
     """One line for the user: out-of-memory gets advice, the rest the exception's message."""
     if isinstance(err, MemoryError) or "out of memory" in str(err).lower():
@@ -242,7 +234,8 @@ class InferenceWorker(QThread):
         self._work: LoadedImage | None = None  # what the network sees (enhanced, if asked)
         self._draft_prep: tuple[int, Prepared] | None = None  # (size, _work at it), lazily
         self._full_ms: deque[float] = deque(maxlen=3)  # the last full predictions' times
-        self._head: tuple[int, Hints, torch.nn.Module] | None = None  # (token, hints, fitted)
+        # (token, hints, prediction) of the refinement (model.views.refined_prediction).
+        self._adapted: tuple[int, Hints, Prediction] | None = None
         self._image: LoadedImage | None = None  # as opened; _prep may hold an enhanced copy
         self._enhance = EnhanceSettings()
         self._out_L: np.ndarray | None = None  # the L results are rendered with; None: _prep's
@@ -470,7 +463,7 @@ class InferenceWorker(QThread):
         """Prepare `image` (enhanced as set) for the network, and the preview of its L."""
         work = self._enhance.network_input(image)
         self._prep = self._need_colorizer().prepare(work)
-        self._head = None  # fitted to the old preparation
+        self._adapted = None  # fitted to the old preparation
         self._work, self._draft_prep = work, None
         self._image = image
         self._out_L = self._enhance.output_lightness(image, work)
@@ -548,10 +541,10 @@ class InferenceWorker(QThread):
         generation, token, hints, t0 = req.generation, req.token, req.hints, req.t0
         fast, L = self._fast, self._preview_L
         assert self._prep is not None and fast is not None and L is not None
-        head = self._fitted_head(token, hints)
-        start = time.perf_counter()
-        pred = predict_with(self._need_colorizer(), self._prep, hints, head)
-        if head is None:  # the fitted head's extra copy is not what drafts are sized by
+        pred = self._fitted(token, hints)  # shown again (an undo back to it): no pass
+        if pred is None:
+            start = time.perf_counter()
+            pred = self._need_colorizer().predict(self._prep, hints)
             self._full_ms.append((time.perf_counter() - start) * 1000)
         refined = fast.shape == L.shape and not needs_refining(pred.ab, L)
         overtaken = self._overtaken(generation)
@@ -561,16 +554,16 @@ class InferenceWorker(QThread):
         elif not overtaken:
             self._maybe_adapt(generation, token, hints)
 
-    def _fitted_head(self, token: int, hints: Hints) -> torch.nn.Module | None:
-        """The last layers fitted to exactly these hints, if adapting and already fitted."""
-        h = self._head
-        if self.adapt and h is not None and h[0] == token and h[1] == hints:
-            return h[2]
+    def _fitted(self, token: int, hints: Hints) -> Prediction | None:
+        """The refined prediction for exactly these hints, if adapting and already done."""
+        a = self._adapted
+        if self.adapt and a is not None and a[0] == token and a[1] == hints:
+            return a[2]
         return None
 
     def _maybe_adapt(self, generation: int, token: int, hints: Hints) -> None:
-        """Queue the fit of the last layers to these points, after a pause."""
-        if self.adapt and hints.points and self._fitted_head(token, hints) is None:
+        """Queue the refinement to these points, after a pause."""
+        if self.adapt and hints.points and self._fitted(token, hints) is None:
             self._defer("adapt", ADAPT_DELAY_S, (generation, token, hints))
 
     def _do_adapt(self, arg: tuple[int, int, Hints]) -> None:
@@ -581,16 +574,16 @@ class InferenceWorker(QThread):
             return
         t0 = time.perf_counter()
         colorizer = self._need_colorizer()
-        # Each step gives way to the user's next edit (a few hundred ms at most).
-        head = colorizer.adapted_head(
+        # Each step and view gives way to the user's next edit (a few hundred ms at most).
+        pred = refined_prediction(
+            colorizer,
             self._prep,
             hints,
             stop=lambda: self._has_work() or generation < self.latest_generation,
         )
-        if head is None:
+        if pred is None:
             return
-        self._head = (token, hints, head)
-        pred = predict_with(colorizer, self._prep, hints, head)
+        self._adapted = (token, hints, pred)
         if not self._stale(generation):
             rgb = refined_preview(pred.ab, self._preview_L)
             self._deliver(generation, token, hints, rgb, pred, t0, True, adapted=True)
@@ -660,12 +653,15 @@ class InferenceWorker(QThread):
         colorizer = self._need_colorizer()
         image = self._image
         assert image is not None
-        head = None
-        if self.adapt and job.hints.points:  # what the app shows, fitted if not yet
-            head = self._fitted_head(job.token, job.hints)
-            if head is None:
-                head = colorizer.adapted_head(self._prep, job.hints)
-        pred = predict_with(colorizer, self._prep, job.hints, head)
+        adapted = self.adapt and bool(job.hints.points)
+        if adapted:  # what the app shows, refined if not yet
+            pred = self._fitted(job.token, job.hints)
+            if pred is None:
+                pred = refined_prediction(colorizer, self._prep, job.hints)
+                assert pred is not None  # nothing to stop it
+                self._adapted = (job.token, job.hints, pred)
+        else:
+            pred = colorizer.predict(self._prep, job.hints)
         # Full resolution, under the photo's own L (or the enhanced one, if asked for).
         rgb = colorizer.render(self._prep, pred, self._out_L)
         save_image(
@@ -674,7 +670,7 @@ class InferenceWorker(QThread):
             bit_depth=job.bit_depth,
             alpha=image.alpha,
             icc_profile=job.icc_profile,
-            metadata=export_note(colorizer, self._enhance, head is not None),
+            metadata=export_note(colorizer, self._enhance, adapted),
             photo_meta=job.photo_meta,
         )
         job.hints.to_json(sidecar_path(job.path))

@@ -11,6 +11,7 @@ from model.hints import Hints
 from model.imageio import LoadedImage
 from model.inference import Colorizer, fit_ab, lab_to_rgb_rows, resize_plane, working_shape
 from model.refine import RefineSettings
+from model.views import refined_prediction
 
 
 class Engine(Protocol):
@@ -44,8 +45,11 @@ class NetEngine:
     ) -> np.ndarray:
         col = self.colorizer
         prep = col.prepare(image)
-        head = col.adapted_head(prep, hints, self.refine) if self.refine is not None else None
-        return col.render(prep, col.predict(prep, hints, head=head), out_L)
+        if self.refine is None:
+            return col.render(prep, col.predict(prep, hints), out_L)
+        pred = refined_prediction(col, prep, hints, self.refine)
+        assert pred is not None  # nothing to stop it
+        return col.render(prep, pred, out_L)
 
     def describe(self) -> str:
         return net_description(self.colorizer, self.refine is not None)

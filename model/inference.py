@@ -174,9 +174,14 @@ class Colorizer:
         """
         img = image if isinstance(image, LoadedImage) else load_image(image)
         h, w = working_shape(*img.L.shape, working_size or self.working_size)
-        L = resize_plane(img.L, h, w)
-        L_t = torch.from_numpy(L)[None, None].to(self.device)
-        prep = Prepared(img, L_t)
+        return self.prepare_L(img, resize_plane(img.L, h, w))
+
+    def prepare_L(self, image: LoadedImage, L: np.ndarray) -> Prepared:
+        """The photo with this working-size L (h, w) and its features (model.views feeds
+        it the photo mirrored or at another size)."""
+        L_t = torch.from_numpy(np.ascontiguousarray(L, dtype=np.float32))[None, None]
+        L_t = L_t.to(self.device)
+        prep = Prepared(image, L_t)
         net = self.net
         with self._lock, torch.inference_mode(), autocast(self.device, self.fast_math):
             prep.sem = net.semantic_features(self._cl(L_t))
