@@ -8,12 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 from model.bins import N_BINS, SUGGEST_SEP, bin_centers, nearest_bin, top_modes
 from model.colorspace import lab_to_rgb
 from model.network import NetOutput
-from tests.conftest import photo
 from training.bench import main
 from training.suggest_bench import WRONG, suggestion_scores
 
@@ -69,18 +67,16 @@ def test_the_right_colour_is_found_only_past_the_grey_peak() -> None:
     assert wrong["by_separation"]["20"]["best_error"] < 10.0
 
 
-def test_suggestions_cli_writes_json_and_markdown(tmp_path: Path, tiny_weights: Path) -> None:
-    data = tmp_path / "photos"
-    data.mkdir()
-    for s in range(2):
-        Image.fromarray(photo(64, 64, seed=s)).save(data / f"p{s}.png")
+def test_suggestions_cli_writes_json_and_markdown(
+    tmp_path: Path, tiny_weights: Path, photo_dir: Path
+) -> None:
     out = tmp_path / "bench"
-    args = ["suggestions", "--data", str(data), "--points", "5", "--loo", "2"]
+    args = ["suggestions", "--data", str(photo_dir), "--points", "5", "--loo", "2"]
     args += ["--weights", str(tiny_weights), "--device", "cpu", "--min-sep", "12", "20"]
     assert main([*args, "--out", str(out), "--seed", "3"]) == 0
     report = json.loads((out / "suggestions.json").read_text())
-    assert report["photos"] == 2 and report["seed"] == 3 and report["points"] == 5
-    assert report["groups"]["all"]["queries"] == 2 * (5 + 2)
+    assert report["photos"] == 3 and report["seed"] == 3 and report["points"] == 5
+    assert report["groups"]["all"]["queries"] == 3 * (5 + 2)
     assert set(report["groups"]["all"]["by_separation"]) == {"12", "20"}
     md = (out / "suggestions.md").read_text()
     assert "| 12 |" in md and "| 20 |" in md and "## All queries" in md
