@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
 
 from gui.worker import ColorizerFactory, describe_error, export_note
 from model.enhance import EnhanceSettings
+from model.finish import Finish
 from model.hints import Hints, sidecar_path
 from model.imageio import SIXTEEN_BIT_SUFFIXES, load_image, save_image
 from model.inference import Colorizer
 from model.photometa import NO_META
-from model.views import refined_prediction
+from model.views import finished_prediction
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class BatchItem:
     dest: Path
     hints: Hints
     keep_metadata: bool = True
-    adapt: bool = False  # the network's last layers fitted to the points first (Preferences)
+    finish: Finish = Finish.PASS  # for photos with points, as the app's Preferences say
 
 
 def export_item(colorizer: Colorizer, item: BatchItem) -> None:
@@ -47,12 +48,8 @@ def export_item(colorizer: Colorizer, item: BatchItem) -> None:
     enhance = EnhanceSettings.of(item.hints)
     work = enhance.network_input(image)
     prep = colorizer.prepare(work)
-    adapted = item.adapt and bool(item.hints.points)
-    pred = (
-        refined_prediction(colorizer, prep, item.hints)
-        if adapted
-        else colorizer.predict(prep, item.hints)
-    )
+    finish = item.finish if item.hints.points else Finish.PASS
+    pred = finished_prediction(colorizer, prep, item.hints, finish)
     assert pred is not None  # nothing to stop it
     rgb = colorizer.render(prep, pred, enhance.output_lightness(image, work))
     save_image(
@@ -61,7 +58,7 @@ def export_item(colorizer: Colorizer, item: BatchItem) -> None:
         bit_depth=image.bit_depth if item.dest.suffix.lower() in SIXTEEN_BIT_SUFFIXES else 8,
         alpha=image.alpha,
         icc_profile=image.output_icc_profile,
-        metadata=export_note(colorizer, enhance, adapted),
+        metadata=export_note(colorizer, enhance, finish),
         photo_meta=image.meta if item.keep_metadata else NO_META,
     )
     item.hints.to_json(sidecar_path(item.dest))

@@ -75,6 +75,7 @@ from model.colorspace import rgb_to_lab
 from model.device import usable_cores
 from model.encoding import kmeans_palette
 from model.enhance import EnhanceSettings
+from model.finish import Finish
 from model.folder import folder_photos, neighbour_photo, output_for
 from model.hints import MAX_SIZE, MIN_SIZE, HintError, Hints, sidecar_path
 from model.imageio import (
@@ -207,7 +208,7 @@ class MainWindow(QMainWindow):
             self,
             drafts=self.prefs.drafts,
         )
-        self.worker.adapt = self.prefs.adapt
+        self.worker.finish = self.prefs.finish
         self.exporter = FolderExporter(factory, self)
         self.canvas = Canvas(self)
         self.canvas.set_brush_size(self.prefs.point_size)
@@ -1056,7 +1057,7 @@ class MainWindow(QMainWindow):
             dest = output_for(src, out_dir, taken, fmt)
             taken.add(dest.resolve())
             items.append(
-                BatchItem(len(items), src, dest, hints, self.prefs.keep_metadata, self.prefs.adapt)
+                BatchItem(len(items), src, dest, hints, self.prefs.keep_metadata, self.prefs.finish)
             )
         return items, skipped
 
@@ -1510,8 +1511,10 @@ class MainWindow(QMainWindow):
                 self.latency_label.setText(f"Draft in {res.latency_ms:.0f} ms")
             else:
                 self.latency_label.setText(f"Updated in {res.latency_ms:.0f} ms")
-        elif res.adapted:  # a pause's follow-up: says what changed, and what it took
-            self.latency_label.setText(f"Refined to the points in {res.latency_ms / 1000:.1f} s")
+        elif res.finished is not None:  # a pause's follow-up: says what changed, and what it took
+            refined = res.finished is Finish.REFINE
+            what = "Refined to the points" if refined else "Six views averaged"
+            self.latency_label.setText(f"{what} in {res.latency_ms / 1000:.1f} s")
         elif self.last_result_draft and not res.draft:  # the full-size answer to a draft
             self.latency_label.setText(
                 f"Updated in {res.latency_ms:.0f} ms (draft {self.last_latency_ms:.0f} ms)"
@@ -1648,8 +1651,8 @@ class MainWindow(QMainWindow):
         self.canvas.set_brush_size(prefs.point_size)
         prefs.save(self.settings)
         self.worker.drafts = prefs.drafts
-        adapt_changed = prefs.adapt != self.worker.adapt
-        self.worker.adapt = prefs.adapt
+        finish_changed = prefs.finish != self.worker.finish
+        self.worker.finish = prefs.finish
         if changed:
             self.worker.reconfigure(prefs.device, prefs.working_size)
             if self._photo is not None and self.doc.image is not None:
@@ -1658,8 +1661,8 @@ class MainWindow(QMainWindow):
                 for view in self.canvas.views:
                     view.patch_scale = img.width / ww
             self._request_render()
-        elif adapt_changed and self.doc.image is not None:
-            self._request_render()  # show the points' fit now, or the plain colours again
+        elif finish_changed and self.doc.image is not None:
+            self._request_render()  # finish the colours the new way now, or show one pass
 
     # == dialogs ==========================================================================
     def _error(self, title: str, message: str) -> None:

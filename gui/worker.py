@@ -34,11 +34,12 @@ from model import __version__
 from model.bins import N_BINS, top_modes
 from model.engines import net_description
 from model.enhance import EnhanceSettings
+from model.finish import Finish
 from model.hints import Hints, sidecar_path
 from model.imageio import LoadedImage, load_image, save_image
 from model.inference import Colorizer, Prediction, Prepared, resize_plane, suggestions_at
 from model.photometa import NO_META, PhotoMeta
-from model.views import refined_prediction
+from model.views import finished_prediction
 from model.weights import WeightsError
 
 PREVIEW_PIXELS = 2_000_000  # on-screen copies of big scans stay below this
@@ -46,7 +47,7 @@ PREVIEW_PIXELS = 2_000_000  # on-screen copies of big scans stay below this
 # 2 MP of a big scan's preview took ~100 ms per edit. The sharp copy follows on a pause.
 FAST_PIXELS = 600_000
 REFINE_DELAY_S = 0.2  # quiet time before the slower edge-aware preview is computed
-ADAPT_DELAY_S = 0.5  # and before the network's last layers are fitted to the points
+FINISH_DELAY_S = 0.5  # and before the colours are finished (model.views)
 # Where one full update is slow (fp32 on a CPU without bf16: ~0.3 s at 256), each step of
 # a drag is answered from a smaller working size so the colour keeps up with the pointer;
 # the full-size update follows on the release, or when the pointer rests. A draft at 160
@@ -88,7 +89,7 @@ class RenderResult:
     latency_ms: float  # from the request to the finished preview
     refined: bool  # the edge-aware version (or one that needs none)
     draft: int | None = None  # the smaller working size of a quick first answer, else None
-    adapted: bool = False  # with the last layers fitted to the points (a pause's follow-up)
+    finished: Finish | None = None  # a pause's follow-up: how the colours were finished
 
 
 @dataclass(frozen=True)
@@ -166,11 +167,12 @@ def _is_device_failure(err: BaseException, colorizer: Colorizer) -> bool:
 
 
 def export_note(
-    colorizer: Colorizer, enhance: EnhanceSettings, adapted: bool = False
+    colorizer: Colorizer, enhance: EnhanceSettings, finish: Finish = Finish.PASS
 ) -> dict[str, str]:
-    """Huebrush's own metadata for an exported file: the program, weights and enhancement."""
+    """Huebrush's own metadata for an exported file: the program, weights, finish and
+    enhancement."""
     name = f"Huebrush {__version__}"
-    desc = net_description(colorizer, adapted)
+    desc = net_description(colorizer, finish)
     if enhance.active:
         desc += f"; {enhance.describe()}"
     return {"Software": name, "Description": desc}
@@ -211,9 +213,9 @@ class InferenceWorker(QThread):
         self._factory = factory
         self._threads = threads
         self.drafts = drafts  # read by the worker; a plain bool is safe to flip from the GUI
-        # Fit the network's last layers to the points once the user pauses (model.refine);
-        # exports then use the fitted layers too, so they match what is shown.
-        self.adapt = False
+        # How the colours of a photo with points are finished once the user pauses
+        # (model.views); exports are finished the same way, so they match what is shown.
+        self.finish = Finish.PASS
         self._cond = threading.Condition()
         self._stopping = False
         self._config: tuple[str, int] | None = (device, working_size)
@@ -234,8 +236,9 @@ class InferenceWorker(QThread):
         self._work: LoadedImage | None = None  # what the network sees (enhanced, if asked)
         self._draft_prep: tuple[int, Prepared] | None = None  # (size, _work at it), lazily
         self._full_ms: deque[float] = deque(maxlen=3)  # the last full predictions' times
-        # (token, hints, prediction) of the refinement (model.views.refined_prediction).
-        self._adapted: tuple[int, Hints, Prediction] | None = None
+        # (token, hints, finish, prediction) of the last finish (model.views).
+        self._finished: tuple[int, Hints, Finish, Prediction] | None = None
+        self._shown: tuple[int, int, Hints] | None = None  # generation, token, hints delivered
         self._image: LoadedImage | None = None  # as opened; _prep may hold an enhanced copy
         self._enhance = EnhanceSettings()
         self._out_L: np.ndarray | None = None  # the L results are rendered with; None: _prep's
@@ -420,7 +423,7 @@ class InferenceWorker(QThread):
             self.openFailed.emit(arg[2], msg)
         elif kind == "export":
             self.exportFailed.emit(msg)
-        elif kind in ("suggest", "adapt"):
+        elif kind in ("suggest", "finish"):
             pass  # background work: the screen keeps what it has; the renders report failures
         else:
             self.failed.emit(msg)
@@ -463,7 +466,7 @@ class InferenceWorker(QThread):
         """Prepare `image` (enhanced as set) for the network, and the preview of its L."""
         work = self._enhance.network_input(image)
         self._prep = self._need_colorizer().prepare(work)
-        self._adapted = None  # fitted to the old preparation
+        self._finished = None  # of the old preparation
         self._work, self._draft_prep = work, None
         self._image = image
         self._out_L = self._enhance.output_lightness(image, work)
@@ -541,7 +544,7 @@ class InferenceWorker(QThread):
         generation, token, hints, t0 = req.generation, req.token, req.hints, req.t0
         fast, L = self._fast, self._preview_L
         assert self._prep is not None and fast is not None and L is not None
-        pred = self._fitted(token, hints)  # shown again (an undo back to it): no pass
+        pred = self._finished_for(token, hints)  # shown again (an undo back to it): no pass
         if pred is None:
             start = time.perf_counter()
             pred = self._need_colorizer().predict(self._prep, hints)
@@ -552,41 +555,55 @@ class InferenceWorker(QThread):
         if not refined and not overtaken:
             self._defer("refine", REFINE_DELAY_S, (generation, token, hints, pred, t0))
         elif not overtaken:
-            self._maybe_adapt(generation, token, hints)
+            self._maybe_finish(generation, token, hints)
 
-    def _fitted(self, token: int, hints: Hints) -> Prediction | None:
-        """The refined prediction for exactly these hints, if adapting and already done."""
-        a = self._adapted
-        if self.adapt and a is not None and a[0] == token and a[1] == hints:
-            return a[2]
+    def _finishing(self, hints: Hints) -> Finish:
+        """How these hints' colours are finished now (a photo without points: one pass)."""
+        return self.finish if hints.points else Finish.PASS
+
+    def _finished_for(self, token: int, hints: Hints) -> Prediction | None:
+        """The finished prediction for exactly these hints and the finish set, if done."""
+        f = self._finished
+        finish = self._finishing(hints)
+        if finish is not Finish.PASS and f is not None and f[:3] == (token, hints, finish):
+            return f[3]
         return None
 
-    def _maybe_adapt(self, generation: int, token: int, hints: Hints) -> None:
-        """Queue the refinement to these points, after a pause."""
-        if self.adapt and hints.points and self._fitted(token, hints) is None:
-            self._defer("adapt", ADAPT_DELAY_S, (generation, token, hints))
+    def _maybe_finish(self, generation: int, token: int, hints: Hints) -> None:
+        """Queue the finish of these hints' colours, after a pause."""
+        if self._finishing(hints) is not Finish.PASS and self._finished_for(token, hints) is None:
+            self._defer("finish", FINISH_DELAY_S, (generation, token, hints))
 
-    def _do_adapt(self, arg: tuple[int, int, Hints]) -> None:
+    def _do_finish(self, arg: tuple[int, int, Hints]) -> None:
         generation, token, hints = arg
         if token != self._token or self._prep is None or self._preview_L is None:
             return
         if self._stale(generation):
             return
         t0 = time.perf_counter()
-        colorizer = self._need_colorizer()
+        finish = self._finishing(hints)  # once: the GUI thread may change the setting
+        if finish is Finish.PASS:
+            return
         # Each step and view gives way to the user's next edit (a few hundred ms at most).
-        pred = refined_prediction(
-            colorizer,
+        pred = finished_prediction(
+            self._need_colorizer(),
             self._prep,
             hints,
+            finish,
             stop=lambda: self._has_work() or generation < self.latest_generation,
         )
         if pred is None:
             return
-        self._adapted = (token, hints, pred)
+        self._finished = (token, hints, finish, pred)
         if not self._stale(generation):
-            rgb = refined_preview(pred.ab, self._preview_L)
-            self._deliver(generation, token, hints, rgb, pred, t0, True, adapted=True)
+            self._deliver_finished(generation, token, hints, finish, pred, t0)
+
+    def _deliver_finished(
+        self, generation: int, token: int, hints: Hints, finish: Finish, pred: Prediction, t0: float
+    ) -> None:
+        assert self._preview_L is not None
+        rgb = refined_preview(pred.ab, self._preview_L)
+        self._deliver(generation, token, hints, rgb, pred, t0, True, finished=finish)
 
     def _defer(self, kind: str, delay: float, arg: Any) -> None:
         with self._cond:
@@ -599,7 +616,7 @@ class InferenceWorker(QThread):
         rgb = refined_preview(pred.ab, self._preview_L)
         if not self._stale(generation):
             self._deliver(generation, token, hints, rgb, pred, t0, True)
-            self._maybe_adapt(generation, token, hints)
+            self._maybe_finish(generation, token, hints)
 
     def _overtaken(self, generation: int) -> bool:
         """A newer request came in while this generation was computed."""
@@ -625,14 +642,15 @@ class InferenceWorker(QThread):
         t0: float,
         refined: bool,
         draft: int | None = None,
-        adapted: bool = False,
+        finished: Finish | None = None,
     ) -> None:
         ms = (time.perf_counter() - t0) * 1000
         self.last_delivered = generation
+        self._shown = (generation, token, hints)
         self.delivered += 1
         image = rgb_to_qimage(rgb)
         self.resultReady.emit(
-            RenderResult(generation, token, hints, image, pred, ms, refined, draft, adapted)
+            RenderResult(generation, token, hints, image, pred, ms, refined, draft, finished)
         )
 
     def _do_suggest(self, req: SuggestRequest) -> None:
@@ -653,15 +671,19 @@ class InferenceWorker(QThread):
         colorizer = self._need_colorizer()
         image = self._image
         assert image is not None
-        adapted = self.adapt and bool(job.hints.points)
-        if adapted:  # what the app shows, refined if not yet
-            pred = self._fitted(job.token, job.hints)
-            if pred is None:
-                pred = refined_prediction(colorizer, self._prep, job.hints)
-                assert pred is not None  # nothing to stop it
-                self._adapted = (job.token, job.hints, pred)
-        else:
-            pred = colorizer.predict(self._prep, job.hints)
+        finish = self._finishing(job.hints)
+        pred = self._finished_for(job.token, job.hints)
+        if pred is None:  # what the app shows once the user pauses, finished if not yet
+            t0 = time.perf_counter()
+            pred = finished_prediction(colorizer, self._prep, job.hints, finish)
+            assert pred is not None  # nothing to stop it
+            if finish is not Finish.PASS:
+                self._finished = (job.token, job.hints, finish, pred)
+                # An export that came while the finish was under way stopped it: show it now.
+                shown = self._shown
+                now = shown is not None and shown[1:] == (job.token, job.hints)
+                if shown is not None and now and shown[0] >= self.latest_generation:
+                    self._deliver_finished(shown[0], job.token, job.hints, finish, pred, t0)
         # Full resolution, under the photo's own L (or the enhanced one, if asked for).
         rgb = colorizer.render(self._prep, pred, self._out_L)
         save_image(
@@ -670,7 +692,7 @@ class InferenceWorker(QThread):
             bit_depth=job.bit_depth,
             alpha=image.alpha,
             icc_profile=job.icc_profile,
-            metadata=export_note(colorizer, self._enhance, adapted),
+            metadata=export_note(colorizer, self._enhance, finish),
             photo_meta=job.photo_meta,
         )
         job.hints.to_json(sidecar_path(job.path))

@@ -7,11 +7,12 @@ from typing import Protocol
 import numpy as np
 
 from model.encoding import AB_SCALE, encode_points
+from model.finish import DEFAULT_FINISH, Finish
 from model.hints import Hints
 from model.imageio import LoadedImage
 from model.inference import Colorizer, fit_ab, lab_to_rgb_rows, resize_plane, working_shape
-from model.refine import RefineSettings
-from model.views import refined_prediction
+from model.refine import DEFAULT_REFINE, RefineSettings
+from model.views import finished_prediction
 
 
 class Engine(Protocol):
@@ -21,23 +22,31 @@ class Engine(Protocol):
         """Float sRGB at full resolution under out_L (default: image.L)."""
         ...
 
-    def describe(self) -> str: ...
+    def describe(self, hints: Hints | None = None) -> str:
+        """For the metadata of a photo coloured with these hints."""
+        ...
 
 
-def net_description(colorizer: Colorizer, refined: bool = False) -> str:
-    """What coloured a photo, for its metadata: the program, the weights, the refinement."""
+def net_description(colorizer: Colorizer, finish: Finish = Finish.PASS) -> str:
+    """What coloured a photo, for its metadata: the program, the weights, the finish."""
     from model import __version__
 
     desc = f"Colourised by Huebrush {__version__}, weights {colorizer.weights_id()}"
-    return desc + (", refined to the points" if refined else "")
+    return desc + finish.describe()
 
 
 class NetEngine:
-    """The network: full-resolution float sRGB output with the original L; with `refine`,
-    its last layers are adapted to each photo's points first."""
+    """The network: full-resolution float sRGB output with the original L, finished as
+    `finish` says where a photo has points (model.views)."""
 
-    def __init__(self, colorizer: Colorizer, refine: RefineSettings | None = None) -> None:
+    def __init__(
+        self,
+        colorizer: Colorizer,
+        finish: Finish = Finish.PASS,
+        refine: RefineSettings = DEFAULT_REFINE,
+    ) -> None:
         self.colorizer = colorizer
+        self.finish = finish
         self.refine = refine
 
     def __call__(
@@ -45,14 +54,13 @@ class NetEngine:
     ) -> np.ndarray:
         col = self.colorizer
         prep = col.prepare(image)
-        if self.refine is None:
-            return col.render(prep, col.predict(prep, hints), out_L)
-        pred = refined_prediction(col, prep, hints, self.refine)
+        pred = finished_prediction(col, prep, hints, self.finish, self.refine)
         assert pred is not None  # nothing to stop it
         return col.render(prep, pred, out_L)
 
-    def describe(self) -> str:
-        return net_description(self.colorizer, self.refine is not None)
+    def describe(self, hints: Hints | None = None) -> str:
+        finish = self.finish if hints is None or hints.points else Finish.PASS
+        return net_description(self.colorizer, finish)
 
 
 class LevinEngine:
@@ -73,7 +81,7 @@ class LevinEngine:
         L_full = image.L if out_L is None else out_L
         return lab_to_rgb_rows(L_full, fit_ab(ab, L_full))
 
-    def describe(self) -> str:
+    def describe(self, hints: Hints | None = None) -> str:
         from model import __version__
 
         return f"Colourised by Huebrush {__version__}, Levin et al. 2004 propagation"
@@ -84,13 +92,13 @@ def make_engine(
     device: str = "auto",
     weights: str | None = None,
     working_size: int = 256,
-    refine: bool = False,
+    finish: Finish = DEFAULT_FINISH,
 ) -> Engine:
-    """'net' (refined to each photo's points if `refine`) or 'levin'."""
+    """'net' (finished as `finish` says where a photo has points) or 'levin'."""
     if name == "levin":
         return LevinEngine(working_size)
     if name == "net":
         col = Colorizer.load(weights, device=device, working_size=working_size)
         _ = col.net  # load now so a bad weights file fails before any photo is read
-        return NetEngine(col, RefineSettings() if refine else None)
+        return NetEngine(col, finish)
     raise ValueError(f"unknown engine {name!r}")

@@ -37,10 +37,10 @@ from tqdm import tqdm
 from model.colorspace import rgb_to_lab
 from model.encoding import kmeans_palette
 from model.engines import Engine, NetEngine, make_engine
+from model.finish import Finish
 from model.hints import Hints, PaletteColor, Point
 from model.imageio import LoadedImage, load_image, save_image
 from model.inference import Colorizer, Prepared, lab_to_rgb_rows, to_uint8
-from model.refine import RefineSettings
 from training.distance_bench import add_parser as add_distance_parser
 from training.distance_bench import cmd_distance
 from training.evaluate import EVAL_SIZE, load_eval_images, points_for
@@ -55,7 +55,10 @@ from training.variant_bench import cmd_variants
 
 DEFAULT_POINTS = (0, 1, 2, 5, 10, 20, 50, 100)
 DEFAULT_ENGINES = ("net", "levin", "gray")
-ENGINE_NAMES = ("net", "refine", "levin", "gray")  # refine: net adapted to the points
+# net: one pass (what the app shows while editing); views and refine: the finishes of
+# model.views (the app's default once the user pauses, and the opt-in fit to the points).
+ENGINE_NAMES = ("net", "views", "refine", "levin", "gray")
+_FINISHES = {"net": Finish.PASS, "views": Finish.VIEWS, "refine": Finish.REFINE}
 PALETTE_K = 6
 PALETTE_POINTS = (0, 10)
 PALETTE_KEY = "net+palette"
@@ -84,7 +87,7 @@ class GrayEngine:
         L = image.L if out_L is None else out_L
         return lab_to_rgb_rows(L, np.zeros((*L.shape, 2), np.float32))
 
-    def describe(self) -> str:
+    def describe(self, hints: Hints | None = None) -> str:
         return "grey (L only, ab = 0)"
 
 
@@ -115,11 +118,11 @@ def build_engines(
     for name in names:
         if name == "gray":
             engines[name] = GrayEngine()
-        elif name in ("net", "refine"):
+        elif name in _FINISHES:
             # make_engine('net') with a Colorizer that reuses prepare(); everything else equal.
             col = ReusingColorizer.load(weights, device=device, working_size=working_size)
             _ = col.net  # a bad weights file fails before any photo is read, as in the CLI
-            engines[name] = NetEngine(col, RefineSettings() if name == "refine" else None)
+            engines[name] = NetEngine(col, _FINISHES[name])
         else:
             engines[name] = make_engine(name, device, weights, working_size)
     return engines
@@ -216,7 +219,7 @@ def machine_info() -> dict[str, Any]:
 
 
 def _weights_info(engines: dict[str, Engine], weights: str | None) -> dict[str, Any]:
-    net = engines.get("net") or engines.get("refine")
+    net = next((engines[n] for n in _FINISHES if n in engines), None)
     if isinstance(net, NetEngine):
         col = net.colorizer
         return {"path": str(col.weights_path), "id": col.weights_id(), "device": col.device_name}
@@ -722,8 +725,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument(
         "--engines",
         default=",".join(DEFAULT_ENGINES),
-        help="any of net,refine,levin,gray (refine: the network adapted to each photo's "
-        "points, seconds per photo)",
+        help="any of net,views,refine,levin,gray (net: one pass; views: the app's default "
+        "finish, the mean of six views where there are points; refine: the network adapted to "
+        "each photo's points first, seconds per photo)",
     )
     q.add_argument("--limit", type=int, metavar="N", help="an evenly spread subset of N photos")
     q.add_argument("--seed", type=int, default=0)

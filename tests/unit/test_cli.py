@@ -152,3 +152,30 @@ def test_keep_rest_comes_from_the_hint_file_unless_overridden(
         assert Hints.from_json(sidecar_path(out / "p0_color.png")).keep_rest == (name != "off")
     np.testing.assert_array_equal(got["file"], got["on"])
     assert not np.array_equal(got["file"], got["off"])  # the anchors changed the colours
+
+
+def test_photos_with_points_are_finished_as_asked(
+    photo_dir: Path, tmp_path: Path, tiny_weights: Path
+) -> None:
+    src = photo_dir / "p0.png"
+    Hints((Point(0.3, 0.4, (60.0, 40.0), 5), Point(0.7, 0.6, (-30.0, 20.0), 3))).to_json(
+        sidecar_path(src)
+    )
+    bare = photo_dir / "p1.png"  # no hint file: one pass whatever the finish
+    base = [str(src), str(bare), "--weights", str(tiny_weights), "--no-progress", "-o"]
+    runs = {"views": [], "pass": ["--finish", "pass"], "refine": ["--refine"]}
+    got, bare_got = {}, {}
+    for name, extra in runs.items():
+        out = tmp_path / name
+        assert main([*base, str(out), *extra]) == 0
+        done = Image.open(out / "p0_color.png")
+        got[name] = np.asarray(done)
+        bare_got[name] = np.asarray(Image.open(out / "p1_color.png"))
+        said = done.text["Description"]
+        assert ("six views" in said) == (name == "views"), said
+        assert ("refined to the points" in said) == (name == "refine"), said
+        assert "six views" not in Image.open(out / "p1_color.png").text["Description"]
+    assert not np.array_equal(got["views"], got["pass"])
+    assert not np.array_equal(got["refine"], got["views"])
+    assert np.array_equal(bare_got["views"], bare_got["pass"])
+    assert np.array_equal(bare_got["refine"], bare_got["pass"])

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 import torch
 
+from model.finish import Finish
 from model.hints import Hints, Point
 from model.inference import Colorizer, Prediction, Prepared, resize_plane
 from model.refine import RefineSettings
-from model.views import VIEWS, View, mirrored, predict_views, refined_prediction, view_input
+from model.views import VIEWS, View, finished_prediction, mirrored, predict_views, view_input
 from tests.conftest import photo, tiny_net
 
 POINTS = (Point(0.2, 0.3, (30.0, 10.0), 5), Point(0.7, 0.6, (-20.0, 25.0), 3))
@@ -94,17 +95,27 @@ def test_a_stop_between_views_gives_nothing() -> None:
     assert pred is None and len(col.seen) == 2
 
 
-def test_refined_prediction_fits_and_averages_only_with_points() -> None:
+def test_each_finish_does_what_it_says_and_only_with_points() -> None:
     col = Colorizer(tiny_net(), device="cpu", working_size=64)
     prep = col.prepare(photo())
     quick = RefineSettings(steps=5, lr=1e-2)
-    none = refined_prediction(col, prep, Hints(), quick)
-    assert none is not None and np.array_equal(none.ab, col.predict(prep, Hints()).ab)
+    plain = col.predict(prep, Hints()).ab
+    for finish in Finish:  # no points: the plain pass (the views do not help there)
+        none = finished_prediction(col, prep, Hints(), finish, quick)
+        assert none is not None and np.array_equal(none.ab, plain)
     hints = Hints(POINTS)
-    refined = refined_prediction(col, prep, hints, quick)
+    got = {f: finished_prediction(col, prep, hints, f, quick) for f in Finish}
     head = col.adapted_head(prep, hints, quick)
-    averaged = predict_views(col, prep, hints, head)
-    assert refined is not None and averaged is not None
-    assert np.array_equal(refined.ab, averaged.ab)  # the same seeded fit, then the views
-    assert refined_prediction(col, prep, hints, quick, stop=lambda: True) is None
+    expected = {
+        Finish.PASS: col.predict(prep, hints),
+        Finish.VIEWS: predict_views(col, prep, hints),
+        Finish.REFINE: predict_views(col, prep, hints, head),  # the same seeded fit
+    }
+    for f in Finish:
+        g, e = got[f], expected[f]
+        assert g is not None and e is not None and np.array_equal(g.ab, e.ab), f
+    assert not np.allclose(got[Finish.VIEWS].ab, got[Finish.PASS].ab, atol=1e-6)
+    assert not np.allclose(got[Finish.REFINE].ab, got[Finish.VIEWS].ab, atol=1e-6)
+    for f in (Finish.VIEWS, Finish.REFINE):
+        assert finished_prediction(col, prep, hints, f, quick, stop=lambda: True) is None
     assert dataclasses.replace(quick) == quick  # settings are plain data

@@ -1,0 +1,34 @@
+"""How a photo with points is finished: one pass, the mean of several views, or the network
+fitted to the points first (model.views does it). Kept free of torch, so the CLI can offer
+the choices before it loads anything."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Finish(StrEnum):
+    """What the final colours of a photo with points are (shown once the user pauses, and
+    what exports, Export Folder and the CLI give)."""
+
+    PASS = "pass"  # the one pass shown while editing
+    VIEWS = "views"  # the mean of the six views (about 6 passes)
+    REFINE = "refine"  # the last layers fitted to the points (model.refine), then the views
+
+    def describe(self) -> str:
+        """For an exported file's metadata."""
+        return {
+            "pass": "",
+            "views": ", averaged over six views",
+            "refine": ", refined to the points",
+        }[self.value]
+
+
+DEFAULT_FINISH = Finish.VIEWS
+
+
+_DESCRIPTIONS = {
+    Finish.PASS: "",
+    Finish.VIEWS: ", averaged over six views",
+    Finish.REFINE: ", refined to the points",
+}
