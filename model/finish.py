@@ -16,15 +16,8 @@ class Finish(StrEnum):
     REFINE = "refine"  # the last layers fitted to the points (model.refine), then the views
 
     def describe(self) -> str:
-        """For an exported file's metadata."""
-        return {
-            "pass": "",
-            "views": ", averaged over six views",
-            "refine": ", refined to the points",
-        }[self.value]
-
-
-DEFAULT_FINISH = Finish.VIEWS
+        """What it adds to an exported file's description."""
+        return _DESCRIPTIONS[self]
 
 
 _DESCRIPTIONS = {
@@ -32,3 +25,5 @@ _DESCRIPTIONS = {
     Finish.VIEWS: ", averaged over six views",
     Finish.REFINE: ", refined to the points",
 }
+
+DEFAULT_FINISH = Finish.VIEWS
