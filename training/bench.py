@@ -54,7 +54,7 @@ from training.variant_bench import add_parser as add_variants_parser
 from training.variant_bench import cmd_variants
 
 DEFAULT_POINTS = (0, 1, 2, 5, 10, 20, 50, 100)
-DEFAULT_ENGINES = ("net", "levin", "gray")
+DEFAULT_ENGINES = ("net", "views", "levin", "gray")
 # net: one pass (what the app shows while editing); views and refine: the finishes of
 # model.views (the app's default once the user pauses, and the opt-in fit to the points).
 ENGINE_NAMES = ("net", "views", "refine", "levin", "gray")

@@ -49,7 +49,7 @@ def test_quality_end_to_end(
     Image.fromarray(_two_regions()).save(data / "a_regions.png")
     Image.fromarray(photo(64, 64, seed=1)).save(data / "b_photo.png")
     out = tmp_path / "bench"
-    args = ["quality", "--data", str(data), "--points", "0,2", "--engines", "gray,levin,net"]
+    args = ["quality", "--data", str(data), "--points", "0,2", "--engines", "gray,levin,net,views"]
     args += ["--weights", str(tiny_weights), "--device", "cpu", "--out", str(out), "--no-progress"]
     args += ["--size", "64", "--working-size", "64"]
     assert main(args) == 0
@@ -60,7 +60,7 @@ def test_quality_end_to_end(
     assert meta["points"] == [0, 2] and meta["seed"] == 0
     assert meta["weights"]["id"] and meta["machine"]["cpu_count"]
     res = report["results"]
-    assert set(res) == {"gray", "levin", "net", PALETTE_KEY}
+    assert set(res) == {"gray", "levin", "net", "views", PALETTE_KEY}
     assert set(res["net"]) == {"0", "2"} and set(res[PALETTE_KEY]) == {"0", "10"}
     for by_n in res.values():
         for row in by_n.values():
@@ -78,6 +78,8 @@ def test_quality_end_to_end(
     assert res["gray"]["0"]["colourfulness"] < 1.0
     assert res["levin"]["0"]["psnr"] == pytest.approx(res["gray"]["0"]["psnr"])
     per = report["per_image_psnr"]
+    # The app's default finish: one pass without points, the mean of six views with them.
+    assert per["views"]["0"] == per["net"]["0"] and per["views"]["2"] != per["net"]["2"]
     assert len(per["levin"]["2"]) == 2
     assert per["levin"]["2"][0] > per["levin"]["0"][0] + 1.0  # the two-region photo
     assert report["ground_truth"]["colourfulness"] > 10
