@@ -680,10 +680,9 @@ class InferenceWorker(QThread):
             if finish is not Finish.PASS:
                 self._finished = (job.token, job.hints, finish, pred)
                 # An export that came while the finish was under way stopped it: show it now.
-                shown = self._shown
-                now = shown is not None and shown[1:] == (job.token, job.hints)
-                if shown is not None and now and shown[0] >= self.latest_generation:
-                    self._deliver_finished(shown[0], job.token, job.hints, finish, pred, t0)
+                generation = self.latest_generation
+                if self._shown == (generation, job.token, job.hints):  # still what is shown
+                    self._deliver_finished(generation, job.token, job.hints, finish, pred, t0)
         # Full resolution, under the photo's own L (or the enhanced one, if asked for).
         rgb = colorizer.render(self._prep, pred, self._out_L)
         save_image(
