@@ -48,7 +48,7 @@ def export_item(colorizer: Colorizer, item: BatchItem) -> None:
     enhance = EnhanceSettings.of(item.hints)
     work = enhance.network_input(image)
     prep = colorizer.prepare(work)
-    finish = item.finish if item.hints.points else Finish.PASS
+    finish = item.finish.applied(item.hints)
     pred = finished_prediction(colorizer, prep, item.hints, finish)
     assert pred is not None  # nothing to stop it
     rgb = colorizer.render(prep, pred, enhance.output_lightness(image, work))

@@ -559,7 +559,7 @@ class InferenceWorker(QThread):
 
     def _finishing(self, hints: Hints) -> Finish:
         """How these hints' colours are finished now (a photo without points: one pass)."""
-        return self.finish if hints.points else Finish.PASS
+        return self.finish.applied(hints)
 
     def _finished_for(self, token: int, hints: Hints) -> Prediction | None:
         """The finished prediction for exactly these hints and the finish set, if done."""

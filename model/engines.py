@@ -59,7 +59,7 @@ class NetEngine:
         return col.render(prep, pred, out_L)
 
     def describe(self, hints: Hints | None = None) -> str:
-        finish = self.finish if hints is None or hints.points else Finish.PASS
+        finish = self.finish if hints is None else self.finish.applied(hints)
         return net_description(self.colorizer, finish)
 
 

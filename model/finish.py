@@ -5,6 +5,10 @@ the choices before it loads anything."""
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from model.hints import Hints
 
 
 class Finish(StrEnum):
@@ -14,6 +18,11 @@ class Finish(StrEnum):
     PASS = "pass"  # the one pass shown while editing
     VIEWS = "views"  # the mean of the six views (about 6 passes)
     REFINE = "refine"  # the last layers fitted to the points (model.refine), then the views
+
+    def applied(self, hints: Hints) -> Finish:
+        """The finish these hints get: one pass without points (the views do not help
+        automatic colour, and there is nothing to fit)."""
+        return self if hints.points else Finish.PASS
 
     def describe(self) -> str:
         """What it adds to an exported file's description."""

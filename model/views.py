@@ -100,7 +100,8 @@ def finished_prediction(
 ) -> Prediction | None:
     """The photo's final colours as `finish` says; with no points, the plain prediction (the
     views do not help automatic colour). None when `stop` abandoned it."""
-    if finish is Finish.PASS or not hints.points:
+    finish = finish.applied(hints)
+    if finish is Finish.PASS:
         return colorizer.predict(prep, hints)
     head = None
     if finish is Finish.REFINE:
