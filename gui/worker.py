@@ -39,7 +39,7 @@ from model.hints import Hints, sidecar_path
 from model.imageio import LoadedImage, load_image, save_image
 from model.inference import Colorizer, Prediction, Prepared, resize_plane, suggestions_at
 from model.photometa import NO_META, PhotoMeta
-from model.views import finished_prediction
+from model.views import View, finished_prediction, unprepared_views, view_input
 from model.weights import WeightsError
 
 PREVIEW_PIXELS = 2_000_000  # on-screen copies of big scans stay below this
@@ -224,8 +224,10 @@ class InferenceWorker(QThread):
         self._render: RenderRequest | None = None
         self._settled = 0  # drags ended up to this generation (see settle)
         # One deferred job, run only after a quiet spell: ("final", delay, render args) after
-        # a draft, or ("refine", delay, render args + prediction) for the sharp preview.
+        # a draft, ("refine", delay, render args + prediction) for the sharp preview, or
+        # ("finish", delay, (generation, token, hints)) for the colours once the user pauses.
         self._deferred: tuple[str, float, Any] | None = None
+        self._spell: tuple[object, float] | None = None  # the deferred job and its deadline
         self._exports: list[ExportJob] = []
         self._suggest: SuggestRequest | None = None
         self._busy = False
@@ -341,22 +343,24 @@ class InferenceWorker(QThread):
             self.died.emit(text if text == name else f"{name}: {text}")
 
     def _next_job(self) -> tuple[str, Any] | None:
-        """Wait for work; a deferred job (final, refine) runs only after its quiet spell.
+        """Wait for work; a deferred job (final, refine, finish) runs only after its quiet
+        spell, during which a finish's views are prepared.
 
         None: stop.
         """
-        waited_for: object = None
-        deadline = 0.0
         with self._cond:
             while not self._stopping and not self._has_work():
                 deferred = self._deferred
                 if deferred is not None:
                     # The spell counts from when this job was deferred: a wake-up that brings
-                    # no screen work (a request for suggestions) must not cut it short.
-                    if deferred is not waited_for:
-                        waited_for, deadline = deferred, time.monotonic() + deferred[1]
-                    remaining = deadline - time.monotonic()
+                    # no screen work (a request for suggestions), or the views prepared
+                    # meanwhile, must not cut it short or draw it out.
+                    if self._spell is None or self._spell[0] is not deferred:
+                        self._spell = (deferred, time.monotonic() + deferred[1])
+                    remaining = self._spell[1] - time.monotonic()
                     if remaining > 0:
+                        if deferred[0] == "finish" and self._views_to_prepare():
+                            return "views", None
                         self._cond.wait(remaining)
                         continue
                     self._deferred = None
@@ -423,7 +427,7 @@ class InferenceWorker(QThread):
             self.openFailed.emit(arg[2], msg)
         elif kind == "export":
             self.exportFailed.emit(msg)
-        elif kind in ("suggest", "finish"):
+        elif kind in ("suggest", "finish", "views"):
             pass  # background work: the screen keeps what it has; the renders report failures
         else:
             self.failed.emit(msg)
@@ -604,6 +608,17 @@ class InferenceWorker(QThread):
         assert self._preview_L is not None
         rgb = refined_preview(pred.ab, self._preview_L)
         self._deliver(generation, token, hints, rgb, pred, t0, True, finished=finish)
+
+    def _views_to_prepare(self) -> list[View]:
+        return [] if self._prep is None else unprepared_views(self._prep)
+
+    def _do_views(self, _arg: None) -> None:
+        """Prepare one view of the photo while the pause before the finish runs, so the
+        finish itself is only the passes (one view at a time: an edit waits for one)."""
+        todo = self._views_to_prepare()
+        if todo:
+            assert self._prep is not None
+            view_input(self._need_colorizer(), self._prep, todo[0])
 
     def _defer(self, kind: str, delay: float, arg: Any) -> None:
         with self._cond:

@@ -59,6 +59,12 @@ def view_input(colorizer: Colorizer, prep: Prepared, view: View) -> Prepared:
     return cache[key]
 
 
+def unprepared_views(prep: Prepared, views: tuple[View, ...] = VIEWS) -> list[View]:
+    """The views whose input is not cached with the photo yet (the photo itself needs none)."""
+    cache = prep.cache.get("views", {})
+    return [v for v in views if v != View() and (v, prep.work_shape) not in cache]
+
+
 def predict_views(
     colorizer: Colorizer,
     prep: Prepared,

@@ -18,7 +18,7 @@ import gui.worker as worker_mod
 from gui.preferences import Preferences, PreferencesDialog
 from model.finish import DEFAULT_FINISH, Finish
 from model.refine import DEFAULT_REFINE
-from model.views import finished_prediction
+from model.views import VIEWS, finished_prediction, unprepared_views, view_input
 
 
 @contextmanager
@@ -95,6 +95,34 @@ def test_an_export_before_the_pause_is_over_finishes_and_shows_the_colours(
     assert results[-1].generation == gen
     assert np.allclose(results[-1].prediction.ab, expected, atol=1e-4)
     assert np.allclose(window._prediction.ab, expected, atol=1e-4)  # on screen
+
+
+def test_the_views_are_prepared_while_the_pause_runs(qtbot, window, photo, monkeypatch) -> None:
+    # A pause that never ends: the views' features must be ready before it is over.
+    monkeypatch.setattr(worker_mod, "FINISH_DELAY_S", 3600.0)
+    open_photo(qtbot, window, photo)
+    worker = window.worker
+    qtbot.waitUntil(lambda: not worker._busy, timeout=TIMEOUT_MS)  # idle, nothing deferred
+    prep = worker._prep
+    assert len(unprepared_views(prep)) == len(VIEWS) - 1  # no points, no finish: none made
+    results = []
+    worker.resultReady.connect(results.append)
+    window.doc.add_point(0.3, 0.3, (30.0, 30.0))
+    qtbot.waitUntil(lambda: not unprepared_views(prep), timeout=TIMEOUT_MS)
+    assert worker._deferred is not None and worker._deferred[0] == "finish"  # still pausing
+    assert results and not any(r.finished for r in results)
+    cached = prep.cache["views"]
+    fresh = dataclasses.replace(prep, cache={})
+    with like_the_worker():
+        for view in VIEWS[1:]:
+            made = view_input(worker._colorizer, fresh, view)
+            kept = cached[(view, prep.work_shape)]
+            assert torch.equal(kept.L_work, made.L_work)
+            if made.sem_bias is None:  # the tests' tiny network has no ImageNet branch
+                assert kept.sem_bias is None
+            else:
+                assert kept.sem_bias is not None
+                assert torch.allclose(kept.sem_bias.float(), made.sem_bias.float(), atol=1e-3)
 
 
 def test_one_pass_is_not_followed_by_anything(qtbot, window, photo, tmp_path, monkeypatch) -> None:
