@@ -55,12 +55,13 @@ from gui.canvas import Canvas, PointMark
 from gui.colours import AB, lab_qcolor, snapped, swatch_lightness
 from gui.document import Document
 from gui.help import HelpDialog, escape_html
-from gui.palette import PalettePanel
+from gui.loader import LatestLoader
+from gui.palette import PalettePanel, PhotoPalette, photo_palette
 from gui.picker import MAX_SUGGESTIONS, ColourPicker
 from gui.preferences import Preferences, PreferencesDialog
 from gui.qtfix import protect_none
 from gui.recovery import RecoveryStore
-from gui.reference import ReferenceLoader, ReferencePanel
+from gui.reference import ReferencePanel, reference_from_path
 from gui.resources import app_icon, icon, images_filter, model_card_excerpt, sample_photo
 from gui.worker import (
     ColorizerFactory,
@@ -71,9 +72,7 @@ from gui.worker import (
     SuggestRequest,
 )
 from model import __version__
-from model.colorspace import rgb_to_lab
 from model.device import usable_cores
-from model.encoding import kmeans_palette
 from model.enhance import EnhanceSettings
 from model.finish import Finish
 from model.folder import folder_photos, neighbour_photo, output_for
@@ -82,9 +81,7 @@ from model.imageio import (
     SAVE_SUFFIXES,
     SIXTEEN_BIT_SUFFIXES,
     SUPPORTED_SUFFIXES,
-    ImageLoadError,
     default_output_suffix,
-    load_image,
     output_path_for,
 )
 from model.inference import Colorizer, Prediction, shown_at, suggestions_at, working_shape
@@ -102,8 +99,6 @@ PICKER_DRAG_MS = 100
 # Restarts of a worker thread that died, between two delivered results; past this a restart
 # loop is likelier than bad luck, and the user is asked to save and restart instead.
 MAX_WORKER_RESTARTS = 3
-PALETTE_FROM_REFERENCE = 6
-REFERENCE_SAMPLES = 40_000  # pixels of a reference photo fed to k-means
 EXPORT_FORMATS = (
     ("PNG image", (".png",)),
     ("TIFF image", (".tif", ".tiff")),
@@ -215,7 +210,9 @@ class MainWindow(QMainWindow):
         self.picker = ColourPicker(self)
         self.palette = PalettePanel(self)
         self.reference = ReferencePanel(self)
-        self.reference_loader = ReferenceLoader(self)
+        self.reference_loader = LatestLoader(reference_from_path, self)
+        self.palette_loader = LatestLoader(photo_palette, self)  # Palette > From photo…
+        self._palette_token = -1  # the photo a palette from a photo is being read for
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
@@ -730,6 +727,8 @@ class MainWindow(QMainWindow):
         ref.referenceRequested.connect(self.open_reference)
         ref.clearRequested.connect(self.close_reference)
         self.reference_dock.visibilityChanged.connect(self._reference_shown)
+        self.palette_loader.loaded.connect(self._on_palette_loaded)
+        self.palette_loader.failed.connect(self._on_palette_failed)
         self.reference_loader.loaded.connect(self._on_reference_loaded)
         self.reference_loader.failed.connect(self._on_reference_failed)
 
@@ -1266,25 +1265,25 @@ class MainWindow(QMainWindow):
         self.canvas.set_split_enabled(on)
 
     def palette_from_reference(self, path: str) -> None:
-        """The main colours of a reference photo become the palette (one undo step)."""
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            ref = load_image(path)
-            step = max(1, int(np.sqrt(ref.width * ref.height / REFERENCE_SAMPLES)))
-            ab = rgb_to_lab(ref.rgb[::step, ::step].astype(np.float64))[..., 1:].reshape(-1, 2)
-            colours = kmeans_palette(ab, PALETTE_FROM_REFERENCE, np.random.default_rng(0))
-        except ImageLoadError as err:
-            QApplication.restoreOverrideCursor()
-            self._error("Cannot open the reference photo", str(err))
+        """The main colours of a photo become the palette (one undo step); the photo is read
+        in the background, as a big scan takes seconds."""
+        self._palette_token = self._token
+        self.palette_loader.load(path)
+        self.statusBar().showMessage(f"Taking the palette from {Path(path).name}…")
+
+    def _on_palette_loaded(self, path: str, found: PhotoPalette) -> None:
+        if self._palette_token != self._token:
+            return  # asked for the photo that was open before this one
+        name = Path(path).name
+        if found.chroma < 2.0:
+            self.statusBar().showMessage(f"{name} has almost no colour; palette unchanged", 8000)
             return
-        QApplication.restoreOverrideCursor()
-        if float(np.hypot(ab[:, 0], ab[:, 1]).mean()) < 2.0:
-            self.statusBar().showMessage(
-                f"{Path(path).name} has almost no colour; palette unchanged", 8000
-            )
-            return
-        self.doc.set_palette(colours, "Palette from reference")
-        self.statusBar().showMessage(f"Palette taken from {Path(path).name}", 5000)
+        self.doc.set_palette(found.colours, "Palette from reference")
+        self.statusBar().showMessage(f"Palette taken from {name}", 5000)
+
+    def _on_palette_failed(self, path: str, message: str) -> None:
+        self.statusBar().clearMessage()
+        self._error("Cannot open the reference photo", message)
 
     # == reference photo ==================================================================
     def open_reference_dialog(self) -> None:
@@ -1311,7 +1310,8 @@ class MainWindow(QMainWindow):
             self.reference_dock.show()
             self.reference_dock.raise_()
 
-    def _on_reference_loaded(self, path: str, image: QImage, ab: np.ndarray) -> None:
+    def _on_reference_loaded(self, path: str, shown: tuple[QImage, np.ndarray]) -> None:
+        image, ab = shown
         name = Path(path).name
         self.reference.set_reference(name, image, ab)
         self.settings.setValue("reference_photo", path)

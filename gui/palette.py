@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,9 +23,31 @@ from gui import colours
 from gui.colours import qcolor_ab, swatch_colour
 from gui.resources import images_filter
 from gui.swatch import SwatchButton
+from model.colorspace import rgb_to_lab
+from model.encoding import kmeans_palette
 from model.hints import PaletteColor
+from model.imageio import load_image
 
 WEIGHT_STEPS = 100  # slider units per weight 1.0
+PHOTO_PALETTE_COLOURS = 6
+PHOTO_PALETTE_SAMPLES = 40_000  # pixels of the photo fed to k-means
+
+
+@dataclass(frozen=True)
+class PhotoPalette:
+    """The main colours of a photo, and its mean chroma (under 2: no colour to give)."""
+
+    colours: tuple[PaletteColor, ...]
+    chroma: float
+
+
+def photo_palette(path: str) -> PhotoPalette:
+    """Read a colour photo and take its main colours (k-means of its ab, seeded)."""
+    photo = load_image(path)
+    step = max(1, int(np.sqrt(photo.width * photo.height / PHOTO_PALETTE_SAMPLES)))
+    ab = rgb_to_lab(photo.rgb[::step, ::step].astype(np.float64))[..., 1:].reshape(-1, 2)
+    colours = kmeans_palette(ab, PHOTO_PALETTE_COLOURS, np.random.default_rng(0))
+    return PhotoPalette(tuple(colours), float(np.hypot(ab[:, 0], ab[:, 1]).mean()))
 
 
 class PaletteRow(QWidget):

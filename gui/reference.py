@@ -3,11 +3,9 @@ uniform, a modern photo of the same street), shown beside the work."""
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
@@ -30,7 +28,7 @@ from PySide6.QtWidgets import (
 from gui.colours import AB, swatch_colour
 from gui.swatch import SwatchButton
 from model.colorspace import rgb_to_lab
-from model.imageio import SUPPORTED_SUFFIXES, ImageLoadError, load_image
+from model.imageio import SUPPORTED_SUFFIXES, load_image
 
 SAMPLE_RADIUS = 2  # pixels of the shown reference around the click that are averaged
 SHOWN_MAX_SIDE = 1024  # the reference is kept at most this big: a panel, not an editor
@@ -57,34 +55,9 @@ def shown_reference(rgb: np.ndarray) -> tuple[QImage, np.ndarray]:
     return qimg, ab
 
 
-class ReferenceLoader(QObject):
-    """Loads reference photos in a thread of their own (a 24 MP scan takes seconds), so the
-    window stays live; only the newest request is reported."""
-
-    loaded = Signal(str, QImage, object)  # path, shown image, ab per shown pixel
-    failed = Signal(str, str)  # path, why
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._latest = 0
-        self._lock = threading.Lock()
-
-    def load(self, path: str) -> None:
-        """Start loading `path`; an earlier load still under way will not be reported."""
-        with self._lock:
-            self._latest += 1
-            token = self._latest
-        threading.Thread(target=self._run, args=(path, token), daemon=True).start()
-
-    def _run(self, path: str, token: int) -> None:
-        try:
-            image, ab = shown_reference(load_image(path).rgb)
-        except ImageLoadError as err:
-            if token == self._latest:
-                self.failed.emit(path, str(err))
-            return
-        if token == self._latest:  # signals cross to the GUI thread queued
-            self.loaded.emit(path, image, ab)
+def reference_from_path(path: str) -> tuple[QImage, np.ndarray]:
+    """Read a reference photo and make what the panel shows of it (see shown_reference)."""
+    return shown_reference(load_image(path).rgb)
 
 
 class ReferenceView(QWidget):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
-from guihelpers import open_photo
+from guihelpers import TIMEOUT_MS, open_photo
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -79,16 +81,54 @@ def test_palette_from_reference_photo(qtbot, window, panel, tmp_path) -> None:
     ref[:, 60:] = (40, 170, 60)
     path = tmp_path / "ref.png"
     Image.fromarray(ref).save(path)
-    panel.referenceRequested.emit(str(path))
+    with qtbot.waitSignal(window.palette_loader.loaded, timeout=TIMEOUT_MS):
+        panel.referenceRequested.emit(str(path))
+        assert window.doc.palette == ()  # read in the background: the window stays live
     pal = window.doc.palette
     assert 3 <= len(pal) <= 6
     assert sum(c.weight for c in pal) == pytest.approx(1.0)
     hues = {(np.sign(round(c.ab[0] / 20)), np.sign(round(c.ab[1] / 20))) for c in pal}
     assert len(hues) >= 3  # red, blue and green all found
+    assert window.statusBar().currentMessage() == "Palette taken from ref.png"
     window.doc.undo_stack.undo()
     assert window.doc.palette == ()
 
     grey = tmp_path / "grey.png"
     Image.fromarray(np.full((20, 20), 128, np.uint8)).save(grey)
-    panel.referenceRequested.emit(str(grey))
+    with qtbot.waitSignal(window.palette_loader.loaded, timeout=TIMEOUT_MS):
+        panel.referenceRequested.emit(str(grey))
     assert window.doc.palette == ()  # a grey reference has no colours to offer
+    assert "almost no colour" in window.statusBar().currentMessage()
+
+
+def test_a_palette_read_for_the_last_photo_is_not_given_to_the_next(
+    qtbot, window, panel, photo, tmp_path, monkeypatch
+) -> None:
+    ref = tmp_path / "red.png"
+    Image.fromarray(np.full((40, 40, 3), (200, 40, 30), np.uint8)).save(ref)
+    release = threading.Event()
+    read = window.palette_loader._work
+    monkeypatch.setattr(window.palette_loader, "_work", lambda p: release.wait(30) and read(p))
+    panel.referenceRequested.emit(str(ref))
+    window.doc.undo_stack.setClean()
+    other = tmp_path / "other.png"
+    Image.open(photo).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(other)
+    open_photo(qtbot, window, other)
+    with qtbot.waitSignal(window.palette_loader.loaded, timeout=TIMEOUT_MS):
+        release.set()
+    assert window.doc.path == other and window.doc.palette == ()
+    with qtbot.waitSignal(window.palette_loader.loaded, timeout=TIMEOUT_MS):
+        panel.referenceRequested.emit(str(ref))  # asked for this photo: given to it
+    assert len(window.doc.palette) >= 1 and window.doc.palette[0].ab[0] > 30
+
+
+def test_a_photo_that_cannot_be_read_for_a_palette_is_explained(
+    qtbot, window, panel, tmp_path, monkeypatch
+) -> None:
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"not a photo")
+    told = []
+    monkeypatch.setattr(window, "_error", lambda title, text: told.append(title))
+    with qtbot.waitSignal(window.palette_loader.failed, timeout=TIMEOUT_MS):
+        panel.referenceRequested.emit(str(bad))
+    assert told == ["Cannot open the reference photo"] and window.doc.palette == ()
