@@ -32,11 +32,6 @@ class LatestLoader(QObject):
             token = self._latest
         threading.Thread(target=self._run, args=(path, token), daemon=True).start()
 
-    def cancel(self) -> None:
-        """Report nothing of the requests made so far."""
-        with self._lock:
-            self._latest += 1
-
     def _run(self, path: str, token: int) -> None:
         try:
             result = self._work(path)

@@ -228,6 +228,7 @@ class InferenceWorker(QThread):
         # ("finish", delay, (generation, token, hints)) for the colours once the user pauses.
         self._deferred: tuple[str, float, Any] | None = None
         self._spell: tuple[object, float] | None = None  # the deferred job and its deadline
+        self._views_failed: Prepared | None = None  # not tried again while the spell lasts
         self._exports: list[ExportJob] = []
         self._suggest: SuggestRequest | None = None
         self._busy = False
@@ -427,7 +428,9 @@ class InferenceWorker(QThread):
             self.openFailed.emit(arg[2], msg)
         elif kind == "export":
             self.exportFailed.emit(msg)
-        elif kind in ("suggest", "finish", "views"):
+        elif kind == "views":
+            self._views_failed = self._prep  # not again for it: the finish makes its own
+        elif kind in ("suggest", "finish"):
             pass  # background work: the screen keeps what it has; the renders report failures
         else:
             self.failed.emit(msg)
@@ -610,7 +613,8 @@ class InferenceWorker(QThread):
         self._deliver(generation, token, hints, rgb, pred, t0, True, finished=finish)
 
     def _views_to_prepare(self) -> list[View]:
-        return [] if self._prep is None else unprepared_views(self._prep)
+        prep = self._prep
+        return [] if prep is None or prep is self._views_failed else unprepared_views(prep)
 
     def _do_views(self, _arg: None) -> None:
         """Prepare one view of the photo while the pause before the finish runs, so the

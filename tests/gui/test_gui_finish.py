@@ -125,6 +125,26 @@ def test_the_views_are_prepared_while_the_pause_runs(qtbot, window, photo, monke
                 assert torch.allclose(kept.sem_bias.float(), made.sem_bias.float(), atol=1e-3)
 
 
+def test_views_that_fail_to_prepare_are_left_to_the_finish(
+    qtbot, window, photo, monkeypatch
+) -> None:
+    monkeypatch.setattr(worker_mod, "FINISH_DELAY_S", 0.3)
+    calls = []
+
+    def broken(*args: object) -> None:
+        calls.append(args)
+        raise MemoryError("no room for the views")
+
+    monkeypatch.setattr(worker_mod, "view_input", broken)  # the finish keeps its own
+    monkeypatch.setattr("traceback.print_exception", lambda err: None)
+    open_photo(qtbot, window, photo)
+    results = []
+    window.worker.resultReady.connect(results.append)
+    window.doc.add_point(0.3, 0.3, (30.0, 30.0))
+    qtbot.waitUntil(lambda: any(r.finished for r in results), timeout=TIMEOUT_MS)
+    assert len(calls) == 1  # tried once, not over and over while the pause lasted
+
+
 def test_one_pass_is_not_followed_by_anything(qtbot, window, photo, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(worker_mod, "FINISH_DELAY_S", 0.0)
     open_photo(qtbot, window, photo)
