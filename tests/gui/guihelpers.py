@@ -35,6 +35,15 @@ def wait_rendered(qtbot, win: MainWindow) -> None:
     )
 
 
+def wait_result(qtbot, results: list, generation: int) -> None:
+    """Until a test's own list (fed by resultReady) holds a result of `generation`.
+
+    wait_rendered is not enough for such a list: each connection gets its own queued call,
+    so the window may have painted the result before the test's slot has run.
+    """
+    qtbot.waitUntil(lambda: any(r.generation == generation for r in results), timeout=TIMEOUT_MS)
+
+
 def open_photo(qtbot, win: MainWindow, path: Path) -> None:
     with qtbot.waitSignal(win.doc.imageChanged, timeout=TIMEOUT_MS):
         assert win.open_photo(path)

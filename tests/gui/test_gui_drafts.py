@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from guihelpers import TIMEOUT_MS, open_photo, wait_rendered
+from guihelpers import TIMEOUT_MS, open_photo, wait_rendered, wait_result
 from PySide6.QtCore import QSettings
 
 import gui.worker as worker_mod
@@ -53,7 +53,7 @@ def test_drag_step_is_drafted_then_updated_at_full_size(qtbot, window, photo, sl
     results = []
     window.worker.resultReady.connect(results.append)
     window.doc.add_point(0.5, 0.5, (30.0, 30.0))  # a click: straight to full size
-    wait_rendered(qtbot, window)
+    wait_result(qtbot, results, window.generation)
     assert [r.draft for r in results] == [None] * len(results)
     window.doc.move_point(0, 0.6, 0.5, final=False)  # a drag step, then the pointer rests
     gen = window.generation
@@ -117,10 +117,10 @@ def test_drafts_can_be_turned_off(qtbot, window, photo, slow_machine, tmp_path) 
     results = []
     window.worker.resultReady.connect(results.append)
     window.doc.add_point(0.5, 0.5, (30.0, 30.0))
-    wait_rendered(qtbot, window)
+    wait_result(qtbot, results, window.generation)
     window.doc.move_point(0, 0.6, 0.5, final=False)
-    wait_rendered(qtbot, window)
-    assert results and all(r.draft is None for r in results)
+    wait_result(qtbot, results, window.generation)
+    assert all(r.draft is None for r in results)
     settings = QSettings(str(tmp_path / "p.ini"), QSettings.Format.IniFormat)
     Preferences(drafts=False).save(settings)
     settings.sync()
@@ -188,8 +188,8 @@ def test_clicks_are_drafted_only_where_a_full_update_is_very_slow(
     results = []
     window.worker.resultReady.connect(results.append)
     window.doc.add_point(0.3, 0.5, (30.0, 30.0))
-    wait_rendered(qtbot, window)
-    assert [r.draft for r in results if r.generation == window.generation] == [None]
+    wait_result(qtbot, results, window.generation)
+    assert all(r.draft is None for r in results if r.generation == window.generation)
     monkeypatch.setattr(worker_mod, "CLICK_DRAFT_MS", -1.0)  # now every update is "very slow"
     window.doc.add_point(0.7, 0.5, (-30.0, 30.0))
     gen = window.generation
