@@ -228,6 +228,7 @@ class MainWindow(QMainWindow):
         self._photo: OpenedPhoto | None = None
         self._prediction: Prediction | None = None
         self._is_sample = False  # the photo has no folder of its own (the sample, pasted)
+        self._opening_sample = False
         self._pasted: QTemporaryDir | None = None  # pasted images, for as long as the app runs
         self._pasted_count = 0
         self._reference_loaded = False  # the remembered reference is loaded on first show
@@ -755,8 +756,10 @@ class MainWindow(QMainWindow):
         hints: Hints | None = None,
         clean: bool = True,
         sample: bool = False,
+        pasted: QImage | None = None,
     ) -> bool:
         """Start loading a photo in the background; `hints` replace its sidecar's.
+        `pasted`: image data the worker writes to `path` first (a big PNG takes seconds).
 
         Returns False when the user cancelled (unsaved changes).
         """
@@ -770,10 +773,10 @@ class MainWindow(QMainWindow):
         if not self._maybe_save("opening another photo"):
             return False
         self._token += 1
-        self._is_sample = sample
+        self._opening_sample = sample  # the open photo's stays until this one opens
         text = "Open session" if clean else "Restore unsaved hints"
         self._after_open = (hints, clean, text) if hints is not None else None
-        self.worker.open_photo(path, path, self._token)
+        self.worker.open_photo(path if pasted is None else pasted, path, self._token)
         self.statusBar().showMessage(f"Opening {path.name}…")
         return True
 
@@ -831,10 +834,10 @@ class MainWindow(QMainWindow):
             self._pasted = QTemporaryDir(str(Path(tempfile.gettempdir()) / f"{PASTED_DIR}XXXXXX"))
         self._pasted_count += 1
         path = Path(self._pasted.path()) / f"Pasted photo {self._pasted_count}.png"
-        if not self._pasted.isValid() or not image.save(str(path), "PNG"):
+        if not self._pasted.isValid():
             self._error("Cannot open the image", f"Could not keep a copy of it in {path.parent}.")
             return False
-        return self.open_photo(path, sample=True)
+        return self.open_photo(path, sample=True, pasted=image)
 
     def _photo_folder(self) -> Path:
         """Where a file dialog starts: the open photo's folder, else the last opened photo's,
@@ -849,6 +852,7 @@ class MainWindow(QMainWindow):
     def _on_opened(self, photo: OpenedPhoto) -> None:
         if photo.token != self._token:
             return  # the user opened something else meanwhile
+        self._is_sample = self._opening_sample
         self._photo = photo
         self._prediction = None
         img = photo.image

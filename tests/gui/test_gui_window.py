@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from guihelpers import TIMEOUT_MS, click, open_photo, wait_rendered
@@ -269,7 +271,13 @@ def test_a_pasted_or_dropped_image_opens_as_a_photo_without_a_folder(
     from PySide6.QtWidgets import QApplication
 
     import gui.mainwindow
+    import gui.worker
 
+    writers = []  # a big pasted image takes seconds to write: never in the GUI thread
+    keep = gui.worker.keep_pasted
+    monkeypatch.setattr(
+        gui.worker, "keep_pasted", lambda *a: (writers.append(threading.current_thread()), keep(*a))
+    )
     image = QImage(64, 48, QImage.Format.Format_RGB32)
     for x in range(64):
         for y in range(48):
@@ -279,6 +287,7 @@ def test_a_pasted_or_dropped_image_opens_as_a_photo_without_a_folder(
         QTest.keyClick(window, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     got = window.doc.image
     assert (got.width, got.height) == (64, 48)
+    assert writers and threading.main_thread() not in writers
     # Its pixels exactly (a lossless copy), not a re-encoding's.
     assert (np.round(got.rgb[10, 20] * 255)).tolist() == [80, 50, 100]
     pasted = window.doc.path
@@ -315,6 +324,28 @@ def test_a_pasted_or_dropped_image_opens_as_a_photo_without_a_folder(
     QApplication.clipboard().clear()
     assert not window.paste_photo()
     assert "no image" in window.statusBar().currentMessage()
+
+
+def test_a_pasted_image_that_cannot_be_kept_is_explained(
+    qtbot, window, photo, tmp_path, monkeypatch
+) -> None:
+    import shutil
+
+    from PySide6.QtGui import QImage
+
+    image = QImage(32, 24, QImage.Format.Format_RGB32)
+    image.fill(0x806040)
+    with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
+        assert window.open_image_data(image)
+    open_photo(qtbot, window, photo)
+    shutil.rmtree(window._pasted.path())  # its folder gone (a temp cleaner, a full disk)
+    told = []
+    monkeypatch.setattr(window, "_error", lambda title, text: told.append((title, text)))
+    with qtbot.waitSignal(window.worker.openFailed, timeout=TIMEOUT_MS):
+        assert window.open_image_data(image)
+    qtbot.waitUntil(lambda: bool(told), timeout=TIMEOUT_MS)
+    assert told[0][0] == "Cannot open the photo" and "could not keep a copy" in told[0][1]
+    assert window.doc.path == photo and not window._is_sample  # the open photo stays as it was
 
 
 def test_f11_toggles_full_screen_and_the_tick_follows_the_window(qtbot, window) -> None:
