@@ -121,7 +121,7 @@ class PalettePanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(rows_widget)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setMinimumHeight(90)
+        scroll.setMinimumHeight(56)  # two rows; more scroll
 
         self.add_button = QPushButton("Add…")
         self.add_button.setToolTip("Add a colour to the palette")

@@ -103,7 +103,7 @@ class GamutPlane(QWidget):
         self._image_L: float | None = None
         self.limit = PLANE_LIMIT
         self._dragging = False
-        self.setMinimumSize(180, 180)
+        self.setMinimumSize(120, 120)  # small screens: 1366x768 at 125 % is 614 px high
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)

@@ -375,6 +375,16 @@ def test_the_window_starts_no_bigger_than_the_screen(qtbot, factory, tmp_path) -
         win.close()
 
 
+def test_the_window_fits_a_small_laptop_screen(qtbot, window, photo) -> None:
+    # 1366x768 at 125 % is 1093x614 logical pixels, less a taskbar (~32) and a title bar
+    # (~25); the window used to need 624, which pushed the status bar off the screen.
+    open_photo(qtbot, window, photo)
+    window.doc.add_point(0.5, 0.5, (30.0, 30.0))  # the picker with its rows of chips
+    qtbot.waitUntil(lambda: window.picker.lightness is not None, timeout=TIMEOUT_MS)
+    need = window.minimumSizeHint()
+    assert need.height() <= 614 - 32 - 25 and need.width() <= 1093, need
+
+
 def test_a_saved_size_that_fits_only_without_the_frame_shrinks_too(
     qtbot, factory, tmp_path
 ) -> None:
