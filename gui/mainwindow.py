@@ -773,7 +773,7 @@ class MainWindow(QMainWindow):
         if not self._maybe_save("opening another photo"):
             return False
         self._token += 1
-        self._opening_sample = sample  # the open photo's stays until this one opens
+        self._opening_sample = sample  # _is_sample tells of the photo on screen until then
         text = "Open session" if clean else "Restore unsaved hints"
         self._after_open = (hints, clean, text) if hints is not None else None
         self.worker.open_photo(path if pasted is None else pasted, path, self._token)
