@@ -238,7 +238,7 @@ class InferenceWorker(QThread):
         # ("finish", delay, (generation, token, hints)) for the colours once the user pauses.
         self._deferred: tuple[str, float, Any] | None = None
         self._spell: tuple[object, float] | None = None  # the deferred job and its deadline
-        self._views_failed: Prepared | None = None  # not tried again while the spell lasts
+        self._views_failed: Prepared | None = None  # its views failed to prepare: the finish tries
         self._exports: list[ExportJob] = []
         self._suggest: SuggestRequest | None = None
         self._busy = False
