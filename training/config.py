@@ -89,6 +89,10 @@ class TrainConfig:
     # lr scale of the hint attention block (net.hint_attn): grown fresh onto a trained
     # release, it would barely move at a fine-tuning lr. From scratch, 1 is the safer choice.
     attn_lr: float = 10.0
+    # Decay of an exponential moving average of the weights (training.ema), 0 = none. When
+    # set, validation scores the average beside the raw weights, and the average is what the
+    # run saves as best and final. Built 2026-12-05.
+    ema: float = 0.0
     bf16: bool = True
     channels_last: bool = True
     workers: int = 1
@@ -121,6 +125,8 @@ class TrainConfig:
             raise ValueError("arch 'class' trains with loss 'ce' only")
         if self.rebalance and self.loss not in _CE_LOSSES:
             raise ValueError(f"rebalance applies to the CE losses, not {self.loss!r}")
+        if not 0.0 <= self.ema < 1.0:
+            raise ValueError(f"ema is a decay in [0, 1), got {self.ema}")
         if self.decay_by_time and self.max_minutes <= 0:
             raise ValueError("decay_by_time needs max_minutes")
         if self.semantic_blocks and getattr(self.net, "semantic", "none") != "effnet":

@@ -25,6 +25,7 @@ from model.variants import arch_of, build_network, load_any, load_pretrained
 from model.weights import save_weights
 from training.config import TrainConfig
 from training.data import HintedCrops, colour_photos
+from training.ema import WeightAverage
 from training.evaluate import evaluate, load_eval_images, net_predictor
 from training.lineage import record_start
 from training.machine import describe as describe_machine
@@ -260,6 +261,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     criterion = make_criterion(cfg, device, None if weights is None else weights.to(device))
     scaler = make_scaler(device, cfg.bf16)
     step, epoch, best = 0, 0, -1.0
+    kept_average: dict[str, Any] | None = None
     if resume and (out / CKPT).is_file():
         ck = torch.load(out / CKPT, map_location=device, weights_only=True)
         net.load_state_dict(ck["model"])
@@ -271,8 +273,14 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         step, epoch, best = int(ck["step"]), int(ck["epoch"]), float(ck["best"])
         if scaler is not None and "scaler" in ck:
             scaler.load_state_dict(ck["scaler"])
+        kept_average = ck.get("ema")
         if is_main:
             print(f"resumed from step {step} (epoch {epoch}, best val {best:.3f} dB)")
+    # The main process alone keeps the average: every rank's weights are the same. A run
+    # resumed with an average it did not keep until now starts it from its current weights.
+    avg = WeightAverage(net, cfg.ema) if cfg.ema and is_main else None
+    if avg is not None and kept_average is not None:
+        avg.load_state_dict(kept_average)
     model: torch.nn.Module = net
     if world > 1:
         model = torch.nn.parallel.DistributedDataParallel(net)
@@ -334,6 +342,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                 loss, parts = optimiser_step(
                     model, criterion, opt, params, (L, local, glob, ab), device, cfg.bf16, scaler
                 )
+                if avg is not None:
+                    avg.update(net)
                 step += 1
                 seen += L.shape[0] * world
                 bar.update(1)
@@ -355,10 +365,10 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                     log.flush()
                 if is_main and val_images and step % cfg.val_every == 0:
                     last_val, best = _validate_and_keep(
-                        net, device, val_images, cfg, step, log, best
+                        net, device, val_images, cfg, step, log, best, avg
                     )
                 if is_main and step % cfg.ckpt_every == 0:
-                    state = _ckpt_state(step, epoch, best, scaler)
+                    state = _ckpt_state(step, epoch, best, scaler, avg)
                     _save_ckpt(out / CKPT, net, opt, state, criterion)
                 if stop_requested or (
                     cfg.max_minutes and (time.time() - t_start) > cfg.max_minutes * 60
@@ -377,18 +387,18 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             # Stopped by the clock or at a step off the validation grid: score the last weights
             # too, so they can be exported when they are the best. (A kill skips it: it wants
             # out fast.)
-            last_val, best = _validate_and_keep(net, device, val_images, cfg, step, log, best)
+            last_val, best = _validate_and_keep(net, device, val_images, cfg, step, log, best, avg)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         bar.close()
         if is_main:
-            state = _ckpt_state(step, epoch, best, scaler)
+            state = _ckpt_state(step, epoch, best, scaler, avg)
             _save_ckpt(out / CKPT, net, opt, state, criterion)
             if step > 0:
                 minutes = f"{(time.time() - t_start) / 60:.2f}"
                 extra = {"step": str(step), "loss": cfg.loss, "minutes": minutes}
-                save_weights(net, out / FINAL, extra=extra)
+                save_weights(net if avg is None else avg.net, out / FINAL, extra=extra)
             if log:
                 log.close()
         if world > 1 and dist.is_initialized():
@@ -398,11 +408,17 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
 
 
 def _ckpt_state(
-    step: int, epoch: int, best: float, scaler: torch.amp.GradScaler | None
+    step: int,
+    epoch: int,
+    best: float,
+    scaler: torch.amp.GradScaler | None,
+    avg: WeightAverage | None = None,
 ) -> dict[str, Any]:
     state: dict[str, Any] = {"step": step, "epoch": epoch, "best": best}
     if scaler is not None:
         state["scaler"] = scaler.state_dict()
+    if avg is not None:
+        state["ema"] = avg.state_dict()
     return state
 
 
@@ -414,26 +430,39 @@ def _validate_and_keep(
     step: int,
     log: Any,
     best: float,
+    avg: WeightAverage | None = None,
 ) -> tuple[dict[str, Any], float]:
-    """Validate and log; save the weights as the run's best when their mean PSNR beats `best`."""
+    """Validate and log; save the weights as the run's best when their mean PSNR beats `best`.
+
+    With a weight average the average is what the run keeps, so "psnr" is its score and
+    "psnr_raw" the raw weights'.
+    """
     t = time.time()
-    net.eval()
     # Automatic variants ignore hints: their score is the same at every point count.
     points = cfg.val_points if cfg.arch in INTERACTIVE_ARCHS else (0,)
-    res = evaluate(net_predictor(net, device, cfg.bf16), images, points, seed=VAL_SEED)
-    net.train()
-    rec = {
-        "step": step,
-        "val": True,
-        "psnr": {str(k): round(v, 3) for k, v in res.items()},
-        "val_s": round(time.time() - t, 1),
-    }
+
+    def score_of(m: torch.nn.Module) -> dict[str, float]:
+        was = m.training
+        m.eval()
+        res = evaluate(net_predictor(m, device, cfg.bf16), images, points, seed=VAL_SEED)
+        m.train(was)
+        return {str(k): round(v, 3) for k, v in res.items()}
+
+    kept = net if avg is None else avg.net
+    rec: dict[str, Any] = {"step": step, "val": True, "psnr": score_of(kept)}
+    if avg is not None:
+        rec["psnr_raw"] = score_of(net)
+    rec["val_s"] = round(time.time() - t, 1)
     log.write(json.dumps(rec) + "\n")
     log.flush()
-    tqdm.write(f"step {step} val PSNR " + " ".join(f"{k}:{v:.2f}" for k, v in res.items()))
+    line = " ".join(f"{k}:{v:.2f}" for k, v in rec["psnr"].items())
+    if avg is not None:
+        raw = " ".join(f"{k}:{v:.2f}" for k, v in rec["psnr_raw"].items())
+        line = f"(average) {line}  raw {raw}"
+    tqdm.write(f"step {step} val PSNR {line}")
     score = float(np.mean(list(rec["psnr"].values())))
     if score > best:
         best = score
         extra = {"step": str(step), "val": json.dumps(rec["psnr"])}
-        save_weights(net, Path(cfg.out) / BEST, extra=extra)
+        save_weights(kept, Path(cfg.out) / BEST, extra=extra)
     return rec, best
