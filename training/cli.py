@@ -66,5 +66,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run() -> int:
+    """The `huebrush-train` command: `main` in a process of its own, which then keeps the
+    memory it frees for the next step (training.malloc; not in `main`, which tests call
+    in-process)."""
+    from training.malloc import keep_freed_memory
+
+    keep_freed_memory()
+    return main()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
