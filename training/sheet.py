@@ -1,5 +1,8 @@
 """Contact sheet: validation and historical photos coloured with 0 and with 5 points.
 
+The 5-point cells are finished as the app finishes a photo at a pause (model.views, its
+default finish), so the sheet shows what a user sees once they stop editing.
+
 python -m training.sheet --val DIR --bw DIR --hints docs/sheet_hints --out docs/contact_sheet.png
 """
 
@@ -13,7 +16,8 @@ from PIL import Image, ImageDraw
 
 from model.colorspace import lab_to_rgb, rgb_to_lab
 from model.hints import Hints, Point
-from model.inference import Colorizer
+from model.inference import Colorizer, to_uint8
+from model.views import finished_prediction
 from training.evaluate import load_eval_images, points_for
 
 CELL = 200
@@ -29,6 +33,14 @@ def _cell(rgb: np.ndarray, points: tuple[Point, ...] = ()) -> Image.Image:
         d.rectangle([x - 4, y - 4, x + 4, y + 4], fill=fill, outline=(255, 255, 255))
         d.rectangle([x - 5, y - 5, x + 5, y + 5], outline=(0, 0, 0))
     return im
+
+
+def finished_rgb(col: Colorizer, image: np.ndarray | Path, hints: Hints) -> np.ndarray:
+    """The photo with `hints`, finished as the app does by default when the user pauses."""
+    prep = col.prepare(image)
+    pred = finished_prediction(col, prep, hints)
+    assert pred is not None  # nothing can stop it
+    return to_uint8(col.render(prep, pred))
 
 
 def _grey(rgb: np.ndarray) -> np.ndarray:
@@ -55,14 +67,14 @@ def build(col: Colorizer, val: Path, bw: Path, hints_dir: Path, n_val: int = 10)
         ab = rgb_to_lab(gt / 255.0)[..., 1:].astype(np.float32)
         pts = tuple(points_for(ab, 5, 7, i))
         auto = col.colorize(gt)
-        hinted = col.colorize(gt, Hints(pts))
+        hinted = finished_rgb(col, gt, Hints(pts))
         rows.append([_cell(_grey(gt)), _cell(auto), _cell(hinted, pts), _cell(gt)])
     for f in sorted(hints_dir.glob("*.hints.json")):
         photo = bw / f.name.replace(".hints.json", ".jpg")
         h = Hints.from_json(f)
         grey = np.asarray(Image.open(photo).convert("RGB"))
         rows.append(
-            [_cell(grey), _cell(col.colorize(photo)), _cell(col.colorize(photo, h), h.points)]
+            [_cell(grey), _cell(col.colorize(photo)), _cell(finished_rgb(col, photo, h), h.points)]
         )
     width = max(sum(c.width + 4 for c in r) for r in rows)
     sheet = Image.new("RGB", (width, (CELL + 4) * len(rows)), (255, 255, 255))
