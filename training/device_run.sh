@@ -52,8 +52,8 @@ fi
 # The shipped weights' recipe (their model card's history), from scratch: L1 x6, a quarter of
 # the samples with 10-100 points, hint attention, dropout and weight decay.
 common=(net.hint_attn=true net.dropout=0.1 attn_lr=1 weight_decay=0.2 reg_weight=6
-        p_points_many=0.25 crop_scale_min=0.5 "workers=$workers" threads=2 decay_by_time=true
-        log_every=100)
+        p_points_many=0.25 crop_scale_min=0.5 ema=0.999 "workers=$workers" threads=2
+        decay_by_time=true log_every=100)
 # shellcheck disable=SC2206  # the overrides are meant to split on spaces
 s1=(crop=128 batch=32 lr=3e-4 steps=15000 lr_decay_steps=15000 val_every=1000
     ckpt_every=5000 "max_minutes=$S1_MIN" ${EXTRA:-} ${EXTRA1:-})

@@ -93,6 +93,9 @@ def test_two_time_boxed_stages_come_back_in_out(tmp_path: Path) -> None:
     lrs = [rec["lr"] for rec in steps if "lr" in rec]
     assert len(lrs) >= 2 and lrs[-1] < 0.5 * 3e-4
     assert all(rec["step"] < 15000 for rec in steps)
+    # Trained with a weight average, scored beside the raw weights.
+    vals = [rec for rec in steps if rec.get("val")]
+    assert vals and all("psnr_raw" in rec for rec in vals)
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
