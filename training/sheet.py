@@ -15,9 +15,11 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from model.colorspace import lab_to_rgb, rgb_to_lab
+from model.engines import NetEngine
+from model.finish import DEFAULT_FINISH
 from model.hints import Hints, Point
+from model.imageio import load_image
 from model.inference import Colorizer, to_uint8
-from model.views import finished_prediction
 from training.evaluate import load_eval_images, points_for
 
 CELL = 200
@@ -37,10 +39,7 @@ def _cell(rgb: np.ndarray, points: tuple[Point, ...] = ()) -> Image.Image:
 
 def finished_rgb(col: Colorizer, image: np.ndarray | Path, hints: Hints) -> np.ndarray:
     """The photo with `hints`, finished as the app does by default when the user pauses."""
-    prep = col.prepare(image)
-    pred = finished_prediction(col, prep, hints)
-    assert pred is not None  # nothing can stop it
-    return to_uint8(col.render(prep, pred))
+    return to_uint8(NetEngine(col, DEFAULT_FINISH)(load_image(image), hints))
 
 
 def _grey(rgb: np.ndarray) -> np.ndarray:
