@@ -15,6 +15,8 @@ class NetConfig:
     semantic: "effnet" fuses frozen ImageNet EfficientNet-Lite0 features at 1/8 scale; "none".
     prior: feed the edge-aware spread of the hints (model.propagate) as extra inputs.
     hint_attn: 1/8-scale cells attend over the hinted cells (model.hint_attention).
+    hint_attn_fine: 1/4-scale cells do too, after the first decoder block, where cells are
+        small enough to tell neighbouring objects apart.
     dropout: channel dropout on the 1/8-scale features while training (0 = off), against
         memorising the training photos; no effect at inference.
     """
@@ -25,6 +27,7 @@ class NetConfig:
     n_bins: int = 313
     ab_scale: float = 110.0
     hint_attn: bool = False
+    hint_attn_fine: bool = False
     dropout: float = 0.0
 
     def to_json(self) -> str:

@@ -90,6 +90,7 @@ class ColorNet(nn.Module):
         elif cfg.semantic != "none":
             raise ValueError(f"unknown semantic encoder {cfg.semantic!r}")
         self.hint_attn = HintAttention(8 * w) if cfg.hint_attn else None
+        self.hint_attn_fine = HintAttention(4 * w) if cfg.hint_attn_fine else None
         # No parameters, so weights trained with and without it load into each other.
         self.drop = nn.Dropout2d(cfg.dropout) if cfg.dropout > 0 else nn.Identity()
         self.up8 = nn.ConvTranspose2d(8 * w, 4 * w, 4, stride=2, padding=1)
@@ -193,6 +194,8 @@ class ColorNet(nn.Module):
         c6 = self.mid6(c5)
         c7 = self.mid7(self.drop(c6))
         c8 = self.dec8(F.relu(self.up8(c7) + self.skip8(c3)))
+        if self.hint_attn_fine is not None:
+            c8 = self.hint_attn_fine(c8, local)
         c9 = self.dec9(F.relu(self.up9(c8) + self.skip9(c2)))
         return F.relu(self.up10(c9) + self.skip10(c1)), prior, c7, c8
 

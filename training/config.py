@@ -89,6 +89,10 @@ class TrainConfig:
     # lr scale of the hint attention block (net.hint_attn): grown fresh onto a trained
     # release, it would barely move at a fine-tuning lr. From scratch, 1 is the safer choice.
     attn_lr: float = 10.0
+    # Comma-separated module names (e.g. "hint_attn_fine"): only their weights learn, the
+    # rest stays as loaded, batch-norm statistics included. For growing a block onto a
+    # release without moving (and re-rounding, once exported) what it already does.
+    train_only: str = ""
     # Decay of an exponential moving average of the weights (training.ema), 0 = none. When
     # set, validation scores the average beside the raw weights, and the average is what the
     # run saves as best and final. Built 2026-12-05.

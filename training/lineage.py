@@ -132,6 +132,10 @@ def stage(
         )
     if isinstance(cfg.get("net"), dict) and cfg["net"].get("hint_attn"):
         notes.append("with attention from every 1/8-scale cell to the hinted cells")
+    if isinstance(cfg.get("net"), dict) and cfg["net"].get("hint_attn_fine"):
+        notes.append("with attention from every 1/4-scale cell to the hinted cells as well")
+    if cfg.get("train_only"):
+        notes.append(f"only {cfg['train_only']} trained, the rest kept as loaded")
     if isinstance(cfg.get("net"), dict) and cfg["net"].get("dropout"):
         notes.append(f"channel dropout {cfg['net']['dropout']:g} at 1/8 scale")
     if cfg.get("p_tone"):

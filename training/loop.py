@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.distributed as dist
+from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
@@ -77,7 +78,7 @@ def build_model(cfg: TrainConfig) -> torch.nn.Module:
 
 # Network options that only add modules whose output starts at zero: a release without them
 # can be grown into a network with them and computes the same until training moves it.
-GROWABLE = {"hint_attn": "hint_attn."}
+GROWABLE = {"hint_attn": "hint_attn.", "hint_attn_fine": "hint_attn_fine."}
 # Network options without weights (dropout): a release carries over to any value of them.
 WEIGHTLESS = ("dropout",)
 
@@ -103,8 +104,38 @@ def grow(net: torch.nn.Module, cfg: TrainConfig) -> torch.nn.Module:
     return grown
 
 
+def trained_prefixes(cfg: TrainConfig) -> tuple[str, ...]:
+    """cfg.train_only as parameter-name prefixes; empty when the whole network learns."""
+    return tuple(f"{n.strip()}." for n in cfg.train_only.split(",") if n.strip())
+
+
+def set_train_mode(net: torch.nn.Module, cfg: TrainConfig) -> None:
+    """Training mode, except for the batch norms of modules that cfg.train_only leaves as
+    loaded: their running statistics would drift with every batch."""
+    net.train()
+    prefixes = trained_prefixes(cfg)
+    if not prefixes:
+        return
+    inner = getattr(net, "module", net)  # under DistributedDataParallel
+    for name, m in inner.named_modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and not name.startswith(prefixes):
+            m.eval()
+
+
 def param_groups(net: torch.nn.Module, cfg: TrainConfig) -> list[dict[str, Any]]:
-    """The optimiser's groups: the network, unfrozen encoder blocks, hint attention (own lrs)."""
+    """The optimiser's groups: the network, unfrozen encoder blocks, hint attention (own lrs);
+    with cfg.train_only, only the named modules' weights."""
+    prefixes = trained_prefixes(cfg)
+    if prefixes:
+        names = {n.split(".")[0] for n, _ in net.named_parameters()}
+        unknown = [p for p in prefixes if p[:-1] not in names]
+        if unknown:
+            raise SystemExit(f"train_only names no module of the network: {unknown}")
+        if cfg.semantic_blocks:
+            raise SystemExit("train_only and semantic_blocks exclude each other")
+        for n, p in net.named_parameters():
+            p.requires_grad_(n.startswith(prefixes))
+        return [{"params": [p for p in net.parameters() if p.requires_grad], "lr_scale": 1.0}]
     semantic = getattr(net, "semantic", None)
     tuned = semantic.unfreeze_last(cfg.semantic_blocks) if semantic is not None else []
     attn = getattr(net, "hint_attn", None)
@@ -338,7 +369,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                     batch[k].to(device, non_blocking=True) for k in ("L", "ab", "local", "glob")
                 )
                 L, local = L.contiguous(memory_format=cl), local.contiguous(memory_format=cl)
-                model.train()
+                set_train_mode(model, cfg)
                 loss, parts = optimiser_step(
                     model, criterion, opt, params, (L, local, glob, ab), device, cfg.bf16, scaler
                 )

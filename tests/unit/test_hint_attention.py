@@ -1,10 +1,12 @@
-"""Attention from every cell to the hinted cells: what it reads, and growing a release."""
+"""Attention from every cell to the hinted cells: what it reads, and growing a release
+(training only the grown block, if asked)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 import torch
 
 from model.arch_configs import AEConfig
@@ -14,7 +16,7 @@ from model.weights import load_network, save_weights
 from tests.conftest import TINY, tiny_net
 from training.config import TrainConfig
 from training.lineage import stage
-from training.loop import _grows_into, build_model, param_groups
+from training.loop import _grows_into, build_model, param_groups, set_train_mode
 
 
 def _live(channels: int = 8, seed: int = 0) -> HintAttention:
@@ -76,13 +78,14 @@ def test_batching_photos_with_different_hint_counts_changes_nothing() -> None:
             assert torch.allclose(batched[i : i + 1], alone, atol=1e-5)
 
 
-def test_a_release_grows_the_block_and_computes_the_same(tmp_path: Path) -> None:
+@pytest.mark.parametrize("block", ["hint_attn", "hint_attn_fine"])
+def test_a_release_grows_the_block_and_computes_the_same(tmp_path: Path, block: str) -> None:
     path = tmp_path / "release.safetensors"
     save_weights(tiny_net(3), path)
     release = load_network(path)  # as stored (fp16)
-    cfg = TrainConfig(net=replace(TINY, hint_attn=True), init=str(path))
+    cfg = TrainConfig(net=replace(TINY, **{block: True}), init=str(path))
     grown = build_model(cfg)
-    assert isinstance(grown, ColorNet) and grown.hint_attn is not None
+    assert isinstance(grown, ColorNet) and getattr(grown, block) is not None
     gen = torch.Generator().manual_seed(4)
     L = torch.rand(1, 1, 64, 64, generator=gen) * 100
     local = torch.zeros(1, 3, 64, 64)
@@ -108,6 +111,40 @@ def test_growing_never_drops_a_block() -> None:
 def test_the_card_notes_the_block() -> None:
     cfg = TrainConfig(net=replace(TINY, hint_attn=True)).to_dict()
     assert "attention" in stage(cfg, 10, 1.0, {})["note"]
+    fine = TrainConfig(net=replace(TINY, hint_attn_fine=True), train_only="hint_attn_fine")
+    note = stage(fine.to_dict(), 10, 1.0, {})["note"]
+    assert "1/4-scale" in note and "only hint_attn_fine trained" in note
+
+
+def test_train_only_moves_the_named_block_alone() -> None:
+    torch.manual_seed(0)
+    cfg = TrainConfig(net=replace(TINY, hint_attn_fine=True), train_only="hint_attn_fine")
+    net = ColorNet(cfg.net)
+    groups = param_groups(net, cfg)
+    block = {id(p) for p in net.hint_attn_fine.parameters()}
+    assert {id(p) for g in groups for p in g["params"]} == block
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    opt = torch.optim.AdamW(groups, lr=1e-2)
+    gen = torch.Generator().manual_seed(6)
+    local = torch.zeros(2, 3, 64, 64)
+    local[:, :, 8:14, 40:46] = torch.tensor([0.4, 0.2, 1.0])[:, None, None]
+    for _ in range(2):
+        set_train_mode(net, cfg)
+        L = torch.rand(2, 1, 64, 64, generator=gen) * 100
+        out = net(L, local, torch.zeros(2, 316))
+        opt.zero_grad()
+        (out.ab - 20.0).square().mean().backward()
+        opt.step()
+    after = net.state_dict()
+    moved = {k for k in after if not torch.equal(after[k], before[k])}
+    # Batch-norm statistics of the kept modules stay as loaded, too.
+    assert moved and all(k.startswith("hint_attn_fine.") for k in moved)
+
+
+def test_train_only_refuses_a_module_the_network_lacks() -> None:
+    cfg = TrainConfig(net=TINY, train_only="hint_attn_fine")
+    with pytest.raises(SystemExit, match="hint_attn_fine"):
+        param_groups(ColorNet(cfg.net), cfg)
 
 
 def test_the_grown_block_learns_at_its_own_rate() -> None:
