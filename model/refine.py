@@ -4,7 +4,7 @@ The points say more about a photo than the network uses in one pass: left out in
 each shows how the network's colour there should change. A few Adam steps fit a copy of
 the last decoder block and the output layer (18.6k of 9.4M weights at width 32) so that
 the colours of left-out points are predicted from the others; the final pass then uses
-all points with the adapted layers. Measured in the README (Measured): +0.09 / +0.15 /
+all points with the adapted layers. Measured in docs/quality.md: +0.09 / +0.15 /
 +0.14 dB at 1 / 5 / 10 points on held-out photos, for the steps' time.
 """
 

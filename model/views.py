@@ -3,7 +3,7 @@ eighth smaller and larger.
 
 Each pass is one guess; the same network on the mirrored photo, or on a slightly smaller or
 larger one, makes somewhat different mistakes, and their mean is nearer the truth where
-there are points (+0.15 dB at 10; README, Measured). Five more passes are too slow for every
+there are points (+0.15 dB at 10; docs/quality.md). Five more passes are too slow for every
 edit on a CPU, so the app shows one pass while the user edits and the views once they pause
 (`Finish`); with the refinement to the points (model.refine) they double what it gains.
 """

@@ -72,7 +72,7 @@ class TrainConfig:
     p_saturation: float = 0.2
     # Share of crops whose lightness gets a random tone curve (ab kept): against memorising
     # the training photos (their PSNR runs 1-1.7 dB above unseen photos'). At 0.5 over a
-    # 1,400-step fine-tune it did not raise held-out PSNR (README, Measured).
+    # 1,400-step fine-tune it did not raise held-out PSNR (docs/quality.md).
     p_tone: float = 0.0
     # Share of crops whose lightness is made to look like an old print (blur, fade, grain;
     # ab kept), against the warm fallback tint on historical photos. Built 2026-12-02,

@@ -203,7 +203,7 @@ def old_print(L: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
     The historical photos the product is for are blurred, have lifted blacks and dulled
     whites, and carry film grain; on such inputs the ImageNet features say less about what is
-    where and the network falls back on one warm tint (README, "the sepia wash").
+    where and the network falls back on one warm tint (docs/quality.md, "The sepia wash").
     Blur sigma 0..1.5 px, blacks lifted to 0..20 and whites dulled to 80..100, then grain of
     1..5 L units, itself slightly blurred as film grain is.
     """
