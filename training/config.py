@@ -57,6 +57,9 @@ class TrainConfig:
     ce_weight: float = 1.0
     reg_weight: float = 1.0
     huber_beta: float = 1.0  # in ab units
+    # Weight of minus the per-photo PSNR (dB, sRGB) in the loss: the validation's own mean,
+    # which weights muted photos as much as colourful ones. Built 2026-12-05.
+    psnr_weight: float = 0.0
     rebalance: float = 0.0  # 0 = plain CE; >0 mixes the class-rebalancing weights in
     rebalance_lambda: float = 0.5  # share of the uniform distribution in the mixed prior
     rebalance_sigma: float = 5.0  # Gaussian smoothing of the empirical prior, ab units

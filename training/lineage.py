@@ -149,6 +149,8 @@ def stage(
     if cfg.get("huber_beta", DEFAULT_BETA) != DEFAULT_BETA:
         # Beyond beta ab units the loss is L1; below it quadratic, closer to what PSNR scores.
         notes.append(f"smooth-L1 with beta {cfg['huber_beta']:g} ab units")
+    if cfg.get("psnr_weight"):
+        notes.append(f"minus the per-photo sRGB PSNR (dB) in the loss, x{cfg['psnr_weight']:g}")
     if notes:
         entry["note"] = "; ".join(notes)
     return entry

@@ -6,7 +6,12 @@ import torch
 import torch.nn.functional as F
 
 from model.bins import soft_encode
+from model.colorspace import lab_to_rgb
 from model.network import NetOutput
+
+# Per-photo squared sRGB error below this (50 dB) earns nothing more: a photo that is
+# already right must not dominate the batch through the logarithm.
+PSNR_FLOOR = 1e-5
 
 
 def distribution_targets(ab: torch.Tensor, factor: int = 4) -> torch.Tensor:
@@ -34,6 +39,21 @@ def rebalanced_ce(
     return (ce_map * w).mean()
 
 
+def photo_psnr_loss(pred_ab: torch.Tensor, ab: torch.Tensor, L: torch.Tensor) -> torch.Tensor:
+    """Minus the mean per-photo PSNR (dB) on clipped sRGB, as the validation scores.
+
+    Pixel losses weight a photo by how wrong it is; the mean of per-photo PSNR weights it
+    by how wrong it is relative to its own error, so muted photos, where a little stray
+    colour costs decibels, count as much as colourful ones.
+    """
+    L = L.float()
+    pred = lab_to_rgb(torch.cat([L, pred_ab.float()], 1).permute(0, 2, 3, 1))
+    with torch.no_grad():
+        true = lab_to_rgb(torch.cat([L, ab.float()], 1).permute(0, 2, 3, 1))
+    mse = ((pred - true) ** 2).flatten(1).mean(1)
+    return 10.0 * torch.log10(mse + PSNR_FLOOR).mean()
+
+
 def colour_loss(
     out: NetOutput,
     ab: torch.Tensor,
@@ -41,9 +61,19 @@ def colour_loss(
     reg_weight: float = 1.0,
     beta: float = 1.0,
     class_weights: torch.Tensor | None = None,
+    psnr_weight: float = 0.0,
+    L: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
-    """Weighted sum of CE (optionally class-rebalanced) and smooth-L1 on ab (scaled by 1/10)."""
+    """Weighted sum of CE (optionally class-rebalanced), smooth-L1 on ab (scaled by 1/10)
+    and, with psnr_weight (which needs L), minus the per-photo PSNR in dB."""
     ce = rebalanced_ce(out.logits, ab, class_weights)
     reg = F.smooth_l1_loss(out.ab.float(), ab.float(), beta=beta) / 10.0
     total = ce_weight * ce + reg_weight * reg
-    return total, {"ce": float(ce.detach()), "reg": float(reg.detach()) * 10.0}
+    parts = {"ce": float(ce.detach()), "reg": float(reg.detach()) * 10.0}
+    if psnr_weight:
+        if L is None:
+            raise ValueError("psnr_weight needs the lightness L")
+        neg_psnr = photo_psnr_loss(out.ab, ab, L)
+        total = total + psnr_weight * neg_psnr
+        parts["psnr"] = -float(neg_psnr.detach())
+    return total, parts

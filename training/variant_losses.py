@@ -47,7 +47,10 @@ class HuebrushLoss(Criterion):
         self, out: Any, ab: torch.Tensor, L: torch.Tensor
     ) -> tuple[torch.Tensor, dict[str, float]]:
         c = self.cfg
-        return colour_loss(out, ab, c.ce_weight, c.reg_weight, c.huber_beta, self.class_weights)
+        return colour_loss(
+            out, ab, c.ce_weight, c.reg_weight, c.huber_beta, self.class_weights,
+            psnr_weight=c.psnr_weight, L=L,
+        )  # fmt: skip
 
 
 class RegressionLoss(Criterion):
