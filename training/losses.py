@@ -42,9 +42,9 @@ def rebalanced_ce(
 def photo_psnr_loss(pred_ab: torch.Tensor, ab: torch.Tensor, L: torch.Tensor) -> torch.Tensor:
     """Minus the mean per-photo PSNR (dB) on clipped sRGB, as the validation scores.
 
-    Pixel losses weight a photo by how wrong it is; the mean of per-photo PSNR weights it
-    by how wrong it is relative to its own error, so muted photos, where a little stray
-    colour costs decibels, count as much as colourful ones.
+    Pixel losses weight every pixel's error alike, so colourful photos drive them; the mean
+    of per-photo PSNR divides each photo's share by its own mean error, so muted photos,
+    where a little stray colour costs decibels, count as much as colourful ones.
     """
     L = L.float()
     pred = lab_to_rgb(torch.cat([L, pred_ab.float()], 1).permute(0, 2, 3, 1))
