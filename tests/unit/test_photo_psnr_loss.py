@@ -27,7 +27,7 @@ def test_it_is_minus_the_mean_validation_psnr() -> None:
     assert -float(photo_psnr_loss(pred, ab, L)) == pytest.approx(np.mean(scores), abs=0.3)
 
 
-def test_a_muted_photo_weighs_more_than_a_colourful_one() -> None:
+def test_a_photo_further_off_counts_less_per_pixel() -> None:
     rng = np.random.default_rng(1)
     lab = _labs(rng, 2)
     L, ab = lab[:, :1], lab[:, 1:]
