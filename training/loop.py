@@ -37,6 +37,10 @@ CKPT = "last.pt"
 VAL_SEED = 1234  # the same protocol points for every validation and baseline
 BEST = "best.safetensors"
 FINAL = "final.safetensors"  # the weights at the last step (what equal-budget runs compare)
+# With a weight average FINAL holds the average, and this the raw weights: at a high learning
+# rate the average can score far below them (run L1, docs/quality.md), and a next stage that
+# starts before the decay wants the raw ones.
+FINAL_RAW = "final_raw.safetensors"
 
 
 def _dist_info() -> tuple[int, int]:
@@ -430,6 +434,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                 minutes = f"{(time.time() - t_start) / 60:.2f}"
                 extra = {"step": str(step), "loss": cfg.loss, "minutes": minutes}
                 save_weights(net if avg is None else avg.net, out / FINAL, extra=extra)
+                if avg is not None:
+                    save_weights(net, out / FINAL_RAW, extra=extra)
             if log:
                 log.close()
         if world > 1 and dist.is_initialized():

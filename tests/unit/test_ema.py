@@ -12,6 +12,7 @@ from tests.unit.test_training import TINY_RUN
 from training.cli import main as train_main
 from training.config import TrainConfig
 from training.ema import WeightAverage
+from training.loop import FINAL_RAW
 
 
 def _net() -> torch.nn.Module:
@@ -80,6 +81,9 @@ def test_a_run_with_an_average_saves_and_resumes_it(tmp_path: Path) -> None:
     final = load_network(run / "final.safetensors").state_dict()
     np.testing.assert_allclose(final[key].float(), kept[key].float(), atol=2e-3, rtol=1e-2)
     assert not torch.allclose(final[key].float(), raw[key].float(), atol=2e-3, rtol=1e-2)
+    # ... and the raw weights go beside it, for a next stage that starts from them.
+    final_raw = load_network(run / FINAL_RAW).state_dict()
+    np.testing.assert_allclose(final_raw[key].float(), raw[key].float(), atol=2e-3, rtol=1e-2)
     vals = [json.loads(x) for x in (run / "log.jsonl").read_text().splitlines()]
     vals = [r for r in vals if r.get("val")]
     assert [r["step"] for r in vals] == [2, 4]
