@@ -28,6 +28,13 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, TrainConfi
         metavar="WEIGHTS",
         help="write the run's best weights (int8 kernels, fp16 rest) here and exit",
     )
+    ap.add_argument(
+        "--export-from",
+        choices=("best", "final", "final_raw"),
+        default="best",
+        help="which of the run's weights --export writes: the best validated (default), the "
+        "last step's, or the last step's raw weights when the run kept a weight average",
+    )
     ap.add_argument("--no-progress", action="store_true")
     ap.add_argument("--arch", choices=ARCHS, help="network architecture (default huebrush)")
     ap.add_argument("--loss", choices=LOSSES, help="training loss (default: the arch's own)")
@@ -53,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.export:
         from training.export import export
 
-        dest = export(cfg.out, args.export)
+        dest = export(cfg.out, args.export, source=args.export_from)
         print(f"wrote {dest} and {dest.with_suffix('.md')}")
         return 0
     if not cfg.data:

@@ -19,11 +19,17 @@ from training.lineage import (
     totals,
 )
 from training.lineage import KEY as LINEAGE_KEY
-from training.loop import BEST
+from training.loop import BEST, FINAL, FINAL_RAW
+
+# What `--export-from` may name: the file in the run folder, and the log's score for it.
+SOURCES = {"best": (BEST, "psnr"), "final": (FINAL, "psnr"), "final_raw": (FINAL_RAW, "psnr_raw")}
 
 
-def export(run_dir: str | Path, dest: str | Path, card_extra: str = "") -> Path:
-    """Copy the run's best weights to `dest` and write `dest`.md (the model card).
+def export(
+    run_dir: str | Path, dest: str | Path, card_extra: str = "", source: str = "best"
+) -> Path:
+    """Copy the run's best weights (or `source`: final, final_raw) to `dest` and write
+    `dest`.md (the model card).
 
     The release stores the trained conv kernels as int8 with per-channel scales and the rest
     as fp16 (model.quant), and leaves out a frozen ImageNet encoder, which the
@@ -31,9 +37,10 @@ def export(run_dir: str | Path, dest: str | Path, card_extra: str = "") -> Path:
     the same validation PSNR.
     """
     run = Path(run_dir)
-    src = run / BEST
+    name, score_key = SOURCES[source]
+    src = run / name
     if not src.is_file():
-        raise SystemExit(f"{src}: no validated weights in this run yet")
+        raise SystemExit(f"{src}: no {'validated ' if source == 'best' else ''}weights yet")
     net = load_network(src)
     meta = read_metadata(src)
     dest = Path(dest)
@@ -41,6 +48,17 @@ def export(run_dir: str | Path, dest: str | Path, card_extra: str = "") -> Path:
     cfg = json.loads((run / "config.json").read_text())
     log = read_log(run / LOG)
     step = int(meta.get("step", "0"))
+    if source != "best":
+        # The last-step files carry no score: the validation logged at that step is theirs
+        # (the raw weights' under "psnr_raw" when the run kept a weight average).
+        rec = next((r for r in log if r.get("val") and int(r["step"]) == step), None)
+        if rec is None or score_key not in rec:
+            raise SystemExit(f"{src}: no validation logged at its step {step}")
+        meta = {**meta, "val": json.dumps(rec[score_key])}
+        log = [{**r, "psnr": r[score_key]} if r.get("val") and score_key in r else r for r in log]
+        shipped = "the raw weights, not the weight average" if source == "final_raw" else ""
+        note = f"Shipped: `{name}`, the weights at the run's last step ({step})"
+        card_extra = note + (f", {shipped}" if shipped else "") + ".\n" + card_extra
     this = run_stage(run, step, meta.get("val", "{}"))
     minutes = this["minutes"]
     stages = history(run, this)
@@ -49,7 +67,7 @@ def export(run_dir: str | Path, dest: str | Path, card_extra: str = "") -> Path:
     base_file = run / "baselines.json"
     baselines = json.loads(base_file.read_text()) if base_file.is_file() else None
     wheel = read_metadata(dest).get(SEMANTIC_KEY)
-    card = model_card(cfg, meta, log, step, minutes, card_extra, baselines, stages, wheel)
+    card = model_card(cfg, meta, log, step, minutes, card_extra, baselines, stages, wheel, source)
     dest.with_suffix(".md").write_text(card)
     shutil.copyfile(run / "config.json", dest.with_suffix(".config.json"))
     return dest
@@ -68,6 +86,7 @@ def model_card(
     baselines: dict[str, dict[str, float]] | None = None,
     stages: list[dict[str, Any]] | None = None,
     wheel: str | None = None,
+    source: str = "best",
 ) -> str:
     """Markdown model card: data, steps, time, throughput and the validation table."""
     val = json.loads(meta.get("val", "{}"))
@@ -132,13 +151,15 @@ def model_card(
         lines += ["", "## Training history (each stage starts from the one above)", ""]
         lines += history_markdown(stages, cols)
     if curve:
-        lines += ["", "## Validation curve (this stage)", "", "| step | " + " | ".join(cols) + " |"]
+        which = ", raw weights" if source == "final_raw" else ""
+        lines += ["", f"## Validation curve (this stage{which})", ""]
+        lines.append("| step | " + " | ".join(cols) + " |")
         lines.append("|---|" + "---|" * len(cols))
         for r in curve:
             lines.append(
                 f"| {r['step']} | " + " | ".join(f"{r['psnr'].get(c, 0):.2f}" for c in cols) + " |"
             )
-    lines += ["", "Command (this stage):", "", "```", *command_lines(cfg), "```"]
+    lines += ["", "Command (this stage):", "", "```", *command_lines(cfg, source), "```"]
     return "\n".join(lines) + "\n" + (extra + "\n" if extra else "")
 
 
@@ -147,7 +168,7 @@ def _shown_path(p: str) -> str:
     return p if p and not Path(p).is_absolute() else f"<{Path(p).name or 'dir'}>"
 
 
-def command_lines(cfg: dict[str, Any]) -> list[str]:
+def command_lines(cfg: dict[str, Any], source: str = "best") -> list[str]:
     """The commands that trained and exported this stage, rebuilt from its saved config."""
     train = ["huebrush-train", "--data", _shown_path(cfg["data"])]
     if cfg.get("val"):
@@ -158,5 +179,6 @@ def command_lines(cfg: dict[str, Any]) -> list[str]:
     ]
     return [
         " ".join(train + overrides),
-        f"huebrush-train --out {_shown_path(cfg['out'])} --export <weights>.safetensors",
+        f"huebrush-train --out {_shown_path(cfg['out'])} --export <weights>.safetensors"
+        + ("" if source == "best" else f" --export-from {source}"),
     ]

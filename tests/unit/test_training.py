@@ -277,6 +277,39 @@ def test_train_resume_export(data_dir: Path, tmp_path: Path) -> None:
     assert "| 3 (run3) | run2 | 2 |" in dest3.with_suffix(".md").read_text()
 
 
+def test_export_the_last_raw_weights_of_an_averaged_run(data_dir: Path, tmp_path: Path) -> None:
+    """--export-from final_raw ships the last step's raw weights with their own logged score."""
+    run = tmp_path / "run"
+    args = ["--data", str(data_dir), "--val", str(data_dir), "--out", str(run), "--no-progress"]
+    # A large learning rate moves the raw weights far from the average in two steps.
+    assert train_main([*args, "steps=2", "ema=0.5", *TINY_RUN, "lr=0.05"]) == 0
+    rec = [json.loads(x) for x in (run / "log.jsonl").read_text().splitlines()]
+    last = [r for r in rec if r.get("val")][-1]
+    assert last["step"] == 2 and "psnr_raw" in last
+    dest = tmp_path / "w.safetensors"
+    assert train_main(["--out", str(run), "--export", str(dest), "--export-from", "final_raw"]) == 0
+    meta = read_metadata(dest)
+    assert meta["step"] == "2" and json.loads(meta["val"]) == last["psnr_raw"]
+    shipped = load_network(dest).state_dict()
+    raw = load_network(run / "final_raw.safetensors").state_dict()
+    avg = load_network(run / "final.safetensors").state_dict()
+    moved = [k for k in raw if raw[k].is_floating_point() and not torch.equal(raw[k], avg[k])]
+    assert moved  # the average really differs, so the check below can tell them apart
+    # Shipped kernels are rounded (int8, fp16), so it is the nearer of the two, not equal.
+    to_raw = sum(float((shipped[k].float() - raw[k].float()).abs().sum()) for k in moved)
+    to_avg = sum(float((shipped[k].float() - avg[k].float()).abs().sum()) for k in moved)
+    assert to_raw < to_avg / 2
+    card = dest.with_suffix(".md").read_text()
+    assert "raw weights, not the weight average" in card
+    assert "--export-from final_raw" in card  # the command that rebuilds this file
+    # A run without an average has no raw file to ship: a clear stop, not a wrong file.
+    run2 = tmp_path / "plain"
+    args2 = ["--data", str(data_dir), "--val", str(data_dir), "--out", str(run2), "--no-progress"]
+    assert train_main([*args2, "steps=2", *TINY_RUN]) == 0
+    with pytest.raises(SystemExit, match="final_raw"):
+        train_main(["--out", str(run2), "--export", str(dest), "--export-from", "final_raw"])
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
