@@ -19,6 +19,9 @@ class NetConfig:
         small enough to tell neighbouring objects apart.
     dropout: channel dropout on the 1/8-scale features while training (0 = off), against
         memorising the training photos; no effect at inference.
+    encoder: "unet", the U-Net's own conv encoder; "effnet", EfficientNet-Lite0 (ImageNet
+        start, trained) as the encoder with the hints in a light parallel branch (a
+        research variant, issue #3; needs semantic="none").
     """
 
     width: int = 32
@@ -29,6 +32,7 @@ class NetConfig:
     hint_attn: bool = False
     hint_attn_fine: bool = False
     dropout: float = 0.0
+    encoder: str = "unet"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

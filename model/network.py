@@ -5,7 +5,8 @@ down to 1/8, dilated blocks at 1/8, a decoder with symmetric shortcuts. A global
 turns the palette histogram and saturation into a bias on the 1/8-scale features, a
 distribution head predicts 313 ab bins at 1/4 scale from a hypercolumn, and optionally
 frozen ImageNet features, an edge-aware spread of the hints and attention from every
-cell to the hinted ones join in.
+cell to the hinted ones join in. A variant (NetConfig.encoder="effnet") uses the ImageNet
+network itself as the encoder, the hints entering through a light parallel branch.
 """
 
 from __future__ import annotations
@@ -71,10 +72,16 @@ class ColorNet(nn.Module):
         self.cfg = cfg
         w = cfg.width
         cin = 4 + (3 if cfg.prior else 0)
-        self.enc1 = _block(cin, w, 2)
-        self.enc2 = _block(w, 2 * w, 2)
-        self.enc3 = _block(2 * w, 4 * w, 3)
-        self.enc4 = _block(4 * w, 8 * w, 3)
+        self.backbone: nn.Module | None = None
+        if cfg.encoder == "effnet":
+            self._effnet_encoder(cin, w)
+        elif cfg.encoder == "unet":
+            self.enc1 = _block(cin, w, 2)
+            self.enc2 = _block(w, 2 * w, 2)
+            self.enc3 = _block(2 * w, 4 * w, 3)
+            self.enc4 = _block(4 * w, 8 * w, 3)
+        else:
+            raise ValueError(f"unknown encoder {cfg.encoder!r}")
         self.mid5 = _block(8 * w, 8 * w, 3, dilation=2)
         self.mid6 = _block(8 * w, 8 * w, 3, dilation=2)
         self.mid7 = _block(8 * w, 8 * w, 3)
@@ -114,6 +121,50 @@ class ColorNet(nn.Module):
             nn.ReLU(inplace=True),
             nn.Conv2d(4 * w, cfg.n_bins, 1),
         )
+
+    def _effnet_encoder(self, cin: int, w: int) -> None:
+        """EfficientNet-Lite0 (ImageNet-initialised, trained) as the encoder; L and the hints
+        enter through a light parallel branch, one conv per scale, added at each scale."""
+        if self.cfg.semantic != "none":
+            raise ValueError('encoder="effnet" is the ImageNet network already: semantic="none"')
+        from model.semantic import HEAD, SemanticEncoder
+
+        self.backbone = SemanticEncoder()
+        for p in self.backbone.parameters():
+            p.requires_grad_(True)
+        self.enc1 = _block(cin, w, 1)
+        self.hint2 = nn.Sequential(nn.Conv2d(w, 2 * w, 3, 2, 1), nn.ReLU(inplace=True))
+        self.hint3 = nn.Sequential(nn.Conv2d(2 * w, 4 * w, 3, 2, 1), nn.ReLU(inplace=True))
+        self.hint4 = nn.Sequential(nn.Conv2d(4 * w, 8 * w, 3, 2, 1), nn.ReLU(inplace=True))
+        ch = self.backbone.pyramid_channels()
+        self.proj2 = nn.Conv2d(ch[0], 2 * w, 1)
+        self.proj3 = nn.Conv2d(ch[1], 4 * w, 1)
+        # 1/8 and 1/16 features and the pooled head, as the frozen fusion takes them.
+        self.proj4 = nn.Conv2d(ch[2] + ch[3] + HEAD, 8 * w, 1)
+        self.norm2, self.norm3, self.norm4 = (nn.BatchNorm2d(c * w) for c in (2, 4, 8))
+
+    def _encode(self, L: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The encoder's features at full, 1/2, 1/4 and 1/8 scale."""
+        c1 = self.enc1(x)
+        if self.backbone is None:
+            c2 = self.enc2(F.max_pool2d(c1, 2))
+            c3 = self.enc3(F.max_pool2d(c2, 2))
+            return c1, c2, c3, self.enc4(F.max_pool2d(c3, 2))
+        (f2, f4, f8, f16), head = self.backbone.pyramid(L)
+        h2 = self.hint2(c1)
+        h3 = self.hint3(h2)
+        h4 = self.hint4(h3)
+        top = torch.cat(
+            [
+                f8,
+                F.interpolate(f16, size=f8.shape[-2:], mode="nearest"),
+                head.mean(dim=(2, 3), keepdim=True).expand(-1, -1, *f8.shape[-2:]),
+            ],
+            1,
+        )
+        c2 = self.norm2(F.relu(self.proj2(f2) + h2))
+        c3 = self.norm3(F.relu(self.proj3(f4) + h3))
+        return c1, c2, c3, self.norm4(F.relu(self.proj4(top) + h4))
 
     def semantic_features(self, L: torch.Tensor) -> torch.Tensor | None:
         """ImageNet features at 1/8 scale for L (B,1,H,W); cacheable across hint edits."""
@@ -176,11 +227,7 @@ class ColorNet(nn.Module):
             if prior is None:
                 prior = spread_hints(L, local)
             parts.append(prior.to(L.dtype))
-        x = torch.cat(parts, 1)
-        c1 = self.enc1(x)
-        c2 = self.enc2(F.max_pool2d(c1, 2))
-        c3 = self.enc3(F.max_pool2d(c2, 2))
-        c4 = self.enc4(F.max_pool2d(c3, 2))
+        c1, c2, c3, c4 = self._encode(L, torch.cat(parts, 1))
         c4 = c4 + self.global_branch(glob.to(c4.dtype))
         if self.semantic is not None:
             if sem_bias is None:

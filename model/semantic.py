@@ -98,6 +98,26 @@ class SemanticEncoder(nn.Module):
                 s16 = x
         return s8, s16, self.act(self.bn1(self.conv_head(x)))
 
+    def pyramid_channels(self) -> tuple[int, int, int, int]:
+        """Channels of `pyramid`'s features at strides 2, 4, 8 and 16."""
+        taps = _last_at_stride(self.blocks)
+        ch = [self.blocks[taps[s]]._project_conv.out_channels for s in (2, 4, 8, 16)]
+        return ch[0], ch[1], ch[2], ch[3]
+
+    def pyramid(self, L: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """Features at strides 2, 4, 8 and 16 and the stride-32 head map: the encoder of a
+        U-Net (NetConfig.encoder="effnet")."""
+        taps = _last_at_stride(self.blocks)
+        wanted = {taps[s]: k for k, s in enumerate((2, 4, 8, 16))}
+        x = ((L / 100.0) * 255.0 - 127.0) / 128.0
+        x = self.act(self.bn0(self.stem(x.expand(-1, 3, -1, -1))))
+        feats: list[torch.Tensor] = [x] * 4
+        for i, block in enumerate(self.blocks):
+            x = block(x)
+            if i in wanted:
+                feats[wanted[i]] = x
+        return feats, self.act(self.bn1(self.conv_head(x)))
+
     def forward(self, L: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         s8, s16, head = self.taps(L)
         return s8, s16, head.mean(dim=(2, 3), keepdim=True)

@@ -63,8 +63,9 @@ def load_pretrained(net: nn.Module) -> None:
     from model.network import ColorNet
 
     if isinstance(net, ColorNet):
-        if net.semantic is not None:
-            net.semantic.load_imagenet()  # type: ignore[operator]
+        for enc in (net.semantic, net.backbone):
+            if enc is not None:
+                enc.load_imagenet()  # type: ignore[operator]
     elif hasattr(net, "load_pretrained"):
         net.load_pretrained()
 

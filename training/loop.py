@@ -142,6 +142,10 @@ def param_groups(net: torch.nn.Module, cfg: TrainConfig) -> list[dict[str, Any]]
         return [{"params": [p for p in net.parameters() if p.requires_grad], "lr_scale": 1.0}]
     semantic = getattr(net, "semantic", None)
     tuned = semantic.unfreeze_last(cfg.semantic_blocks) if semantic is not None else []
+    # An ImageNet network serving as the encoder learns at semantic_lr too, as a pretrained
+    # body does under a fresh head.
+    backbone = getattr(net, "backbone", None)
+    tuned += list(backbone.parameters()) if backbone is not None else []
     attn = getattr(net, "hint_attn", None)
     fresh = list(attn.parameters()) if attn is not None else []
     ids = {id(p) for p in tuned + fresh}

@@ -27,6 +27,7 @@ VARIANTS: tuple[tuple[str, str, str], ...] = (
     ("huebrush", "huebrush", "huebrush"),
     ("huebrush_plain", "huebrush", "huebrush"),
     ("huebrush_noprior", "huebrush", "huebrush"),
+    ("huebrush_effenc", "huebrush", "huebrush"),
     ("ae_l2", "ae", "l2"),
     ("ae_l1", "ae", "l1"),
     ("class", "class", "ce"),
@@ -40,10 +41,13 @@ RUN_PREFIX = "var_"
 EXTRA: dict[str, tuple[str, ...]] = {
     "huebrush_plain": ("net.semantic=none",),
     "huebrush_noprior": ("net.prior=false",),
+    "huebrush_effenc": ("net.encoder=effnet", "net.semantic=none"),
 }
 ABLATION_NOTES = {
     "huebrush_plain": "the default without ImageNet features: a plain U-Net (issue #3)",
     "huebrush_noprior": "the default without the edge-aware hint spread input (issue #3)",
+    "huebrush_effenc": "EfficientNet-Lite0 itself as the U-Net's encoder (ImageNet start, "
+    "trained at semantic_lr), the hints through a light parallel branch (issue #3)",
 }
 # The same for every run. A short warm-up, since a budget of minutes is a few hundred steps;
 # steps is effectively unlimited so that the clock alone ends each run.

@@ -6,7 +6,9 @@ import pytest
 import torch
 
 from model.config import NetConfig
+from model.encoding import normalize_l
 from model.network import ColorNet
+from model.propagate import spread_hints
 from training.config import TrainConfig
 from training.lineage import stage
 from training.loop import param_groups
@@ -57,3 +59,47 @@ def test_config_and_card_note() -> None:
     cfg = TrainConfig(net=NetConfig(width=4, semantic="effnet"), semantic_blocks=3).to_dict()
     note = stage(cfg, 10, 1.0, {})["note"]
     assert note.startswith("the last 3 EfficientNet blocks")
+
+
+def test_imagenet_network_as_the_encoder_learns_whole_at_its_rate() -> None:
+    """NetConfig.encoder="effnet": EfficientNet-Lite0 is the encoder, trained at semantic_lr,
+    its batch-norm statistics kept; the hints still steer the output through their branch."""
+    torch.manual_seed(0)
+    cfg = TrainConfig(net=NetConfig(width=4, semantic="none", encoder="effnet"))
+    net = ColorNet(cfg.net)
+    assert not hasattr(net, "enc2")  # the U-Net's own encoder is gone, not unused
+    groups = param_groups(net, cfg)
+    assert [g["lr_scale"] for g in groups] == [1.0, cfg.semantic_lr]
+    assert {id(p) for p in groups[1]["params"]} == {id(p) for p in net.backbone.parameters()}
+    changed = _step(net, cfg)
+    assert changed["backbone.stem.weight"] and changed["backbone.blocks.0._depthwise_conv.weight"]
+    assert changed["proj4.weight"] and changed["hint4.0.weight"]
+    assert not changed["backbone.bn0.running_mean"]  # ImageNet's statistics stay
+    assert changed["norm4.running_mean"]  # the new layers' own do not
+    # The backbone sees only L: a point reaches the 1/8-scale features through the branch.
+    net.eval()
+    L = torch.full((1, 1, 64, 64), 50.0)
+    empty = torch.zeros(1, 3, 64, 64)
+    hinted = empty.clone()
+    hinted[0, :, 30:34, 30:34] = torch.tensor([0.5, -0.5, 1.0]).view(3, 1, 1)
+    with torch.no_grad():
+        x = [torch.cat([normalize_l(L), h, spread_hints(L, h)], 1) for h in (empty, hinted)]
+        a, b = net._encode(L, x[0])[3], net._encode(L, x[1])[3]
+        assert (a - b).abs().max() > 1e-3
+        net.hint4[0].weight.zero_()  # cut the branch at its last conv
+        a, b = net._encode(L, x[0])[3], net._encode(L, x[1])[3]
+    assert torch.equal(a, b)
+
+
+def test_imagenet_encoder_starts_from_imagenet_and_excludes_the_fusion() -> None:
+    from model.semantic import imagenet_state
+    from model.variants import load_pretrained
+
+    net = ColorNet(NetConfig(width=4, semantic="none", encoder="effnet"))
+    load_pretrained(net)
+    ref = imagenet_state()
+    assert torch.equal(net.backbone.state_dict()["stem.weight"], ref["stem.weight"])
+    with pytest.raises(ValueError, match="semantic"):
+        ColorNet(NetConfig(width=4, semantic="effnet", encoder="effnet"))
+    with pytest.raises(ValueError, match="encoder"):
+        ColorNet(NetConfig(width=4, encoder="resnet"))
