@@ -44,6 +44,8 @@ class SemanticEncoder(nn.Module):
         net = EfficientNet.from_name(f"efficientnet-{variant}")
         taps = _last_at_stride(net._blocks)
         self.tap8, self.tap16 = taps[8], taps[16]
+        # The blocks whose outputs `pyramid` returns, at strides 2, 4, 8 and 16.
+        self.pyramid_taps = tuple(taps[s] for s in (2, 4, 8, 16))
         self.channels = (
             net._blocks[self.tap8]._project_conv.out_channels,
             net._blocks[self.tap16]._project_conv.out_channels,
@@ -85,37 +87,25 @@ class SemanticEncoder(nn.Module):
 
     def taps(self, L: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(stride-8, stride-16, stride-32 head map) before the head is pooled."""
-        # L in 0..100 repeated to RGB, normalised as the Lite models expect ((x*255-127)/128).
-        x = ((L / 100.0) * 255.0 - 127.0) / 128.0
-        x = x.expand(-1, 3, -1, -1)
-        x = self.act(self.bn0(self.stem(x)))
-        s8 = s16 = x
-        for i, block in enumerate(self.blocks):
-            x = block(x)
-            if i == self.tap8:
-                s8 = x
-            elif i == self.tap16:
-                s16 = x
-        return s8, s16, self.act(self.bn1(self.conv_head(x)))
+        feats, head = self.pyramid(L)
+        return feats[2], feats[3], head
 
     def pyramid_channels(self) -> tuple[int, int, int, int]:
         """Channels of `pyramid`'s features at strides 2, 4, 8 and 16."""
-        taps = _last_at_stride(self.blocks)
-        ch = [self.blocks[taps[s]]._project_conv.out_channels for s in (2, 4, 8, 16)]
-        return ch[0], ch[1], ch[2], ch[3]
+        c = [self.blocks[i]._project_conv.out_channels for i in self.pyramid_taps]
+        return c[0], c[1], c[2], c[3]
 
     def pyramid(self, L: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
-        """Features at strides 2, 4, 8 and 16 and the stride-32 head map: the encoder of a
-        U-Net (NetConfig.encoder="effnet")."""
-        taps = _last_at_stride(self.blocks)
-        wanted = {taps[s]: k for k, s in enumerate((2, 4, 8, 16))}
+        """Features at strides 2, 4, 8 and 16 and the stride-32 head map (the encoder of a
+        U-Net with NetConfig.encoder="effnet"; `taps` takes two of them)."""
+        # L in 0..100 repeated to RGB, normalised as the Lite models expect ((x*255-127)/128).
         x = ((L / 100.0) * 255.0 - 127.0) / 128.0
         x = self.act(self.bn0(self.stem(x.expand(-1, 3, -1, -1))))
         feats: list[torch.Tensor] = [x] * 4
         for i, block in enumerate(self.blocks):
             x = block(x)
-            if i in wanted:
-                feats[wanted[i]] = x
+            if i in self.pyramid_taps:
+                feats[self.pyramid_taps.index(i)] = x
         return feats, self.act(self.bn1(self.conv_head(x)))
 
     def forward(self, L: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
