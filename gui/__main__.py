@@ -20,7 +20,7 @@ def run(argv: list[str]) -> int:
     from gui.app import main, startup_failure  # torch-free, so it can report the next step
 
     try:
-        import model  # noqa: F401  (numpy, torch: what a damaged install lacks)
+        import model.hints.document  # noqa: F401  (numpy, torch: what a damaged install lacks)
     except Exception:
         startup_failure(argv, traceback.format_exc())
         return 1

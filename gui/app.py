@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from gui.mainwindow import MainWindow
         from gui.resources import app_icon
-        from model.hints import HintError, Hints
+        from model.hints.document import HintError, Hints
 
         app.setWindowIcon(app_icon())
         hints = None

@@ -21,12 +21,13 @@ from PySide6.QtWidgets import (
 )
 
 from gui.worker import ColorizerFactory, describe_error, export_note
-from model.enhance import EnhanceSettings
+from model.colour.enhance import EnhanceSettings
 from model.finish import Finish
-from model.hints import Hints, sidecar_path
-from model.imageio import SIXTEEN_BIT_SUFFIXES, load_image, save_image
+from model.hints.document import Hints, sidecar_path
 from model.inference import Colorizer
-from model.photometa import NO_META
+from model.io.load import load_image
+from model.io.photometa import NO_META
+from model.io.save import SIXTEEN_BIT_SUFFIXES, save_image
 from model.views import finished_prediction
 
 
@@ -128,7 +129,7 @@ class FolderExporter(QThread):
                 self.itemDone.emit(item.index, str(item.dest), "")
 
 
-#: Output formats a folder export offers: (model.folder.output_for's fmt, what the user sees).
+#: Output formats a folder export offers: (model.io.folder.output_for's fmt, what the user sees).
 FOLDER_FORMATS = (
     ("auto", "As the photos: TIFF and PNG kept, the rest PNG"),
     ("png", "PNG"),
@@ -165,7 +166,7 @@ class FolderExportDialog(QDialog):
         self._update()
 
     def format(self) -> str:
-        """The chosen output format, as model.folder.output_for takes it."""
+        """The chosen output format, as model.io.folder.output_for takes it."""
         return str(self.formats.currentData())
 
     def set_format(self, fmt: str) -> None:

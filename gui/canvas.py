@@ -28,8 +28,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QSizePolicy, QWidget
 
-from model.anchors import point_reach
-from model.hints import DEFAULT_SIZE
+from model.hints.anchors import point_reach
+from model.hints.document import DEFAULT_SIZE
 
 MIN_SCALE, MAX_SCALE = 0.02, 32.0
 ZOOM_STEP = 1.25
@@ -478,7 +478,7 @@ class ImageView(QWidget):
             p.setPen(QPen(QColor(0, 0, 0), 1.5))
             p.drawEllipse(c, rad + 2.6, rad + 2.6)
             if i == self.selected and self.keep_rest:
-                # Beyond this the automatic colours hold (model.anchors).
+                # Beyond this the automatic colours hold (model.hints.anchors).
                 radius = self._reach_radius(m, scale)
                 p.setPen(QPen(QColor(0, 0, 0, 150), 3))
                 p.drawEllipse(c, radius, radius)

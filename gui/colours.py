@@ -8,8 +8,8 @@ import numpy as np
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QColorDialog, QWidget
 
-from model.colorspace import lab_to_rgb, rgb_to_lab
-from model.gamut import snap_to_gamut
+from model.colour.colorspace import lab_to_rgb, rgb_to_lab
+from model.colour.gamut import snap_to_gamut
 
 AB = tuple[float, float]
 SWATCH_MIN_L, SWATCH_MAX_L = 35.0, 85.0

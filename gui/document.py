@@ -12,8 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from model.hints import DEFAULT_SIZE, Hints, PaletteColor, Point
-from model.imageio import LoadedImage
+from model.hints.document import DEFAULT_SIZE, Hints, PaletteColor, Point
+from model.io.pixels import LoadedImage
 
 AB = tuple[float, float]
 # (the current point, the others selected with it): the current one is the picker's.
@@ -440,7 +440,7 @@ class Document(QObject):
             self._push("Enhance lightness", after)
 
     def set_keep_rest(self, on: bool) -> None:
-        """Points colour only their own regions (model.anchors); part of the session."""
+        """Points colour only their own regions (model.hints.anchors); part of the session."""
         if bool(on) != self._hints.keep_rest:
             name = "Keep the Rest" if on else "Let Points Recolour Everything"
             self._push(name, self._hints.with_keep_rest(on))

@@ -35,7 +35,7 @@ TIMEOUT_S = 120.0
 
 def default_weights() -> Path | None:
     """The shipped weights, else the training run's best, else None."""
-    from model.paths import default_weights_path
+    from model.io.paths import default_weights_path
 
     for p in (default_weights_path(), Path("runs/main/best.safetensors")):
         if p.is_file():

@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from model.imageio import ImageLoadError
+from model.io.errors import ImageLoadError
 
 
 class LatestLoader(QObject):

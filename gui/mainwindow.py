@@ -72,21 +72,17 @@ from gui.worker import (
     SuggestRequest,
 )
 from model import __version__
+from model.colour.enhance import EnhanceSettings
 from model.device import usable_cores
-from model.enhance import EnhanceSettings
 from model.finish import Finish
-from model.folder import folder_photos, neighbour_photo, output_for
-from model.hints import MAX_SIZE, MIN_SIZE, HintError, Hints, sidecar_path
-from model.imageio import (
-    SAVE_SUFFIXES,
-    SIXTEEN_BIT_SUFFIXES,
-    SUPPORTED_SUFFIXES,
-    default_output_suffix,
-    output_path_for,
-)
+from model.hints.document import MAX_SIZE, MIN_SIZE, HintError, Hints, sidecar_path
+from model.hints.stroke import stroke_positions
 from model.inference import Colorizer, Prediction, shown_at, suggestions_at, working_shape
-from model.photometa import NO_META, PhotoMeta
-from model.stroke import stroke_positions
+from model.io.folder import folder_photos, neighbour_photo, output_for
+from model.io.load import SUPPORTED_SUFFIXES
+from model.io.naming import default_output_suffix, output_path_for
+from model.io.photometa import NO_META, PhotoMeta
+from model.io.save import SAVE_SUFFIXES, SIXTEEN_BIT_SUFFIXES
 
 MAX_RECENT_FILES = 10
 PASTED_DIR = "huebrush-pasted-"  # the temporary folder of pasted images
@@ -1040,7 +1036,7 @@ class MainWindow(QMainWindow):
     ) -> tuple[list[BatchItem], list[str]]:
         """One item per photo of this photo's folder, with the hints on screen for this photo
         and each other's hint file (none: automatic colour); and the photos left out. fmt:
-        the output format, as model.folder.output_for takes it."""
+        the output format, as model.io.folder.output_for takes it."""
         assert self.doc.path is not None
         photos = folder_photos(self.doc.path.parent)
         taken = {p.resolve() for p in photos}

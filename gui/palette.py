@@ -23,10 +23,10 @@ from gui import colours
 from gui.colours import qcolor_ab, swatch_colour
 from gui.resources import images_filter
 from gui.swatch import SwatchButton
-from model.colorspace import rgb_to_lab
-from model.encoding import kmeans_palette
-from model.hints import PaletteColor
-from model.imageio import load_image
+from model.colour.colorspace import rgb_to_lab
+from model.hints.document import PaletteColor
+from model.hints.encoding import kmeans_palette
+from model.io.load import load_image
 
 WEIGHT_STEPS = 100  # slider units per weight 1.0
 PHOTO_PALETTE_COLOURS = 6

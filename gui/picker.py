@@ -39,9 +39,9 @@ from gui.colours import (
     swatch_lightness,
 )
 from gui.swatch import SwatchRow
-from model.colorspace import lab_to_rgb_unclipped
-from model.gamut import in_gamut
-from model.hints import MAX_SIZE, MIN_SIZE
+from model.colour.colorspace import lab_to_rgb_unclipped
+from model.colour.gamut import in_gamut
+from model.hints.document import MAX_SIZE, MIN_SIZE
 
 PLANE_LIMIT = 110.0  # |a|, |b| shown at most; sRGB never goes further
 MIN_PLANE_LIMIT = 30.0

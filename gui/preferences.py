@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from model.finish import DEFAULT_FINISH, Finish
-from model.hints import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE
+from model.hints.document import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE
 
 DEVICES = ("auto", "cpu", "cuda")
 MIN_WORKING, MAX_WORKING, WORKING_STEP = 128, 512, 32

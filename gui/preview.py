@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from model.colorspace import (
+from model.colour.colorspace import (
     LAB_F_KNEE,
     LAB_F_SLOPE,
     WHITE_D65,
@@ -24,7 +24,7 @@ from model.colorspace import (
     rgb_to_lab,
     srgb_to_linear,
 )
-from model.gamut import in_gamut, lab_to_rgb_keep_l
+from model.colour.gamut import in_gamut, lab_to_rgb_keep_l
 from model.inference import fit_ab
 
 _LUT_SIZE = 1 << 14  # linear-light steps; < 0.25 of an 8-bit level even in the steep dark end

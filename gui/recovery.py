@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from model.atomic import atomic_write_bytes
-from model.hints import HintError, Hints
+from model.hints.document import HintError, Hints
+from model.io.atomic import atomic_write_bytes
 
 RECOVERY_NAME = "session.hints.json"
 

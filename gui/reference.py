@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 
 from gui.colours import AB, swatch_colour
 from gui.swatch import SwatchButton
-from model.colorspace import rgb_to_lab
-from model.imageio import SUPPORTED_SUFFIXES, load_image
+from model.colour.colorspace import rgb_to_lab
+from model.io.load import SUPPORTED_SUFFIXES, load_image
 
 SAMPLE_RADIUS = 2  # pixels of the shown reference around the click that are averaged
 SHOWN_MAX_SIDE = 1024  # the reference is kept at most this big: a panel, not an editor

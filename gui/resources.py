@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
-from model.imageio import SUPPORTED_SUFFIXES
-from model.paths import resource_path
+from model.io.load import SUPPORTED_SUFFIXES
+from model.io.paths import resource_path
 
 SAMPLE_PHOTO = "samples/astronaut.png"
 MODEL_CARD = "weights/huebrush-default.md"

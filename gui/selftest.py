@@ -142,10 +142,10 @@ def _run(tmp: Path, weights: Path | None, device: str | None, report: Report) ->
     from gui.colours import snapped
     from gui.mainwindow import MainWindow
     from gui.resources import sample_photo
-    from model.colorspace import rgb_to_lab
-    from model.imageio import load_image
-    from model.paths import default_weights_path
-    from model.weights import file_hash
+    from model.colour.colorspace import rgb_to_lab
+    from model.io.load import load_image
+    from model.io.paths import default_weights_path
+    from model.network.weights import file_hash
 
     trained = weights is None
     weights_path = Path(weights) if weights else default_weights_path()
@@ -273,7 +273,7 @@ def _run(tmp: Path, weights: Path | None, device: str | None, report: Report) ->
 
 def uses_prior(weights: Path) -> bool:
     """True when the weights file's network takes the edge-aware spread of the hints."""
-    from model.config import NetConfig
-    from model.weights import read_metadata
+    from model.network.config import NetConfig
+    from model.network.weights import read_metadata
 
     return NetConfig.from_json(read_metadata(weights)["config"]).prior

@@ -31,16 +31,19 @@ from PySide6.QtGui import QImage
 from gui.colours import rgb_to_qimage
 from gui.preview import FastPreview, lab_to_srgb8, needs_refining, refined_preview
 from model import __version__
-from model.bins import N_BINS, top_modes
+from model.colour.bins import N_BINS, top_modes
+from model.colour.enhance import EnhanceSettings
 from model.engines import net_description
-from model.enhance import EnhanceSettings
 from model.finish import Finish
-from model.hints import Hints, sidecar_path
-from model.imageio import ImageLoadError, LoadedImage, load_image, save_image
+from model.hints.document import Hints, sidecar_path
 from model.inference import Colorizer, Prediction, Prepared, resize_plane, suggestions_at
-from model.photometa import NO_META, PhotoMeta
+from model.io.errors import ImageLoadError
+from model.io.load import load_image
+from model.io.photometa import NO_META, PhotoMeta
+from model.io.pixels import LoadedImage
+from model.io.save import save_image
+from model.network.weights import WeightsError
 from model.views import View, finished_prediction, unprepared_views, view_input
-from model.weights import WeightsError
 
 # Qt's PNG "quality" is the inverse of zlib's effort: at 80 a pasted 24 MP image took 1.6 s
 # (18 MB), at the default 5.7 s (13 MB); the file is a temporary copy.

@@ -13,7 +13,7 @@ from torch import nn
 
 from model.arch_common import ArchOutput, ab_head, conv_bn_relu, pad_to_multiple
 from model.arch_configs import AEConfig
-from model.encoding import normalize_l
+from model.hints.encoding import normalize_l
 
 
 class AutoencoderNet(nn.Module):

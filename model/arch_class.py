@@ -14,8 +14,8 @@ from torch import nn
 
 from model.arch_common import ArchOutput, conv_bn_relu, pad_to_multiple
 from model.arch_configs import ClassConfig
-from model.bins import annealed_mean
-from model.encoding import normalize_l
+from model.colour.bins import annealed_mean
+from model.hints.encoding import normalize_l
 
 
 def _stage(cin: int, cout: int, n: int, stride_last: int = 1, dilation: int = 1) -> nn.Sequential:

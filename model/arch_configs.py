@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from model.config import NetConfig
+from model.network.config import NetConfig
 
 
 class JsonConfig:

@@ -22,7 +22,7 @@ from model.arch_common import (
     pad_to_multiple,
 )
 from model.arch_configs import FusionConfig
-from model.encoding import normalize_l
+from model.hints.encoding import normalize_l
 
 
 class FusionNet(nn.Module):

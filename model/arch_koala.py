@@ -14,7 +14,7 @@ from torch import nn
 
 from model.arch_common import ArchOutput, ab_head, conv_bn_relu, low_level_layers, pad_to_multiple
 from model.arch_configs import KoalaConfig
-from model.encoding import normalize_l
+from model.hints.encoding import normalize_l
 
 HEAD_CHANNELS = 1280  # EfficientNet-Lite0's pooled head
 
@@ -26,7 +26,7 @@ class KoalaNet(nn.Module):
 
     def __init__(self, cfg: KoalaConfig) -> None:
         super().__init__()
-        from model.semantic import SemanticEncoder
+        from model.network.semantic import SemanticEncoder
 
         self.cfg = cfg
         w = cfg.width

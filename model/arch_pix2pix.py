@@ -14,7 +14,7 @@ from torch import nn
 
 from model.arch_common import ArchOutput, ab_head, pad_to_multiple
 from model.arch_configs import Pix2PixConfig
-from model.encoding import normalize_l
+from model.hints.encoding import normalize_l
 
 
 class Pix2PixGenerator(nn.Module):

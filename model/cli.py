@@ -9,19 +9,14 @@ from pathlib import Path
 from tqdm import tqdm
 
 from model import __version__
-from model.colorspace import hex_to_ab
-from model.enhance import ENHANCE_MODES, EnhanceSettings
+from model.colour.colorspace import hex_to_ab
+from model.colour.enhance import ENHANCE_MODES, EnhanceSettings
 from model.finish import DEFAULT_FINISH, Finish
-from model.folder import output_for
-from model.hints import HintError, Hints, PaletteColor, sidecar_path
-from model.imageio import (
-    SAVE_SUFFIXES,
-    SUPPORTED_SUFFIXES,
-    ImageLoadError,
-    ImageSaveError,
-    load_image,
-    save_image,
-)
+from model.hints.document import HintError, Hints, PaletteColor, sidecar_path
+from model.io.errors import ImageLoadError, ImageSaveError
+from model.io.folder import output_for
+from model.io.load import SUPPORTED_SUFFIXES, load_image
+from model.io.save import SAVE_SUFFIXES, save_image
 
 OUTPUT_FORMATS = ("auto", *(s.lstrip(".") for s in SAVE_SUFFIXES))
 

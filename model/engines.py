@@ -6,11 +6,11 @@ from typing import Protocol
 
 import numpy as np
 
-from model.encoding import AB_SCALE, encode_points
 from model.finish import DEFAULT_FINISH, Finish
-from model.hints import Hints
-from model.imageio import LoadedImage
+from model.hints.document import Hints
+from model.hints.encoding import AB_SCALE, encode_points
 from model.inference import Colorizer, fit_ab, lab_to_rgb_rows, resize_plane, working_shape
+from model.io.pixels import LoadedImage
 from model.refine import DEFAULT_REFINE, RefineSettings
 from model.views import finished_prediction
 

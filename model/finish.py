@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from model.hints import Hints
+    from model.hints.document import Hints
 
 
 class Finish(StrEnum):

@@ -13,8 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from model.anchors import anchor_points
-from model.bins import top_modes
+from model.colour.bins import top_modes
+from model.colour.gamut import lab_to_rgb_keep_l
 from model.device import (
     autocast,
     autocast_dtype,
@@ -22,15 +22,16 @@ from model.device import (
     pick_device,
     precast_convolutions,
 )
-from model.encoding import encode_hints
-from model.gamut import lab_to_rgb_keep_l
-from model.hints import Hints
-from model.imageio import LoadedImage, load_image
-from model.network import ColorNet
-from model.paths import default_weights_path
+from model.hints.anchors import anchor_points
+from model.hints.document import Hints
+from model.hints.encoding import encode_hints
+from model.io.load import load_image
+from model.io.paths import default_weights_path
+from model.io.pixels import LoadedImage
+from model.network.unet import ColorNet
+from model.network.weights import file_hash, load_network
 from model.refine import DEFAULT_REFINE, RefineSettings, refine_head
 from model.upsample import downsample_area, upsample_ab
-from model.weights import file_hash, load_network
 
 DEFAULT_WORKING_SIZE = 256
 _MULTIPLE = 32  # the network pools to 1/32 (EfficientNet) and 1/8 (U-Net)
@@ -213,7 +214,7 @@ class Colorizer:
 
     def anchored(self, prep: Prepared, hints: Hints) -> Hints:
         """The hints as the network gets them: with "keep the rest" on, the user's points
-        plus anchors holding the automatic colours away from them (model.anchors), and the
+        plus anchors holding the automatic colours away from them (model.hints.anchors), and the
         setting off, so anchoring again adds nothing. Callers that rescale point sizes (the
         app's drafts) anchor first: a point's reach follows its size at full resolution."""
         if not hints.keep_rest or not hints.points:

@@ -20,9 +20,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from model.device import autocast
-from model.encoding import encode_points, patch_span
-from model.hints import Point
-from model.network import ColorNet
+from model.hints.document import Point
+from model.hints.encoding import encode_points, patch_span
+from model.network.unet import ColorNet
 
 
 @dataclass(frozen=True)

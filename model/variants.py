@@ -16,7 +16,7 @@ from typing import Any
 from torch import nn
 
 from model.arch_configs import ARCHS, DEFAULT_ARCH, ArchConfig, arch_config, config_class
-from model.weights import (
+from model.network.weights import (
     WeightsError,
     load_network,
     load_state_checked,
@@ -32,7 +32,7 @@ def _builders() -> dict[str, Callable[[Any], nn.Module]]:
     from model.arch_fusion import FusionNet
     from model.arch_koala import KoalaNet
     from model.arch_pix2pix import Pix2PixGenerator
-    from model.network import ColorNet
+    from model.network.unet import ColorNet
 
     return {
         "huebrush": ColorNet,
@@ -60,7 +60,7 @@ def arch_of(net: nn.Module) -> str:
 
 def load_pretrained(net: nn.Module) -> None:
     """Load the ImageNet weights of any frozen feature extractor (only to start training)."""
-    from model.network import ColorNet
+    from model.network.unet import ColorNet
 
     if isinstance(net, ColorNet):
         for enc in (net.semantic, net.backbone):

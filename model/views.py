@@ -17,7 +17,7 @@ import numpy as np
 from torch import nn
 
 from model.finish import DEFAULT_FINISH, Finish
-from model.hints import Hints
+from model.hints.document import Hints
 from model.inference import Colorizer, Prediction, Prepared, resize_plane, working_shape
 from model.refine import DEFAULT_REFINE, RefineSettings
 

@@ -10,9 +10,9 @@ import pytest
 import torch
 from PIL import Image
 
-from model.config import NetConfig
-from model.network import ColorNet
-from model.weights import save_weights
+from model.network.config import NetConfig
+from model.network.unet import ColorNet
+from model.network.weights import save_weights
 
 TINY = NetConfig(width=4, semantic="none", prior=True)
 

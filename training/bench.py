@@ -34,13 +34,15 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
-from model.colorspace import rgb_to_lab
-from model.encoding import kmeans_palette
+from model.colour.colorspace import rgb_to_lab
 from model.engines import Engine, NetEngine, make_engine
 from model.finish import Finish
-from model.hints import Hints, PaletteColor, Point
-from model.imageio import LoadedImage, load_image, save_image
+from model.hints.document import Hints, PaletteColor, Point
+from model.hints.encoding import kmeans_palette
 from model.inference import Colorizer, Prepared, lab_to_rgb_rows, to_uint8
+from model.io.load import load_image
+from model.io.pixels import LoadedImage
+from model.io.save import save_image
 from training.distance_bench import add_parser as add_distance_parser
 from training.distance_bench import cmd_distance
 from training.evaluate import EVAL_SIZE, load_eval_images, points_for
@@ -632,7 +634,7 @@ def speed_markdown(report: dict[str, Any]) -> str:
 
 
 def cmd_speed(args: argparse.Namespace) -> int:
-    from model.paths import default_weights_path
+    from model.io.paths import default_weights_path
 
     weights = Path(args.weights) if args.weights else default_weights_path()
     if not weights.is_file():

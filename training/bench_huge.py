@@ -158,8 +158,8 @@ MD_HEADER = (
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Generate, colour through the CLI in a child, record; returns the report."""
     from model import __version__
-    from model.paths import default_weights_path
-    from model.weights import file_hash
+    from model.io.paths import default_weights_path
+    from model.network.weights import file_hash
 
     height, width = args.height, args.width
     weights = Path(args.weights).resolve() if args.weights else default_weights_path()

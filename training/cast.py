@@ -20,8 +20,8 @@ import numpy as np
 import torch
 
 from model.device import pick_device
-from model.paths import default_weights_path
-from model.weights import load_network
+from model.io.paths import default_weights_path
+from model.network.weights import load_network
 from training.data import list_images
 from training.evaluate import Predictor, load_photos, protocol_batches, to_labs
 from training.fit_gap import held_out_files

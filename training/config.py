@@ -15,7 +15,7 @@ from model.arch_configs import (
     arch_config,
     config_class,
 )
-from model.config import NetConfig
+from model.network.config import NetConfig
 
 # Losses: "huebrush" = CE over 313 bins + smooth-L1 on ab (the default network's own);
 # "l2"/"l1" = regression on ab; "ce" = soft-encoded cross-entropy over the bins (Zhang et al.

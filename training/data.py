@@ -10,9 +10,9 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset
 
-from model.colorspace import rgb_to_lab
-from model.encoding import hsv_saturation
-from model.hints import Point
+from model.colour.colorspace import rgb_to_lab
+from model.hints.document import Point
+from model.hints.encoding import hsv_saturation
 from training.simulate import simulate_global, simulate_points
 
 # Hue turns only where enough points say what the colours are: photos with few or no points

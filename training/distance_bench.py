@@ -22,8 +22,8 @@ import torch
 from scipy.ndimage import distance_transform_edt
 
 from model.device import pick_device
-from model.paths import default_weights_path
-from model.weights import file_hash, load_network
+from model.io.paths import default_weights_path
+from model.network.weights import file_hash, load_network
 from training.evaluate import (
     Predictor,
     gray_predictor,

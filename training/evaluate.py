@@ -9,9 +9,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from model.colorspace import lab_to_rgb, rgb_to_lab
-from model.encoding import GLOBAL_DIM, encode_points
-from model.hints import Point
+from model.colour.colorspace import lab_to_rgb, rgb_to_lab
+from model.hints.document import Point
+from model.hints.encoding import GLOBAL_DIM, encode_points
 from training.data import list_images
 from training.simulate import eval_points
 
@@ -105,7 +105,7 @@ def gray_predictor(L: torch.Tensor, local: torch.Tensor, glob: torch.Tensor) -> 
 
 
 def levin_predictor(L: torch.Tensor, local: torch.Tensor, glob: torch.Tensor) -> torch.Tensor:
-    from model.encoding import AB_SCALE
+    from model.hints.encoding import AB_SCALE
     from model.levin import levin_colorize
 
     outs = []

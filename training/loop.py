@@ -22,8 +22,8 @@ from tqdm import tqdm
 
 from model.arch_configs import INTERACTIVE_ARCHS
 from model.device import autocast_dtype, pick_device
+from model.network.weights import save_weights
 from model.variants import arch_of, build_network, load_any, load_pretrained
-from model.weights import save_weights
 from training.config import TrainConfig
 from training.data import HintedCrops, colour_photos
 from training.ema import WeightAverage

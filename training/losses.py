@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from model.bins import soft_encode
-from model.colorspace import lab_to_rgb
-from model.network import NetOutput
+from model.colour.bins import soft_encode
+from model.colour.colorspace import lab_to_rgb
+from model.network.unet import NetOutput
 
 # Per-photo squared sRGB error below this (50 dB) earns nothing more: a photo that is
 # already right must not dominate the batch through the logarithm.

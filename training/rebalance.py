@@ -22,9 +22,9 @@ from PIL import Image
 from scipy.spatial import cKDTree
 from tqdm import tqdm
 
-from model.atomic import atomic_write_bytes
-from model.bins import N_BINS, bin_centers
-from model.colorspace import rgb_to_lab
+from model.colour.bins import N_BINS, bin_centers
+from model.colour.colorspace import rgb_to_lab
+from model.io.atomic import atomic_write_bytes
 
 PRIOR_FILE = "colour_prior.json"
 PRIOR_FORMAT = "huebrush-colour-prior"

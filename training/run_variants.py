@@ -64,7 +64,7 @@ COMMON = (
 PAPERS = {
     "huebrush": (
         "Zhang et al. 2017 (SIGGRAPH17) + ImageNet features + hint spread",
-        "the shipped interactive network (model/network.py), same loss as the release",
+        "the shipped interactive network (model/network/unet.py), same loss as the release",
     ),
     "ae": (
         "plain regression CNN / autoencoder (the pre-2016 baseline)",

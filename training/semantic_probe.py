@@ -28,7 +28,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from model.semantic import VARIANTS, SemanticEncoder
+from model.network.semantic import VARIANTS, SemanticEncoder
 from training.data import is_colourful, list_images
 from training.evaluate import load_photos, psnr, spread_subset, to_labs, with_ab
 from training.fit_gap import held_out_files

@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from model.colorspace import lab_to_rgb, rgb_to_lab
+from model.colour.colorspace import lab_to_rgb, rgb_to_lab
 from model.engines import NetEngine
 from model.finish import DEFAULT_FINISH
-from model.hints import Hints, Point
-from model.imageio import load_image
+from model.hints.document import Hints, Point
 from model.inference import Colorizer, to_uint8
+from model.io.load import load_image
 from training.evaluate import load_eval_images, points_for
 
 CELL = 200

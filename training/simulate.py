@@ -1,6 +1,6 @@
 """Simulated user hints from ground-truth colour, for training and for evaluation.
 
-Points become `model.hints.Point`s and go through `model.encoding`, the same encoder the
+Points become `model.hints.Point`s and go through `model.hints.encoding`, the same encoder the
 GUI and the CLI use, so what the network learns from is exactly what users send it.
 """
 
@@ -9,14 +9,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from model.encoding import (
+from model.hints.document import Point
+from model.hints.encoding import (
     ab_histogram,
     encode_global,
     encode_points,
     kmeans_palette,
     point_at_patch,
 )
-from model.hints import Point
 
 EVAL_PATCH = 6
 MANY_POINTS = (10, 100)  # count range of the optional many-point samples
@@ -91,7 +91,7 @@ def simulate_global(
     A given histogram comes either from all pixels at 1/4 resolution (SIGGRAPH17) or from a
     k-means palette of them, since GUI users give palettes, not full histograms.
     """
-    from model.hints import PaletteColor
+    from model.hints.document import PaletteColor
 
     palette: tuple[PaletteColor, ...] = ()
     if rng.random() < p_hist:

@@ -22,15 +22,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from model.bins import SUGGEST_SEP, top_modes
+from model.colour.bins import SUGGEST_SEP, top_modes
 from model.device import autocast, pick_device
-from model.encoding import GLOBAL_DIM, encode_points
-from model.hints import Point
+from model.hints.document import Point
+from model.hints.encoding import GLOBAL_DIM, encode_points
 from model.inference import grid_cell
-from model.network import ColorNet
-from model.paths import default_weights_path
+from model.io.paths import default_weights_path
+from model.network.unet import ColorNet
+from model.network.weights import file_hash, load_network
 from model.refine import patch_means
-from model.weights import file_hash, load_network
 from training.distance_bench import add_protocol_options
 from training.evaluate import load_eval_images, points_for, to_labs
 
@@ -73,7 +73,7 @@ def suggestion_scores(
     seed: int = 0,
     device: torch.device | None = None,
 ) -> dict[str, Any]:
-    """Per separation of the suggestions (model.bins.top_modes' `min_sep`), for all
+    """Per separation of the suggestions (model.colour.bins.top_modes' `min_sep`), for all
     queries and for those where the picture's colour is off by more than WRONG."""
     device = device or torch.device("cpu")
     rows: list[tuple[float, dict[float, tuple[float, float, float]]]] = []

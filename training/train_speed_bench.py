@@ -19,9 +19,9 @@ from typing import Any
 
 import torch
 
-from model.config import NetConfig
 from model.device import autocast_dtype
-from model.encoding import GLOBAL_DIM
+from model.hints.encoding import GLOBAL_DIM
+from model.network.config import NetConfig
 from training.config import TrainConfig
 from training.machine import cpu_flags
 

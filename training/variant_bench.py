@@ -24,12 +24,12 @@ import torch
 from PIL import Image, ImageDraw
 
 from model.arch_configs import INTERACTIVE_ARCHS
-from model.colorspace import lab_to_rgb, rgb_to_lab
+from model.colour.colorspace import lab_to_rgb, rgb_to_lab
 from model.device import pick_device
-from model.encoding import encode_points
-from model.hints import Point
+from model.hints.document import Point
+from model.hints.encoding import encode_points
+from model.network.weights import file_hash, read_metadata
 from model.variants import arch_of, count_parameters, load_any
-from model.weights import file_hash, read_metadata
 from training.evaluate import EVAL_SIZE, Predictor, gray_predictor, load_eval_images, net_predictor
 from training.evaluate import points_for as protocol_points
 from training.metrics import colourfulness, mean_and_se, psnr

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from model.device import autocast
-from model.encoding import AB_SCALE
+from model.hints.encoding import AB_SCALE
 from training.config import TrainConfig
 from training.losses import colour_loss, rebalanced_ce
 

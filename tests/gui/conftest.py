@@ -18,9 +18,9 @@ from PySide6.QtWidgets import QColorDialog, QDialog, QFileDialog, QInputDialog, 
 
 from gui.mainwindow import MainWindow
 from gui.qtfix import protect_none
-from model.config import NetConfig
 from model.inference import Colorizer
-from model.network import ColorNet
+from model.network.config import NetConfig
+from model.network.unet import ColorNet
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from gui.colours import snapped
 from gui.preferences import Preferences
-from model.hints import MAX_SIZE
+from model.hints.document import MAX_SIZE
 from model.inference import shown_at, working_shape
 
 

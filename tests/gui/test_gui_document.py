@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from gui.document import Document
-from model.hints import Hints, PaletteColor, Point
-from model.imageio import load_image
+from model.hints.document import Hints, PaletteColor, Point
+from model.io.load import load_image
 
 
 @pytest.fixture

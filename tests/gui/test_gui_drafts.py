@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings
 import gui.worker as worker_mod
 from gui.preferences import Preferences, PreferencesDialog
 from gui.worker import draft_size, scaled_points
-from model.hints import Hints, Point
+from model.hints.document import Hints, Point
 
 
 def test_draft_size_scales_with_the_measured_time(monkeypatch) -> None:
@@ -227,7 +227,7 @@ def test_suggestions_are_drafted_where_full_updates_are_slow(
 
 
 def test_drafts_keep_the_rest_at_the_full_sizes_reach(qtbot, window, photo, slow_machine) -> None:
-    from model.anchors import point_reach
+    from model.hints.anchors import point_reach
 
     open_photo(qtbot, window, photo)
     qtbot.waitUntil(lambda: not window.last_result_draft, timeout=TIMEOUT_MS)

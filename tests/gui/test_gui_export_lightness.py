@@ -15,7 +15,8 @@ import pytest
 from guihelpers import TIMEOUT_MS, open_photo, wait_rendered
 
 from gui.mainwindow import MainWindow
-from model.imageio import load_image, save_image
+from model.io.load import load_image
+from model.io.save import save_image
 
 H, W = 300, 450
 # Rounding one sRGB channel by half a step moves L by at most ~70 * 0.5 / maxval (the steepest

@@ -16,7 +16,7 @@ import pytest
 from guihelpers import TIMEOUT_MS, UnexpectedDialog, open_photo, wait_rendered
 
 from gui.mainwindow import MainWindow
-from model.hints import Hints
+from model.hints.document import Hints
 
 
 class ThreadKilled(BaseException):

@@ -14,9 +14,11 @@ from PySide6.QtWidgets import QMessageBox
 
 from gui.mainwindow import MainWindow
 from gui.preferences import Preferences, PreferencesDialog
-from model.anchors import KEEP_OUT, point_reach
-from model.hints import Hints, Point, sidecar_path
-from model.imageio import load_image, read_metadata, save_image
+from model.hints.anchors import KEEP_OUT, point_reach
+from model.hints.document import Hints, Point, sidecar_path
+from model.io.load import load_image
+from model.io.save import save_image
+from model.io.text import read_metadata
 
 
 @pytest.fixture
@@ -474,7 +476,7 @@ def test_recovery_declined_is_removed(qtbot, window, photo, monkeypatch) -> None
 
 
 def test_enhancement_changes_the_network_input_not_the_tones(qtbot, window, tmp_path) -> None:
-    from model.enhance import stretch
+    from model.colour.enhance import stretch
 
     # A faded photo: lightness squeezed into 40..60.
     faded = (100 + 0.4 * gradient().astype(np.float64)).astype(np.uint8)
@@ -559,7 +561,7 @@ def test_recovery_summary_says_what_would_come_back(
     points: int, palette: int, saturation: float | None, text: str
 ) -> None:
     from gui.recovery import Recovered
-    from model.hints import PaletteColor, Point
+    from model.hints.document import PaletteColor, Point
 
     hints = Hints(
         points=tuple(Point(0.1 * i, 0.5, (10.0, 20.0)) for i in range(points)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from model.weights import save_weights
+from model.network.weights import save_weights
 
 
 def test_drag_benchmark_paints_results_while_dragging(tiny_net, photo, tmp_path) -> None:

@@ -11,7 +11,7 @@ from PySide6.QtTest import QTest
 
 from gui.colours import snapped
 from gui.reference import SHOWN_MAX_SIDE, shown_reference
-from model.colorspace import rgb_to_lab
+from model.colour.colorspace import rgb_to_lab
 
 RED, BLUE = (200, 40, 30), (30, 60, 200)
 

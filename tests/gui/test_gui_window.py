@@ -34,7 +34,7 @@ def test_dropping_a_photo_opens_it(qtbot, window, photo) -> None:
 def test_a_folder_opens_at_its_first_photo(qtbot, window, tmp_path, monkeypatch) -> None:
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-    from model.imageio import save_image
+    from model.io.save import save_image
 
     album = tmp_path / "album"
     album.mkdir()
@@ -161,7 +161,7 @@ def test_suggestions_leave_the_points_own_colour_out(qtbot, tiny_net, photo, tmp
     from PySide6.QtCore import QSettings
 
     from gui.mainwindow import MainWindow
-    from model.bins import bin_centers, nearest_bin
+    from model.colour.bins import bin_centers, nearest_bin
     from model.inference import Colorizer
 
     centres = bin_centers()

@@ -12,7 +12,7 @@ from PIL import Image
 import gui.worker as worker_mod
 from gui.preview import fast_preview, needs_refining, refined_preview
 from gui.worker import preview_plane
-from model.hints import Hints, Point
+from model.hints.document import Hints, Point
 from model.inference import to_uint8
 
 
@@ -155,7 +155,7 @@ def test_big_preview_is_refined_when_idle(qtbot, window, tmp_path) -> None:
 
 def test_fast_preview_matches_the_core_conversion() -> None:
     from gui.preview import FastPreview, resize_ab
-    from model.gamut import lab_to_rgb_keep_l
+    from model.colour.gamut import lab_to_rgb_keep_l
 
     rng = np.random.default_rng(3)
     L = rng.uniform(0, 100, (90, 120)).astype(np.float32)
@@ -197,7 +197,7 @@ def test_background_requests_do_not_cut_the_quiet_spell_short(
     import time
 
     from gui.worker import SuggestRequest
-    from model.hints import Hints
+    from model.hints.document import Hints
 
     monkeypatch.setattr(worker_mod, "REFINE_DELAY_S", 0.6)
     y, x = np.mgrid[0:300, 0:400]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from model import __version__
-from model.imageio import SUPPORTED_SUFFIXES
+from model.io.load import SUPPORTED_SUFFIXES
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 300

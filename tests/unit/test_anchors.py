@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import Colorizer, Hints, Point
-from model.anchors import ANCHOR_SIZE, GRID, KEEP_OUT, anchor_points, point_reach
-from model.hints import DEFAULT_SIZE, HintError
+from model.hints.anchors import ANCHOR_SIZE, GRID, KEEP_OUT, anchor_points, point_reach
+from model.hints.document import DEFAULT_SIZE, HintError, Hints, Point
+from model.inference import Colorizer
 from tests.conftest import photo, tiny_net
 
 pytestmark = pytest.mark.usefixtures("one_thread")

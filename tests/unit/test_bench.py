@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-from model.colorspace import rgb_to_lab
+from model.colour.colorspace import rgb_to_lab
 from tests.conftest import photo
 from training.bench import PALETTE_KEY, main, protocol_hints, protocol_palette
 

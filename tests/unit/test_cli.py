@@ -5,8 +5,8 @@ import pytest
 from PIL import Image
 
 from model.cli import main
-from model.colorspace import rgb_to_lab
-from model.hints import Hints, Point, sidecar_path
+from model.colour.colorspace import rgb_to_lab
+from model.hints.document import Hints, Point, sidecar_path
 
 
 def test_colours_a_folder_with_sidecars_and_reports_bad_files(
@@ -80,7 +80,7 @@ def test_sixteen_bit_in_gives_sixteen_bit_out(tmp_path: Path, tiny_weights: Path
         main([str(src), "-o", str(tmp_path / "o"), "--weights", str(tiny_weights), "--no-progress"])
         == 0
     )
-    from model.imageio import load_image
+    from model.io.load import load_image
 
     out = load_image(tmp_path / "o" / "deep_color.png")
     assert out.bit_depth == 16
@@ -123,7 +123,7 @@ def test_unknown_output_format_is_refused(tmp_path: Path) -> None:
 def test_the_hint_files_enhancement_is_used_unless_overridden(
     tmp_path: Path, tiny_weights: Path
 ) -> None:
-    from model.imageio import read_metadata
+    from model.io.text import read_metadata
 
     faded = tmp_path / "faded.png"
     Image.fromarray(np.tile(np.linspace(100, 140, 48).astype(np.uint8), (32, 1))).save(faded)

@@ -3,7 +3,14 @@ import pytest
 import torch
 from skimage import color
 
-from model.colorspace import hex_to_ab, hex_to_rgb, lab_to_rgb, rgb_to_hex, rgb_to_l, rgb_to_lab
+from model.colour.colorspace import (
+    hex_to_ab,
+    hex_to_rgb,
+    lab_to_rgb,
+    rgb_to_hex,
+    rgb_to_l,
+    rgb_to_lab,
+)
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from model.config import NetConfig
-from model.encoding import GLOBAL_DIM
+from model.hints.encoding import GLOBAL_DIM
+from model.network.config import NetConfig
 from training.config import TrainConfig
 from training.loop import build_model
 from training.variant_losses import make_criterion

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from model.network.weights import read_metadata
 from model.variants import load_any
-from model.weights import read_metadata
 from tests.conftest import photo
 from training.pack import pack
 

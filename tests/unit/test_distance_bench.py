@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-from model.encoding import AB_SCALE
+from model.hints.encoding import AB_SCALE
 from tests.conftest import photo
 from training.bench import main
 from training.distance_bench import band_of, error_by_distance

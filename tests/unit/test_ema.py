@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
-from model.weights import load_network
+from model.network.weights import load_network
 from tests.conftest import photo
 from tests.unit.test_training import TINY_RUN
 from training.cli import main as train_main

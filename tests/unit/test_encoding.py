@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from model.bins import bin_centers
-from model.encoding import (
+from model.colour.bins import bin_centers
+from model.hints.document import Hints, PaletteColor, Point
+from model.hints.encoding import (
     AB_SCALE,
     GLOBAL_DIM,
     ab_histogram,
@@ -15,7 +16,6 @@ from model.encoding import (
     patch_span,
     point_at_patch,
 )
-from model.hints import Hints, PaletteColor, Point
 
 
 @pytest.mark.parametrize("size", range(1, 10))
@@ -77,7 +77,7 @@ def test_saturation_and_kmeans() -> None:
 
 
 def test_a_palette_of_vivid_colours_gets_a_typical_photos_grey_share() -> None:
-    from model.encoding import (
+    from model.hints.encoding import (
         COMPLETE_BELOW,
         COMPLETE_COLOURS,
         NEUTRAL_CHROMA,

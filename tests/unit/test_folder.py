@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from model.folder import folder_photos, natural_key, neighbour_photo
+from model.io.folder import folder_photos, natural_key, neighbour_photo
 
 
 def touch(folder: Path, *names: str) -> None:

@@ -26,8 +26,11 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from PIL import Image
 
-from model.hints import SCHEMA_PATH, HintError, Hints
-from model.imageio import ImageLoadError, LoadedImage, load_image, save_image
+from model.hints.document import SCHEMA_PATH, HintError, Hints
+from model.io.errors import ImageLoadError
+from model.io.load import load_image
+from model.io.pixels import LoadedImage
+from model.io.save import save_image
 
 _SEED = os.environ.get("HUEBRUSH_FUZZ_SEED")
 FUZZ = settings(

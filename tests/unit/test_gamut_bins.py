@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from model.bins import (
+from model.colour.bins import (
     N_BINS,
     annealed_mean,
     bin_centers,
@@ -11,8 +11,8 @@ from model.bins import (
     soft_encode,
     top_modes,
 )
-from model.colorspace import rgb_to_lab
-from model.gamut import gamut_mask, in_gamut, snap_to_gamut
+from model.colour.colorspace import rgb_to_lab
+from model.colour.gamut import gamut_mask, in_gamut, snap_to_gamut
 
 
 def test_gamut_mask_shape_and_extremes() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.colorspace import rgb_to_l
-from model.gamut import lab_to_rgb_keep_l
+from model.colour.colorspace import rgb_to_l
+from model.colour.gamut import lab_to_rgb_keep_l
 
 
 def test_lightness_kept_across_the_whole_lab_range() -> None:

@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from model.arch_configs import AEConfig
-from model.hint_attention import HintAttention
-from model.network import ColorNet
-from model.weights import load_network, save_weights
+from model.network.hint_attention import HintAttention
+from model.network.unet import ColorNet
+from model.network.weights import load_network, save_weights
 from tests.conftest import TINY, tiny_net
 from training.config import TrainConfig
 from training.lineage import stage

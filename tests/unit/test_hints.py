@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from model.colorspace import hex_to_ab
-from model.hints import HintError, Hints, PaletteColor, Point, sidecar_path
+from model.colour.colorspace import hex_to_ab
+from model.hints.document import HintError, Hints, PaletteColor, Point, sidecar_path
 
 DOC = {
     "format": "huebrush-hints",
@@ -119,7 +119,7 @@ def test_meta_survives_a_round_trip(tmp_path: Path) -> None:
 def test_oversized_file_refused_before_reading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import model.hints as hints_module
+    import model.hints.document as hints_module
 
     p = tmp_path / "big.hints.json"
     Hints.from_dict(DOC).to_json(p)

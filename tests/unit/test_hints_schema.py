@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-import model.hints as hints_module
+import model.hints.document as hints_module
 from gui.recovery import RecoveryStore
-from model.hints import (
+from model.hints.document import (
     MAX_PALETTE,
     MAX_POINTS,
     SCHEMA_PATH,
@@ -58,7 +58,7 @@ def test_repo_example_files_validate(validator: Draft202012Validator) -> None:
 
 
 def test_documented_examples_validate(validator: Draft202012Validator) -> None:
-    """The example in the README's hint-file section and the one in model/hints.py."""
+    """The example in the README's hint-file section and the one in model/hints/document.py."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = [b for b in re.findall(r"```json\n(.*?)```", readme, re.S) if "huebrush-hints" in b]
     assert blocks

@@ -1,4 +1,5 @@
-"""Tests for model.imageio: every Pillow mode, 16-bit precision, orientation, ICC, bad files."""
+"""Tests for model.io's loading and saving: every Pillow mode, 16-bit precision, orientation,
+ICC, bad files."""
 
 from __future__ import annotations
 
@@ -17,16 +18,14 @@ import pytest
 import tifffile
 from PIL import Image, ImageCms, ImageFile, ImageOps
 
-from model import imageio as mio
-from model.colorspace import rgb_to_l
-from model.imageio import (
-    ImageLoadError,
-    ImageSaveError,
-    load_image,
-    output_path_for,
-    read_metadata,
-    save_image,
-)
+from model.colour.colorspace import rgb_to_l
+from model.io import pixels
+from model.io import save as io_save
+from model.io.errors import ImageLoadError, ImageSaveError
+from model.io.load import load_image
+from model.io.naming import output_path_for
+from model.io.save import save_image
+from model.io.text import read_metadata
 
 # --------------------------------------------------------------------------- helpers
 
@@ -634,7 +633,7 @@ def test_save_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     def deny(path: Path, data: bytes) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(mio, "atomic_write_bytes", deny)
+    monkeypatch.setattr(io_save, "atomic_write_bytes", deny)
     with pytest.raises(ImageSaveError, match=r"^out\.png: permission denied$"):
         save_image(tmp_path / "out.png", np.zeros((2, 2, 3), np.float32))
 
@@ -674,7 +673,7 @@ def test_failed_encode_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
     def boom(*args: object) -> bytes:
         raise OSError("encoder exploded")
 
-    monkeypatch.setattr(mio, "_encode", boom)
+    monkeypatch.setattr(io_save, "encode", boom)
     with pytest.raises(ImageSaveError, match="encoder exploded"):
         save_image(tmp_path / "out.png", np.zeros((2, 2, 3), np.float32))
     assert list(tmp_path.iterdir()) == []
@@ -1075,7 +1074,7 @@ def test_array_inputs() -> None:
 def test_lightness_in_chunks_matches_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     data = _rng(23).random((37, 11, 3)).astype(np.float32)
     whole = load_image(data)
-    monkeypatch.setattr(mio, "_CHUNK_PIXELS", 50)  # several rows per chunk, ragged last chunk
+    monkeypatch.setattr(pixels, "CHUNK_PIXELS", 50)  # several rows per chunk, ragged last chunk
     chunked = load_image(data)
     assert np.array_equal(whole.L, chunked.L) and np.array_equal(whole.rgb, chunked.rgb)
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from model import Colorizer, Hints, Point
-from model.colorspace import rgb_to_lab
-from model.inference import working_shape
+from model.colour.colorspace import rgb_to_lab
+from model.hints.document import Hints, Point
+from model.inference import Colorizer, working_shape
 from tests.conftest import photo, tiny_net
 
 
@@ -85,7 +85,7 @@ def test_precast_convolutions_change_no_result(hint_attn: bool) -> None:
     prep = col.prepare(photo(64, 64))
     hints = Hints((Point(0.3, 0.4, (40.0, 20.0), 5),))
     got = col.predict(prep, hints)
-    from model.encoding import encode_hints
+    from model.hints.encoding import encode_hints
 
     local, glob = encode_hints(hints, 64, 64)
     with torch.inference_mode(), autocast(dev):
@@ -103,7 +103,7 @@ def test_precast_convolutions_change_no_result(hint_attn: bool) -> None:
 def test_bf16_detection_asks_pytorch_first(monkeypatch, avx512_bf16, amx, want) -> None:
     import torch
 
-    from model import device
+    import model.device as device
 
     monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
     monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
@@ -120,7 +120,7 @@ def test_bf16_detection_asks_pytorch_first(monkeypatch, avx512_bf16, amx, want) 
 def test_bf16_detection_falls_back_to_cpuinfo(monkeypatch, tmp_path) -> None:
     import torch
 
-    from model import device
+    import model.device as device
 
     monkeypatch.delattr(torch.cpu, "_is_amx_tile_supported")
     fake = tmp_path / "cpuinfo"

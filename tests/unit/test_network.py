@@ -4,11 +4,11 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from model.config import NetConfig
-from model.encoding import GLOBAL_DIM, encode_global
-from model.hints import PaletteColor
-from model.network import ColorNet
-from model.weights import WeightsError, load_network, read_metadata, save_weights
+from model.hints.document import PaletteColor
+from model.hints.encoding import GLOBAL_DIM, encode_global
+from model.network.config import NetConfig
+from model.network.unet import ColorNet
+from model.network.weights import WeightsError, load_network, read_metadata, save_weights
 from tests.conftest import TINY, tiny_net
 
 

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from model.colorspace import rgb_to_lab
-from model.network import NetOutput
+from model.colour.colorspace import rgb_to_lab
+from model.network.unet import NetOutput
 from training.evaluate import psnr, with_ab
 from training.losses import colour_loss, photo_psnr_loss
 
@@ -60,7 +60,7 @@ def test_colour_loss_adds_the_term_only_when_weighted() -> None:
 
 
 def test_the_card_notes_the_term() -> None:
-    from model.config import NetConfig
+    from model.network.config import NetConfig
     from training.config import TrainConfig
     from training.lineage import stage
 

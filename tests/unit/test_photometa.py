@@ -11,9 +11,11 @@ import pytest
 import tifffile
 from PIL import Image
 
-from model import cli
-from model.imageio import load_image, read_metadata, save_image
-from model.photometa import EXIF_IFD, GPS_IFD, NO_META, app13_segment, read_photo_meta
+import model.cli as cli
+from model.io.load import load_image
+from model.io.photometa import EXIF_IFD, GPS_IFD, NO_META, app13_segment, read_photo_meta
+from model.io.save import save_image
+from model.io.text import read_metadata
 
 CAPTION = "Harvest at Leigh Farm, 1931"
 XMP = (

@@ -1,6 +1,6 @@
 import torch
 
-from model.propagate import spread_hints
+from model.network.propagate import spread_hints
 
 
 def test_spread_fills_a_region_but_stops_at_an_edge() -> None:
@@ -32,7 +32,7 @@ def _reference_pass(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
 
 
 def test_scan_matches_the_sequential_filter() -> None:
-    from model.propagate import _recursive_pass
+    from model.network.propagate import _recursive_pass
 
     g = torch.Generator().manual_seed(0)
     for n in (1, 2, 7, 64, 129):

@@ -4,9 +4,9 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from model import quant
-from model.config import NetConfig
-from model.weights import WeightsError, load_network, read_metadata, save_weights
+import model.network.quant as quant
+from model.network.config import NetConfig
+from model.network.weights import WeightsError, load_network, read_metadata, save_weights
 from tests.conftest import tiny_net
 
 

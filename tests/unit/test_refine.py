@@ -9,8 +9,8 @@ import torch
 from PIL import Image
 
 from model.cli import main
-from model.encoding import GLOBAL_DIM, encode_points
-from model.hints import Hints, Point
+from model.hints.document import Hints, Point
+from model.hints.encoding import GLOBAL_DIM, encode_points
 from model.inference import Colorizer
 from model.refine import RefineSettings, patch_means, refine_head
 from tests.conftest import tiny_net

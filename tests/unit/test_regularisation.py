@@ -7,8 +7,8 @@ from pathlib import Path
 
 import torch
 
-from model.network import ColorNet
-from model.weights import load_network, save_weights
+from model.network.unet import ColorNet
+from model.network.weights import load_network, save_weights
 from tests.conftest import TINY, tiny_net
 from training.config import TrainConfig
 from training.lineage import stage

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from model.semantic import CHANNELS, SemanticEncoder
+from model.network.semantic import CHANNELS, SemanticEncoder
 from training.semantic_probe import GRID, cell_features, fit_mlp, predict, score
 
 

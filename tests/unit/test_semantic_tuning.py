@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from model.config import NetConfig
-from model.encoding import normalize_l
-from model.network import ColorNet
-from model.propagate import spread_hints
+from model.hints.encoding import normalize_l
+from model.network.config import NetConfig
+from model.network.propagate import spread_hints
+from model.network.unet import ColorNet
 from training.config import TrainConfig
 from training.lineage import stage
 from training.loop import param_groups
@@ -92,7 +92,7 @@ def test_imagenet_network_as_the_encoder_learns_whole_at_its_rate() -> None:
 
 
 def test_imagenet_encoder_starts_from_imagenet_and_excludes_the_fusion() -> None:
-    from model.semantic import imagenet_state
+    from model.network.semantic import imagenet_state
     from model.variants import load_pretrained
 
     net = ColorNet(NetConfig(width=4, semantic="none", encoder="effnet"))

@@ -3,7 +3,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from model.hints import Hints, Point
+from model.hints.document import Hints, Point
 from model.inference import Colorizer
 from tests.conftest import photo, tiny_net
 from training.sheet import CELL, _cell, build, finished_rgb

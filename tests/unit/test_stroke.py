@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import pytest
 
-from model.stroke import MAX_STROKE_POINTS, stroke_positions
+from model.hints.stroke import MAX_STROKE_POINTS, stroke_positions
 
 
 def _px(pts: list[tuple[float, float]], w: int, h: int) -> list[tuple[float, float]]:

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from model.bins import N_BINS, SUGGEST_SEP, bin_centers, nearest_bin, top_modes
-from model.colorspace import lab_to_rgb
-from model.network import NetOutput
+from model.colour.bins import N_BINS, SUGGEST_SEP, bin_centers, nearest_bin, top_modes
+from model.colour.colorspace import lab_to_rgb
+from model.network.unet import NetOutput
 from training.bench import main
 from training.suggest_bench import WRONG, suggestion_scores
 

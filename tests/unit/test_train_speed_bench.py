@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from model.config import NetConfig
+from model.network.config import NetConfig
 from training.bench import main
 from training.config import TrainConfig
 from training.train_speed_bench import cpu_features, time_steps

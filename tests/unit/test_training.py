@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-from model.weights import load_network, read_metadata
+from model.network.weights import load_network, read_metadata
 from tests.conftest import photo
 from training.cli import main as train_main
 from training.config import TrainConfig, apply_overrides, to_overrides

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 import model.device
-from model.config import NetConfig
-from model.encoding import GLOBAL_DIM
+from model.hints.encoding import GLOBAL_DIM
+from model.network.config import NetConfig
 from training.config import TrainConfig
 from training.loop import build_model, make_scaler, optimiser_step, param_groups, training_dtype
 from training.variant_losses import make_criterion

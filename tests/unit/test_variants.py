@@ -13,11 +13,11 @@ import torch
 from PIL import Image
 
 from model.arch_configs import ARCHS, arch_config
-from model.bins import bin_centers, nearest_bin
-from model.colorspace import lab_to_rgb, rgb_to_lab
-from model.enhance import EnhanceSettings, enhance, equalize, stretch
+from model.colour.bins import bin_centers, nearest_bin
+from model.colour.colorspace import lab_to_rgb, rgb_to_lab
+from model.colour.enhance import EnhanceSettings, enhance, equalize, stretch
+from model.network.weights import WeightsError, load_network
 from model.variants import build_network, load_any, read_arch, save_network
-from model.weights import WeightsError, load_network
 from tests.conftest import photo
 from training.cli import main as train_main
 from training.config import TrainConfig, apply_overrides

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from model.finish import Finish
-from model.hints import Hints, Point
+from model.hints.document import Hints, Point
 from model.inference import Colorizer, Prediction, Prepared, resize_plane
 from model.refine import RefineSettings
 from model.views import VIEWS, View, finished_prediction, mirrored, predict_views, view_input

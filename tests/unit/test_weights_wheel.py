@@ -7,10 +7,10 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from model.config import NetConfig
-from model.network import ColorNet
-from model.semantic import imagenet_state
-from model.weights import (
+from model.network.config import NetConfig
+from model.network.semantic import imagenet_state
+from model.network.unet import ColorNet
+from model.network.weights import (
     SEMANTIC_KEY,
     WeightsError,
     load_network,

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from scipy.spatial import cKDTree
 
-from model.colorspace import rgb_to_lab
+from model.colour.colorspace import rgb_to_lab
 
 N_BINS = 313
 GRID_STEP = 10.0

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from model.bins import N_BINS, bin_centers, nearest_bin, soft_encode
-from model.hints import Hints, PaletteColor, Point
+from model.colour.bins import N_BINS, bin_centers, nearest_bin, soft_encode
+from model.hints.document import Hints, PaletteColor, Point
 
 L_CENTER, L_SCALE = 50.0, 50.0
 AB_SCALE = 110.0

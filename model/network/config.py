@@ -13,8 +13,8 @@ class NetConfig:
 
     width: channels of the first U-Net block (SIGGRAPH17 uses 64); later blocks use 2x, 4x, 8x.
     semantic: "effnet" fuses frozen ImageNet EfficientNet-Lite0 features at 1/8 scale; "none".
-    prior: feed the edge-aware spread of the hints (model.propagate) as extra inputs.
-    hint_attn: 1/8-scale cells attend over the hinted cells (model.hint_attention).
+    prior: feed the edge-aware spread of the hints (model.network.propagate) as extra inputs.
+    hint_attn: 1/8-scale cells attend over the hinted cells (model.network.hint_attention).
     hint_attn_fine: 1/4-scale cells do too, after the first decoder block, where cells are
         small enough to tell neighbouring objects apart.
     dropout: channel dropout on the 1/8-scale features while training (0 = off), against

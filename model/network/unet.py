@@ -17,10 +17,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from model.config import NetConfig
-from model.encoding import normalize_l
-from model.hint_attention import HintAttention
-from model.propagate import spread_hints
+from model.hints.encoding import normalize_l
+from model.network.config import NetConfig
+from model.network.hint_attention import HintAttention
+from model.network.propagate import spread_hints
 
 
 def _block(cin: int, cout: int, n: int, dilation: int = 1) -> nn.Sequential:
@@ -88,7 +88,7 @@ class ColorNet(nn.Module):
         self.global_branch = GlobalBranch(cfg.n_bins, 8 * w)
         self.semantic: nn.Module | None = None
         if cfg.semantic == "effnet":
-            from model.semantic import CHANNELS, SemanticEncoder
+            from model.network.semantic import CHANNELS, SemanticEncoder
 
             self.semantic = SemanticEncoder()
             self.sem_fuse = nn.Sequential(
@@ -127,7 +127,7 @@ class ColorNet(nn.Module):
         enter through a light parallel branch, one conv per scale, added at each scale."""
         if self.cfg.semantic != "none":
             raise ValueError('encoder="effnet" is the ImageNet network already: semantic="none"')
-        from model.semantic import HEAD, SemanticEncoder
+        from model.network.semantic import HEAD, SemanticEncoder
 
         self.backbone = SemanticEncoder()
         for p in self.backbone.parameters():

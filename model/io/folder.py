@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from model.imageio import SUPPORTED_SUFFIXES, default_output_suffix, output_path_for
+from model.io.load import SUPPORTED_SUFFIXES
+from model.io.naming import default_output_suffix, output_path_for
 
 _DIGITS = re.compile(r"(\d+)")
-# What Huebrush writes beside a photo (see model.imageio.output_path_for): <stem>_color[_N].
+# What Huebrush writes beside a photo (see model.io.naming.output_path_for): <stem>_color[_N].
 _OUTPUT = re.compile(r"^(?P<stem>.+)_color(?:_\d+)?$")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from model.colorspace import lab_to_linear, lab_to_rgb_unclipped, linear_to_srgb
+from model.colour.colorspace import lab_to_linear, lab_to_rgb_unclipped, linear_to_srgb
 
 AB_LIMIT = 128.0
 _TOL = 1e-6

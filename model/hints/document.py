@@ -10,8 +10,8 @@ A hint file (``photo.hints.json`` beside ``photo.jpg``) looks like::
 
 x and y are fractions of the image width and height, so a file is resolution independent.
 An optional ``"enhance": {"mode": "stretch", "output": false}`` records the lightness
-enhancement the network saw (model.enhance), so a session comes back as it was left, and
-``"keep_rest": true`` that the points colour only their own regions (model.anchors).
+enhancement the network saw (model.colour.enhance), so a session comes back as it was left, and
+``"keep_rest": true`` that the points colour only their own regions (model.hints.anchors).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from model.colorspace import hex_to_ab
+from model.colour.colorspace import hex_to_ab
 
 FORMAT = "huebrush-hints"
 VERSION = 1
@@ -35,7 +35,7 @@ MAX_PALETTE = 64
 # hint file, and reading it whole would only stall the GUI.
 MAX_FILE_BYTES = 16 * 1024 * 1024
 AB_LIMIT = 128.0
-#: Lightness enhancements the network can be shown (model.enhance implements them).
+#: Lightness enhancements the network can be shown (model.colour.enhance implements them).
 ENHANCE_MODES = ("none", "stretch", "equalize")
 #: The JSON Schema of the hint file (tests keep it in step with the parser below).
 SCHEMA_PATH = Path(__file__).with_name("hints.schema.json")
@@ -160,7 +160,7 @@ class Hints:
 
     def to_json(self, path: str | Path) -> None:
         """Write the hint file atomically."""
-        from model.atomic import atomic_write_bytes
+        from model.io.atomic import atomic_write_bytes
 
         data = json.dumps(self.to_dict(), indent=1).encode("utf-8")
         atomic_write_bytes(Path(path), data + b"\n")

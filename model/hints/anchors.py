@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from model.encoding import patch_span
-from model.hints import DEFAULT_SIZE, Point
+from model.hints.document import DEFAULT_SIZE, Point
+from model.hints.encoding import patch_span
 
 # Picked on 40 training photos (README, Measured): a point's colour given an opposite hue
 # changed the photo beyond a quarter of its side from the automatic colours by 13.8 ab on

@@ -1,0 +1,2 @@
+"""The colourisation network: its architecture registry, the U-Net and its parts, and the
+weights files that hold them."""
