@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from model.arch_configs import ARCHS
+from model.network.registry import arch_names
 from training.config import LOSSES, TrainConfig, apply_overrides
 
 
@@ -17,7 +17,7 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, TrainConfi
         description="Train the Huebrush network on a folder of colour photos.",
         epilog="Overrides are key=value pairs of the training config, e.g. batch=16 net.width=32. "
         "--arch picks the network (huebrush = the interactive default; the others are the "
-        "research variants of issue #8) with its paper's loss, which --loss may change.",
+        "research variants) with its paper's loss, which --loss may change.",
     )
     ap.add_argument("--data", help="folder of colour photos (searched recursively)")
     ap.add_argument("--val", help="folder of validation photos")
@@ -36,7 +36,7 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, TrainConfi
         "last step's, or the last step's raw weights when the run kept a weight average",
     )
     ap.add_argument("--no-progress", action="store_true")
-    ap.add_argument("--arch", choices=ARCHS, help="network architecture (default huebrush)")
+    ap.add_argument("--arch", choices=arch_names(), help="network architecture (default huebrush)")
     ap.add_argument("--loss", choices=LOSSES, help="training loss (default: the arch's own)")
     ap.add_argument("overrides", nargs="*")
     args = ap.parse_args(argv)

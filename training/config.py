@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from model.arch_configs import (
-    ARCHS,
+from model.network.config import JsonConfig, NetConfig
+from model.network.registry import (
     DEFAULT_ARCH,
-    DISTRIBUTION_ARCHS,
-    ArchConfig,
     arch_config,
-    config_class,
+    arch_names,
+    get_arch,
 )
-from model.network.config import NetConfig
 
 # Losses: "huebrush" = CE over 313 bins + smooth-L1 on ab (the default network's own);
 # "l2"/"l1" = regression on ab; "ce" = soft-encoded cross-entropy over the bins (Zhang et al.
@@ -23,29 +21,20 @@ from model.network.config import NetConfig
 LOSSES = ("huebrush", "l2", "l1", "ce", "gan")
 _CE_LOSSES = ("huebrush", "ce")
 
-# What `arch=NAME` (or `--arch NAME`) sets before the other overrides: the paper's loss and
-# the settings that go with it. Keys named in any preset are reset to their defaults first.
-ARCH_PRESETS: dict[str, dict[str, Any]] = {
-    "huebrush": {"loss": "huebrush"},
-    "ae": {"loss": "l2"},
-    "class": {"loss": "ce", "rebalance": 1.0},
-    "fusion": {"loss": "l2"},
-    "koala": {"loss": "l2"},
-    "pix2pix": {"loss": "gan", "lr": 2e-4},
-}
-
 
 @dataclass
-class TrainConfig:
+class TrainConfig(JsonConfig):
     """Everything that defines a training run; saved as config.json beside the run."""
+
+    config_label: ClassVar[str] = "training config"
 
     data: str = ""
     val: str = ""
     out: str = "runs/default"
     init: str = ""  # start from these weights (e.g. the shipped ones) instead of scratch
-    arch: str = DEFAULT_ARCH  # huebrush (the interactive net) or a research variant (#8)
+    arch: str = DEFAULT_ARCH  # huebrush (the interactive net) or a research variant
     loss: str = "huebrush"
-    net: ArchConfig = field(default_factory=NetConfig)  # the config class of `arch`
+    net: JsonConfig = field(default_factory=NetConfig)  # the config class of `arch`
     crop: int = 128
     crop_scale_min: float = 0.35  # random resized crops cover 35-100% of the photo's area
     batch: int = 32
@@ -117,14 +106,14 @@ class TrainConfig:
     decay_by_time: bool = False
 
     def __post_init__(self) -> None:
-        cls = config_class(self.arch)
+        cls = get_arch(self.arch).config
         if not isinstance(self.net, cls):
             raise ValueError(
                 f"arch {self.arch!r} needs a {cls.__name__} as net, got {type(self.net).__name__}"
             )
         if self.loss not in LOSSES:
             raise ValueError(f"unknown loss {self.loss!r} (one of {', '.join(LOSSES)})")
-        if self.loss in _CE_LOSSES and self.arch not in DISTRIBUTION_ARCHS:
+        if self.loss in _CE_LOSSES and not get_arch(self.arch).distribution:
             raise ValueError(
                 f"loss {self.loss!r} needs a distribution head; {self.arch!r} has none"
             )
@@ -148,34 +137,29 @@ class TrainConfig:
         path.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown training config keys: {sorted(unknown)}")
-        d = dict(d)
+    def parse_fields(cls, d: dict[str, Any]) -> dict[str, Any]:
         if isinstance(d.get("net"), dict):
             d["net"] = arch_config(d.get("arch", DEFAULT_ARCH), d["net"])
         if "val_points" in d:
             d["val_points"] = tuple(int(x) for x in d["val_points"])
-        return cls(**d)
+        return d
 
 
 def with_arch(cfg: TrainConfig, arch: str) -> TrainConfig:
-    """cfg switched to another architecture: its default network config and its preset.
-
-    The same architecture again changes nothing (so a resumed run keeps its settings).
+    """cfg switched to another architecture: its default network config and the training
+    settings it registered (model.network.registry: its paper's loss, for one). Keys that
+    any architecture sets are reset to their defaults first. The same architecture again
+    changes nothing (so a resumed run keeps its settings).
     """
     if arch == cfg.arch:
         return cfg
-    if arch not in ARCHS:
-        raise ValueError(f"unknown architecture {arch!r} (one of {', '.join(ARCHS)})")
+    entry = get_arch(arch)
     d = cfg.to_dict()
     defaults = TrainConfig().to_dict()
-    for preset in ARCH_PRESETS.values():
-        for key in preset:
+    for name in arch_names():
+        for key in get_arch(name).training_defaults:
             d[key] = defaults[key]
-    d.update(ARCH_PRESETS[arch], arch=arch, net=asdict(config_class(arch)()))
+    d.update(entry.training_defaults, arch=arch, net=asdict(entry.config()))
     return TrainConfig.from_dict(d)
 
 

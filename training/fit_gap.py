@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from model.device import pick_device
-from model.variants import load_any
+from model.network.weights import load_any
 from training.data import list_images
 from training.evaluate import (
     Predictor,

@@ -20,10 +20,10 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
-from model.arch_configs import INTERACTIVE_ARCHS
 from model.device import autocast_dtype, pick_device
-from model.network.weights import save_weights
-from model.variants import arch_of, build_network, load_any, load_pretrained
+from model.network.registry import arch_of, build_network, get_arch
+from model.network.unet import ColorNet
+from model.network.weights import load_any, save_weights
 from training.config import TrainConfig
 from training.data import HintedCrops, colour_photos
 from training.ema import WeightAverage
@@ -78,6 +78,16 @@ def build_model(cfg: TrainConfig) -> torch.nn.Module:
     net = build_network(cfg.arch, cfg.net)
     load_pretrained(net)
     return net
+
+
+def load_pretrained(net: nn.Module) -> None:
+    """Load the ImageNet weights of any frozen feature extractor (only to start training)."""
+    if isinstance(net, ColorNet):
+        for enc in (net.semantic, net.backbone):
+            if enc is not None:
+                enc.load_imagenet()  # type: ignore[operator]
+    elif hasattr(net, "load_pretrained"):
+        net.load_pretrained()
 
 
 # Network options that only add modules whose output starts at zero: a release without them
@@ -480,7 +490,7 @@ def _validate_and_keep(
     """
     t = time.time()
     # Automatic variants ignore hints: their score is the same at every point count.
-    points = cfg.val_points if cfg.arch in INTERACTIVE_ARCHS else (0,)
+    points = cfg.val_points if get_arch(cfg.arch).reads_hints else (0,)
 
     def score_of(m: torch.nn.Module) -> dict[str, float]:
         was = m.training

@@ -68,29 +68,30 @@ PAPERS = {
     ),
     "ae": (
         "plain regression CNN / autoencoder (the pre-2016 baseline)",
-        "strided-conv encoder to 1/8, upsampling decoder, no skips, tanh ab (model/arch_ae.py)",
+        "strided-conv encoder to 1/8, upsampling decoder, no skips, tanh ab "
+        "(training/variants/ae.py)",
     ),
     "class": (
         "Zhang, Isola and Efros 2016, *Colorful Image Colorization*",
         "VGG-style dilated net, 313 bins at 1/4, soft encoding (5 nearest, sigma 5), "
         "rebalancing weights from the training data's smoothed prior mixed with uniform "
-        "(lambda 0.5), annealed mean T = 0.38 (model/arch_class.py)",
+        "(lambda 0.5), annealed mean T = 0.38 (training/variants/classification.py)",
     ),
     "fusion": (
         "Iizuka, Simo-Serra and Ishikawa 2016, *Let there be Color!*",
         "shared low-level net, global stream on a 224x224 copy to a 256-d vector, mid-level "
         "stream, fusion by concatenation + 1x1 conv, upsampling colourisation net; no "
-        "classification loss (no labels) (model/arch_fusion.py)",
+        "classification loss (no labels) (training/variants/fusion.py)",
     ),
     "koala": (
         "Baldassarre, Morín and Rodés-Guirao 2017, *Deep Koalarization*",
         "encoder-decoder with frozen EfficientNet-Lite0 (ImageNet) 1280-d embedding of a "
-        "224x224 copy fused at 1/8 in place of Inception-ResNet-v2 (model/arch_koala.py)",
+        "224x224 copy fused at 1/8 in place of Inception-ResNet-v2 (training/variants/koala.py)",
     ),
     "pix2pix": (
         "Isola et al. 2017, *pix2pix*",
         "U-Net generator (depth 7), 70x70 PatchGAN on (L, ab), vanilla GAN + 100 x L1, "
-        "Adam beta1 0.5, lr 2e-4 (model/arch_pix2pix.py, training/variant_losses.py)",
+        "Adam beta1 0.5, lr 2e-4 (training/variants/pix2pix.py, training/variant_losses.py)",
     ),
 }
 

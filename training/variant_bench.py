@@ -1,6 +1,6 @@
-"""`huebrush-bench variants`: every trained variant on the same validation photos (issue #8).
+"""`huebrush-bench variants`: every trained variant on the same validation photos.
 
-Each run's weights file is loaded on its own (model.variants.load_any reads the
+Each run's weights file is loaded on its own (model.network.weights.load_any reads the
 architecture and config from its header) and scored on the same photos, squashed to
 256x256 by training.evaluate's loader, exactly as the training validation does: the
 network's ab at 256x256 under the true L, converted to 8-bit sRGB. Reported per variant:
@@ -23,13 +23,12 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from model.arch_configs import INTERACTIVE_ARCHS
 from model.colour.colorspace import lab_to_rgb, rgb_to_lab
 from model.device import pick_device
 from model.hints.document import Point
 from model.hints.encoding import encode_points
-from model.network.weights import file_hash, read_metadata
-from model.variants import arch_of, count_parameters, load_any
+from model.network.registry import arch_of, get_arch
+from model.network.weights import file_hash, load_any, read_metadata
 from training.evaluate import EVAL_SIZE, Predictor, gray_predictor, load_eval_images, net_predictor
 from training.evaluate import points_for as protocol_points
 from training.metrics import colourfulness, mean_and_se, psnr
@@ -119,7 +118,8 @@ def bench_variant(
     net = net.to(memory_format=torch.channels_last)
     meta = read_metadata(weights)
     arch = arch_of(net)
-    trainable, total = count_parameters(net)
+    total = sum(p.numel() for p in net.parameters())
+    trainable = sum(p.numel() for p in net.parameters() if p.requires_grad)
     predict = net_predictor(net, device, fast)
     per0, kept0 = score(predict, images, labs, 0, seed, keep)
     row: dict[str, Any] = {
@@ -130,7 +130,7 @@ def bench_variant(
         "loss": meta.get("loss", ""),
         "step": int(meta["step"]) if meta.get("step", "").isdigit() else None,
         "minutes": float(meta["minutes"]) if "minutes" in meta else None,
-        "interactive": arch in INTERACTIVE_ARCHS,
+        "interactive": get_arch(arch).reads_hints,
         "params_trainable": trainable,
         "params_total": total,
         **_summary(per0),

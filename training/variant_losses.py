@@ -92,7 +92,7 @@ class GanLoss(Criterion):
     """
 
     def __init__(self, cfg: TrainConfig, device: torch.device) -> None:
-        from model.arch_pix2pix import PatchDiscriminator
+        from training.variants.pix2pix import PatchDiscriminator
 
         self.cfg = cfg
         self.device = device

@@ -21,6 +21,7 @@ from model.hints.encoding import normalize_l
 from model.network.config import NetConfig
 from model.network.hint_attention import HintAttention
 from model.network.propagate import spread_hints
+from model.network.registry import register_arch
 
 
 def _block(cin: int, cout: int, n: int, dilation: int = 1) -> nn.Sequential:
@@ -64,6 +65,7 @@ class NetOutput:
     logits: torch.Tensor  # (B, 313, H/4, W/4) distribution logits
 
 
+@register_arch("huebrush", config=NetConfig, reads_hints=True, distribution=True)
 class ColorNet(nn.Module):
     """L + hints -> ab and a 313-bin distribution. Input sizes must be multiples of 32."""
 

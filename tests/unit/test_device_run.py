@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from model.network.weights import read_metadata
-from model.variants import load_any
+from model.network.weights import load_any, read_metadata
 from tests.conftest import photo
 from training.pack import pack
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import torch
 
-from model.arch_configs import AEConfig
 from model.network.hint_attention import HintAttention
 from model.network.unet import ColorNet
 from model.network.weights import load_network, save_weights
@@ -17,6 +16,7 @@ from tests.conftest import TINY, tiny_net
 from training.config import TrainConfig
 from training.lineage import stage
 from training.loop import _grows_into, build_model, param_groups, set_train_mode
+from training.variants.configs import AEConfig
 
 
 def _live(channels: int = 8, seed: int = 0) -> HintAttention:

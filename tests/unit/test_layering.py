@@ -14,7 +14,7 @@ class Block:
 sys.meta_path.insert(0, Block())
 import model, model.inference, model.cli, model.engines, model.levin
 import training, training.loop, training.cli, training.export
-import model.variants, model.colour.enhance, model.arch_koala, model.arch_pix2pix
+import training.variants, model.colour.enhance, training.variants.koala, training.variants.pix2pix
 import training.variant_bench, training.run_variants, training.rebalance, training.bench
 print('ok', any(m.startswith('PySide6') for m in sys.modules))
 """

@@ -93,7 +93,7 @@ def test_imagenet_network_as_the_encoder_learns_whole_at_its_rate() -> None:
 
 def test_imagenet_encoder_starts_from_imagenet_and_excludes_the_fusion() -> None:
     from model.network.semantic import imagenet_state
-    from model.variants import load_pretrained
+    from training.loop import load_pretrained
 
     net = ColorNet(NetConfig(width=4, semantic="none", encoder="effnet"))
     load_pretrained(net)

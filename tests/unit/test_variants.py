@@ -12,12 +12,11 @@ import pytest
 import torch
 from PIL import Image
 
-from model.arch_configs import ARCHS, arch_config
 from model.colour.bins import bin_centers, nearest_bin
 from model.colour.colorspace import lab_to_rgb, rgb_to_lab
 from model.colour.enhance import EnhanceSettings, enhance, equalize, stretch
-from model.network.weights import WeightsError, load_network
-from model.variants import build_network, load_any, read_arch, save_network
+from model.network.registry import arch_config, arch_names, arch_of, build_network
+from model.network.weights import WeightsError, load_any, load_network, save_weights
 from tests.conftest import photo
 from training.cli import main as train_main
 from training.config import TrainConfig, apply_overrides
@@ -97,7 +96,7 @@ def test_variant_trains_and_reloads_from_its_weights(
     assert set(saved["net"]) == set(json.loads(arch_config(arch).to_json()))
 
     net = load_any(run / FINAL)  # from the file alone: arch and config are in its header
-    assert read_arch(run / FINAL) == arch and net.cfg == cfg.net
+    assert arch_of(net) == arch and net.cfg == cfg.net
     torch.manual_seed(cfg.seed)  # the loop seeds the same way before building the network
     init = build_model(cfg).state_dict()
     trained = net.state_dict()
@@ -157,13 +156,13 @@ def test_gan_resume_restores_the_discriminator(data_dir: Path, tmp_path: Path) -
     )
 
 
-@pytest.mark.parametrize("arch", [a for a in ARCHS if a != "huebrush"])
+@pytest.mark.parametrize("arch", [a for a in arch_names() if a != "huebrush"])
 def test_saved_variant_reloads_into_an_equal_network(arch: str, tmp_path: Path) -> None:
     torch.manual_seed(3)
     cfg = arch_config(arch, json.loads(_cfg(arch, Path(), tmp_path).net.to_json()))
     net = build_network(arch, cfg).eval()
     p = tmp_path / f"{arch}.safetensors"
-    save_network(net, p, half=False)
+    save_weights(net, p, half=False)
     back = load_any(p)
     assert type(back) is type(net) and back.cfg == net.cfg
     x = torch.rand(2, 1, 40, 24) * 100  # not a multiple of 8: the variants take any size
@@ -351,4 +350,4 @@ def test_runner_gives_every_variant_the_same_budget(capsys: pytest.CaptureFixtur
         for same in ("max_minutes=6", "crop=128", "batch=32", "bf16=true", "channels_last=true"):
             assert same in c.split()
     archs = [c.split("--arch ")[1].split()[0] for c in cmds]
-    assert sorted(set(archs)) == sorted(ARCHS)
+    assert sorted(set(archs)) == sorted(arch_names())

@@ -1,36 +1,15 @@
-"""Configurations of the research variants that train beside the Huebrush network (issue #8).
+"""Configurations of the research variants that train beside the Huebrush network.
 
 Each architecture is driven by one frozen dataclass. Its JSON goes into the weights file's
 metadata (as NetConfig does for ColorNet) next to an `arch` key, so a loader rebuilds the
-network from the file alone. Kept free of torch so that parsing a training config is cheap.
+network from the file alone.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
-from model.network.config import NetConfig
-
-
-class JsonConfig:
-    """to_json / from_dict / from_json for a dataclass, rejecting unknown keys."""
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)  # type: ignore[call-overload]
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Any:
-        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown {cls.__name__} keys: {sorted(unknown)}")
-        return cls(**d)
-
-    @classmethod
-    def from_json(cls, text: str) -> Any:
-        return cls.from_dict(json.loads(text))
+from model.network.config import JsonConfig
 
 
 @dataclass(frozen=True)
@@ -99,35 +78,3 @@ class Pix2PixConfig(JsonConfig):
     depth: int = 7
     dropout: float = 0.5
     ab_scale: float = 110.0
-
-
-ArchConfig = NetConfig | AEConfig | ClassConfig | FusionConfig | KoalaConfig | Pix2PixConfig
-
-ARCH_CONFIGS: dict[str, type] = {
-    "huebrush": NetConfig,
-    "ae": AEConfig,
-    "class": ClassConfig,
-    "fusion": FusionConfig,
-    "koala": KoalaConfig,
-    "pix2pix": Pix2PixConfig,
-}
-ARCHS = tuple(ARCH_CONFIGS)
-DEFAULT_ARCH = "huebrush"
-# Only the Huebrush net reads hints; the research variants colour automatically.
-INTERACTIVE_ARCHS = frozenset({"huebrush"})
-# Archs with a 313-bin distribution head (the CE losses need it).
-DISTRIBUTION_ARCHS = frozenset({"huebrush", "class"})
-
-
-def config_class(arch: str) -> type:
-    """The config dataclass of an architecture name."""
-    try:
-        return ARCH_CONFIGS[arch]
-    except KeyError:
-        raise ValueError(f"unknown architecture {arch!r} (one of {', '.join(ARCHS)})") from None
-
-
-def arch_config(arch: str, d: dict[str, Any] | None = None) -> ArchConfig:
-    """The architecture's config from a dict (defaults where d is None)."""
-    cls = config_class(arch)
-    return cls() if d is None else cls.from_dict(d)  # type: ignore[attr-defined, no-any-return]

@@ -11,15 +11,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from model.arch_common import ArchOutput, ab_head, conv_bn_relu, pad_to_multiple
-from model.arch_configs import AEConfig
 from model.hints.encoding import normalize_l
+from model.network.registry import register_arch
+from training.variants.common import ArchOutput, ab_head, conv_bn_relu, pad_to_multiple
+from training.variants.configs import AEConfig
 
 
+@register_arch("ae", config=AEConfig, training_defaults={"loss": "l2"})
 class AutoencoderNet(nn.Module):
     """L -> ab through a bottleneck at 1/2**depth scale; any input size."""
-
-    arch = "ae"
 
     def __init__(self, cfg: AEConfig) -> None:
         super().__init__()

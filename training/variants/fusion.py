@@ -14,21 +14,21 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from model.arch_common import (
+from model.hints.encoding import normalize_l
+from model.network.registry import register_arch
+from training.variants.common import (
     ArchOutput,
     ab_head,
     conv_bn_relu,
     low_level_layers,
     pad_to_multiple,
 )
-from model.arch_configs import FusionConfig
-from model.hints.encoding import normalize_l
+from training.variants.configs import FusionConfig
 
 
+@register_arch("fusion", config=FusionConfig, training_defaults={"loss": "l2"})
 class FusionNet(nn.Module):
     """L -> ab with a global vector from a fixed-size copy fused in; any input size."""
-
-    arch = "fusion"
 
     def __init__(self, cfg: FusionConfig) -> None:
         super().__init__()

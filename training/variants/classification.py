@@ -12,10 +12,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from model.arch_common import ArchOutput, conv_bn_relu, pad_to_multiple
-from model.arch_configs import ClassConfig
 from model.colour.bins import annealed_mean
 from model.hints.encoding import normalize_l
+from model.network.registry import register_arch
+from training.variants.common import ArchOutput, conv_bn_relu, pad_to_multiple
+from training.variants.configs import ClassConfig
 
 
 def _stage(cin: int, cout: int, n: int, stride_last: int = 1, dilation: int = 1) -> nn.Sequential:
@@ -32,10 +33,14 @@ def _stage(cin: int, cout: int, n: int, stride_last: int = 1, dilation: int = 1)
     )
 
 
+@register_arch(
+    "class",
+    config=ClassConfig,
+    distribution=True,
+    training_defaults={"loss": "ce", "rebalance": 1.0},
+)
 class ClassNet(nn.Module):
     """L -> 313-bin logits at 1/4 scale and their annealed-mean ab; any input size."""
-
-    arch = "class"
 
     def __init__(self, cfg: ClassConfig) -> None:
         super().__init__()

@@ -12,15 +12,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from model.arch_common import ArchOutput, ab_head, pad_to_multiple
-from model.arch_configs import Pix2PixConfig
 from model.hints.encoding import normalize_l
+from model.network.registry import register_arch
+from training.variants.common import ArchOutput, ab_head, pad_to_multiple
+from training.variants.configs import Pix2PixConfig
 
 
+@register_arch("pix2pix", config=Pix2PixConfig, training_defaults={"loss": "gan", "lr": 2e-4})
 class Pix2PixGenerator(nn.Module):
     """pix2pix U-Net L -> ab; inputs are padded to a multiple of 2**depth and cropped back."""
-
-    arch = "pix2pix"
 
     def __init__(self, cfg: Pix2PixConfig) -> None:
         super().__init__()

@@ -12,17 +12,23 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from model.arch_common import ArchOutput, ab_head, conv_bn_relu, low_level_layers, pad_to_multiple
-from model.arch_configs import KoalaConfig
 from model.hints.encoding import normalize_l
+from model.network.registry import register_arch
+from training.variants.common import (
+    ArchOutput,
+    ab_head,
+    conv_bn_relu,
+    low_level_layers,
+    pad_to_multiple,
+)
+from training.variants.configs import KoalaConfig
 
 HEAD_CHANNELS = 1280  # EfficientNet-Lite0's pooled head
 
 
+@register_arch("koala", config=KoalaConfig, training_defaults={"loss": "l2"})
 class KoalaNet(nn.Module):
     """L -> ab with frozen ImageNet features fused at 1/8 scale; any input size."""
-
-    arch = "koala"
 
     def __init__(self, cfg: KoalaConfig) -> None:
         super().__init__()
