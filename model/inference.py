@@ -65,8 +65,8 @@ class Prepared:
 
     image: LoadedImage
     L_work: torch.Tensor  # (1, 1, h, w) on the device
-    sem: torch.Tensor | None = None
-    sem_bias: torch.Tensor | None = None  # the network's semantic_bias(sem)
+    # What the network computes from the photo alone (its photo_state): every edit reuses it.
+    state: Any = None
     cache: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -160,6 +160,12 @@ class Colorizer:
         return self._net
 
     @property
+    def can_refine(self) -> bool:
+        """Whether the network's last layers can be fitted to a photo's points (model.refine);
+        the per-edit network has no such layers and finishes with the views alone."""
+        return bool(getattr(self.net, "refinable", False))
+
+    @property
     def device_name(self) -> str:
         return device_label(self.device)
 
@@ -185,8 +191,7 @@ class Colorizer:
         prep = Prepared(image, L_t)
         net = self.net
         with self._lock, torch.inference_mode(), autocast(self.device, self.fast_math):
-            prep.sem = net.semantic_features(self._cl(L_t))
-            prep.sem_bias = net.semantic_bias(prep.sem)
+            prep.state = net.photo_state(self._cl(L_t))
         return prep
 
     def _cl(self, x: torch.Tensor) -> torch.Tensor:
@@ -200,15 +205,16 @@ class Colorizer:
         stop: Callable[[], bool] | None = None,
     ) -> nn.Module | None:
         """The network's last layers adapted to the hints' points (model.refine: seconds on
-        a CPU); None without points, or when `stop` abandoned the fit."""
-        if not hints.points:
+        a CPU); None without points, for a network that cannot be refined (`can_refine`), or
+        when `stop` abandoned the fit."""
+        if not hints.points or not self.can_refine:
             return None
         hints = self.anchored(prep, hints)
         h, w = prep.work_shape
         glob = encode_hints(hints, h, w)[1][None].to(self.device)
         with self._lock:
             return refine_head(
-                self.net, prep.L_work, hints.points, glob, prep.sem_bias, settings,
+                self.net, prep.L_work, hints.points, glob, prep.state, settings,
                 self.fast_math, stop,
             )  # fmt: skip
 
@@ -238,12 +244,11 @@ class Colorizer:
         glob = glob[None].to(self.device)
         net = self.net
         with self._lock, torch.inference_mode(), autocast(self.device, self.fast_math):
-            out = net(
+            out = net.from_state(
+                prep.state,
                 self._cl(prep.L_work),
                 self._cl(local[None].to(self.device)),
                 glob,
-                sem=prep.sem,
-                sem_bias=prep.sem_bias,
                 head=head,
             )
             ab = out.ab[0].float().permute(1, 2, 0).cpu().numpy()

@@ -54,7 +54,6 @@ def view_input(colorizer: Colorizer, prep: Prepared, view: View) -> Prepared:
         if view.mirrored:
             L = np.ascontiguousarray(L[:, ::-1])
         v = colorizer.prepare_L(prep.image, L)
-        v.sem = None  # sem_bias is what predict reads; the 1432-channel map is not kept
         cache[key] = v
     return cache[key]
 
@@ -110,7 +109,7 @@ def finished_prediction(
     if finish is Finish.PASS:
         return colorizer.predict(prep, hints)
     head = None
-    if finish is Finish.REFINE:
+    if finish is Finish.REFINE and colorizer.can_refine:
         head = colorizer.adapted_head(prep, hints, settings, stop)
         if head is None:
             return None

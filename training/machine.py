@@ -7,8 +7,10 @@ reads this record instead of looking at the machine it runs on.
 from __future__ import annotations
 
 import json
+import os
 import platform
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -85,3 +87,16 @@ def read(run: Path) -> list[str]:
     except json.JSONDecodeError:
         return []
     return [str(m) for m in data] if isinstance(data, list) else []
+
+
+def machine_info() -> dict[str, Any]:
+    """Where the numbers were measured."""
+    return {
+        "platform": platform.platform(),
+        "processor": cpu_model() or platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no CUDA device",
+    }

@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: exit {rc} after {status[name]['wall_min']} min", flush=True)
         status_file.write_text(json.dumps(status, indent=1) + "\n")
 
-    from training.variant_bench import MD_NAME, run
+    from training.bench.variants import MD_NAME, run
 
     done = [d for d in run_dirs if (d / "final.safetensors").is_file()]
     missing = [d.name for d in run_dirs if d not in done]

@@ -12,6 +12,7 @@ network itself as the encoder, the hints entering through a light parallel branc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -191,6 +192,24 @@ class ColorNet(nn.Module):
         if self.semantic is None or sem is None:
             return None
         return self.sem_fuse(sem)
+
+    #: model.refine can fit this network's last layers to a photo's points.
+    refinable: bool = True
+
+    def photo_state(self, L: torch.Tensor) -> torch.Tensor | None:
+        """What every edit of this photo reuses: the ImageNet features' bias at 1/8 scale."""
+        return self.semantic_bias(self.semantic_features(L))
+
+    def from_state(
+        self,
+        state: Any,
+        L: torch.Tensor,
+        local: torch.Tensor,
+        glob: torch.Tensor,
+        head: nn.Module | None = None,
+    ) -> NetOutput:
+        """The network's answer for these hints, from photo_state(L)."""
+        return self(L, local, glob, sem_bias=state, head=head)
 
     def forward(
         self,

@@ -12,7 +12,8 @@ from PIL import Image
 
 from model.colour.colorspace import rgb_to_lab
 from tests.conftest import photo
-from training.bench import PALETTE_KEY, main, protocol_hints, protocol_palette
+from training.bench.cli import main
+from training.bench.quality import PALETTE_KEY, protocol_hints, protocol_palette
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

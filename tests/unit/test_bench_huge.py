@@ -1,4 +1,4 @@
-"""training/bench_huge on a small photo: the CLI runs in a child, its numbers are recorded."""
+"""training/bench/huge on a small photo: the CLI runs in a child, its numbers are recorded."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.bench_huge import MD_HEADER, main, synthetic_band
+from training.bench.huge import MD_HEADER, main, synthetic_band
 
 
 def test_synthetic_band_is_seeded_and_has_texture() -> None:

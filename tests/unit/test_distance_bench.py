@@ -12,8 +12,8 @@ from PIL import Image
 
 from model.hints.encoding import AB_SCALE
 from tests.conftest import photo
-from training.bench import main
-from training.distance_bench import band_of, error_by_distance
+from training.bench.cli import main
+from training.bench.distance import band_of, error_by_distance
 from training.evaluate import gray_predictor
 
 pytestmark = pytest.mark.usefixtures("one_thread")

@@ -89,7 +89,7 @@ def test_precast_convolutions_change_no_result(hint_attn: bool) -> None:
 
     local, glob = encode_hints(hints, 64, 64)
     with torch.inference_mode(), autocast(dev):
-        want = reference(prep.L_work.float(), local[None], glob[None], sem=prep.sem)
+        want = reference(prep.L_work.float(), local[None], glob[None])
     np.testing.assert_allclose(got.ab, want.ab[0].float().permute(1, 2, 0).numpy(), atol=1e-3)
     np.testing.assert_allclose(
         got.probs, torch.softmax(want.logits[0].float(), 0).numpy(), atol=1e-4

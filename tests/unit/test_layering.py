@@ -15,7 +15,7 @@ sys.meta_path.insert(0, Block())
 import model, model.inference, model.cli, model.engines, model.levin
 import training, training.loop, training.cli, training.export
 import training.variants, model.colour.enhance, training.variants.koala, training.variants.pix2pix
-import training.variant_bench, training.run_variants, training.rebalance, training.bench
+import training.bench.variants, training.run_variants, training.rebalance, training.bench.cli
 print('ok', any(m.startswith('PySide6') for m in sys.modules))
 """
 

@@ -12,8 +12,8 @@ import torch
 from model.colour.bins import N_BINS, SUGGEST_SEP, bin_centers, nearest_bin, top_modes
 from model.colour.colorspace import lab_to_rgb
 from model.network.unet import NetOutput
-from training.bench import main
-from training.suggest_bench import WRONG, suggestion_scores
+from training.bench.cli import main
+from training.bench.suggestions import WRONG, suggestion_scores
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

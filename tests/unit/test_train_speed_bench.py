@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from model.network.config import NetConfig
-from training.bench import main
+from training.bench.cli import main
+from training.bench.train_speed import cpu_features, time_steps
 from training.config import TrainConfig
-from training.train_speed_bench import cpu_features, time_steps
 
 
 def test_one_time_per_timed_step_warmup_excluded() -> None:

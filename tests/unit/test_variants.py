@@ -296,7 +296,7 @@ def test_cli_keeps_the_original_lightness_unless_asked(tmp_path: Path, tiny_weig
 def test_variants_bench_writes_its_table_and_sheet(
     data_dir: Path, tmp_path: Path, tiny_weights: Path
 ) -> None:
-    from training.bench import main as bench_main
+    from training.bench.cli import main as bench_main
     from training.run_variants import doc_markdown
 
     photos = tmp_path / "val"

@@ -23,7 +23,7 @@ from model.device import autocast_dtype
 from model.hints.encoding import GLOBAL_DIM
 from model.network.config import NetConfig
 from training.config import TrainConfig
-from training.machine import cpu_flags
+from training.machine import cpu_flags, machine_info
 
 
 def cpu_features() -> dict[str, bool]:
@@ -69,7 +69,6 @@ def time_steps(cfg: TrainConfig, bf16: bool, steps: int, warmup: int, seed: int 
 
 def cmd_train_speed(args: argparse.Namespace) -> int:
     """Time training steps in fp32 and bf16 and write train_speed.json and train_speed.md."""
-    from training.bench import machine_info
 
     torch.set_num_threads(args.threads)
     cfg = TrainConfig(

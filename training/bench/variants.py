@@ -31,6 +31,7 @@ from model.network.registry import arch_of, get_arch
 from model.network.weights import file_hash, load_any, read_metadata
 from training.evaluate import EVAL_SIZE, Predictor, gray_predictor, load_eval_images, net_predictor
 from training.evaluate import points_for as protocol_points
+from training.machine import machine_info
 from training.metrics import colourfulness, mean_and_se, psnr
 
 HINT_POINTS = 10  # the interactive networks are also scored with this many points
@@ -258,8 +259,6 @@ def run(
 ) -> dict[str, Any]:
     """Score every run on the photos under `data`; write JSON, markdown and the sheet to out."""
     from tqdm import tqdm
-
-    from training.bench import machine_info
 
     weights = [find_weights(r, which) for r in runs]
     images = load_eval_images(data, limit, size=size)

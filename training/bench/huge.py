@@ -1,9 +1,9 @@
 """100-megapixel timing: a synthetic grey photo coloured by `huebrush-colorize` itself.
 
-    python -m training.bench_huge [--height 8400 --width 12000] [--points 5] [--out docs/bench]
+    python -m training.bench.huge [--height 8400 --width 12000] [--points 5] [--out docs/bench]
 
 The photo (smooth shading, hard edges and grain, seeded) is written as a PNG with a hint file,
-then coloured by the CLI in a child process: `python -m training.bench_huge --child ...` runs
+then coloured by the CLI in a child process: `python -m training.bench.huge --child ...` runs
 model.cli.main unchanged, only with timers around its stages. The child's wall time, CPU time
 and peak resident memory (its own rusage, so the generator's memory is not counted) go to
 OUT/huge.json, and one line is appended to OUT/huge.md.
@@ -119,7 +119,7 @@ def run_cli_child(cli_args: list[str], stages_path: Path) -> dict[str, Any]:
     add for it), so earlier children of this process cannot inflate the peak.
     """
     env = {**os.environ, _STAGES_ENV: str(stages_path)}
-    cmd = [sys.executable, "-m", "training.bench_huge", "--child", *cli_args]
+    cmd = [sys.executable, "-m", "training.bench.huge", "--child", *cli_args]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env)
     _, wait_status, usage = os.wait4(proc.pid, 0)
@@ -147,7 +147,7 @@ def markdown_row(r: dict[str, Any]) -> str:
 
 
 MD_HEADER = (
-    "100-megapixel export through `huebrush-colorize` (`python -m training.bench_huge`): "
+    "100-megapixel export through `huebrush-colorize` (`python -m training.bench.huge`): "
     "wall time of the whole CLI run (start-up included), its stages in seconds, and its peak "
     "resident memory.\n\n"
     "| date | photo | points | wall s | stages s | peak RSS MB | machine |\n"
@@ -172,7 +172,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         write_synthetic_png(src, height, width, args.seed)
         gen_s = time.perf_counter() - t0
         hints_path = work / "huge.hints.json"
-        from training.bench import changing_hints  # the speed bench's seeded points
+        from training.bench.speed import changing_hints  # the speed bench's seeded points
 
         changing_hints(1, args.seed, args.points)[0].to_json(hints_path)
         cli_args = [str(src), "-o", str(work / "out"), "--hints", str(hints_path)]
@@ -181,7 +181,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         result = run_cli_child(cli_args, work / "stages.json")
         dest = work / "out" / "huge_color.png"
         if result["exit_status"] != 0 or not dest.is_file():
-            raise SystemExit(f"bench_huge: the CLI failed (exit status {result['exit_status']})")
+            raise SystemExit(f"bench.huge: the CLI failed (exit status {result['exit_status']})")
         from PIL import Image
 
         with Image.open(dest) as im:  # header only: decoding it would be a second benchmark
@@ -222,7 +222,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m training.bench_huge", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m training.bench.huge", description=__doc__)
     ap.add_argument("--height", type=int, default=DEFAULT_SHAPE[0])
     ap.add_argument("--width", type=int, default=DEFAULT_SHAPE[1])
     ap.add_argument("--points", type=int, default=DEFAULT_POINTS)

@@ -31,7 +31,7 @@ from model.io.paths import default_weights_path
 from model.network.unet import ColorNet
 from model.network.weights import file_hash, load_network
 from model.refine import patch_means
-from training.distance_bench import add_protocol_options
+from training.bench.distance import add_protocol_options
 from training.evaluate import load_eval_images, points_for, to_labs
 
 WRONG = 15.0  # ab units: the picture's colour is visibly off (about 3x a just-noticeable step)
