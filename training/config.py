@@ -47,7 +47,7 @@ class TrainConfig(JsonConfig):
     reg_weight: float = 1.0
     huber_beta: float = 1.0  # in ab units
     # Weight of minus the per-photo PSNR (dB, sRGB) in the loss: the validation's own mean,
-    # which weights muted photos as much as colourful ones. Built 2026-12-05.
+    # which weights muted photos as much as colourful ones.
     psnr_weight: float = 0.0
     rebalance: float = 0.0  # 0 = plain CE; >0 mixes the class-rebalancing weights in
     rebalance_lambda: float = 0.5  # share of the uniform distribution in the mixed prior
@@ -63,16 +63,15 @@ class TrainConfig(JsonConfig):
     p_hist_palette: float = 0.5  # when a histogram is given, share from a k-means palette
     p_saturation: float = 0.2
     # Share of crops whose lightness gets a random tone curve (ab kept): against memorising
-    # the training photos (their PSNR runs 1-1.7 dB above unseen photos'). At 0.5 over a
-    # 1,400-step fine-tune it did not raise held-out PSNR (docs/quality.md).
+    # the training photos (their PSNR runs 1-1.7 dB above unseen photos'; docs/quality.md).
     p_tone: float = 0.0
     # Share of crops whose lightness is made to look like an old print (blur, fade, grain;
-    # ab kept), against the warm fallback tint on historical photos. Built 2026-12-02,
-    # not yet trained with: judge it by `python -m training.cast` as well as PSNR.
+    # ab kept), against the warm fallback tint on historical photos: judge it by
+    # `python -m training.cast` as well as PSNR.
     p_degrade: float = 0.0
     # Share of samples with at least data.HUE_MIN_POINTS points whose ab (and points) are
     # turned by a random hue angle, global hint dropped: against trusting memorised colours
-    # over the user's points. Built 2026-12-03.
+    # over the user's points.
     p_hue: float = 0.0
     # Last EfficientNet blocks (and its head) trained, at semantic_lr times the schedule's
     # lr; 0 keeps the ImageNet encoder frozen.
@@ -87,7 +86,7 @@ class TrainConfig(JsonConfig):
     train_only: str = ""
     # Decay of an exponential moving average of the weights (training.ema), 0 = none. When
     # set, validation scores the average beside the raw weights, and the average is what the
-    # run saves as best and final. Built 2026-12-05.
+    # run saves as best and final.
     ema: float = 0.0
     bf16: bool = True
     channels_last: bool = True
@@ -101,8 +100,8 @@ class TrainConfig(JsonConfig):
     ckpt_every: int = 500
     max_minutes: float = 0.0  # stop after this wall-clock time (0 = no limit)
     # With max_minutes: the cosine decay also runs on the clock (whichever of steps and
-    # minutes is further along), so a time-boxed run (a lent GPU) ends decayed even where its
-    # throughput was guessed wrong.
+    # minutes is further along), so a time-boxed run ends decayed even where its throughput
+    # was guessed wrong.
     decay_by_time: bool = False
 
     def __post_init__(self) -> None:
@@ -185,7 +184,7 @@ def apply_overrides(cfg: TrainConfig, overrides: list[str]) -> TrainConfig:
             target, name = d["net"], key[4:]
         if name not in target:
             raise ValueError(f"unknown config key {key!r}")
-        target[name] = _parse_value(raw, target[name])
+        target[name] = parse_value(raw, target[name])
     return TrainConfig.from_dict(d)
 
 
@@ -219,7 +218,7 @@ def _show(v: Any) -> str:
     return str(v)
 
 
-def _parse_value(raw: str, current: Any) -> Any:
+def parse_value(raw: str, current: Any) -> Any:
     if isinstance(current, bool):
         if raw.lower() in ("1", "true", "yes", "on"):
             return True
