@@ -31,7 +31,7 @@ bench:
 	.venv/bin/huebrush-bench quality --data ../shared/data/val --out docs/bench
 	.venv/bin/huebrush-bench speed --out docs/bench
 
-# Issue #8: every research variant trained for MINUTES of wall-clock each, then benchmarked
+# Every research variant trained for MINUTES of wall-clock each, then benchmarked
 # (runs/variants/var_*, docs/variants/, docs/variants.md).
 MINUTES ?= 6
 variants:

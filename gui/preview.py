@@ -119,13 +119,6 @@ def _resize_ab_t(ab: np.ndarray, h: int, w: int) -> torch.Tensor:
     return out[0].permute(1, 2, 0).contiguous()
 
 
-def resize_ab(ab: np.ndarray, h: int, w: int) -> np.ndarray:
-    """Bilinear (enlarging) or area (shrinking) resize of (h0, w0, 2) ab to (h, w, 2)."""
-    if ab.shape[:2] == (h, w):
-        return ab
-    return _resize_ab_t(ab, h, w).numpy()
-
-
 class FastPreview:
     """lab -> sRGB8 for one photo's preview lightness, with the L-only work done once.
 

@@ -266,14 +266,6 @@ class Colorizer:
         rgb = self.render(prep, self.predict(prep, hints or Hints()))
         return to_uint8(rgb)
 
-    def suggest(
-        self, image: Any, hints: Hints | None, x: float, y: float, k: int = 6
-    ) -> list[tuple[tuple[float, float], float]]:
-        """The k most likely colours at (x, y) (fractions) with their probabilities."""
-        prep = image if isinstance(image, Prepared) else self.prepare(image)
-        pred = self.predict(prep, hints or Hints())
-        return suggestions_at(pred, x, y, k)
-
 
 def grid_cell(x: float, y: float, h: int, w: int) -> tuple[int, int]:
     """(row, col) of fractional (x, y) on an h x w grid."""

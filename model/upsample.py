@@ -124,22 +124,6 @@ def _check_ab(ab_low: np.ndarray) -> np.ndarray:
     return ab.astype(np.float32, copy=False)
 
 
-def upsample_ab_bilinear(ab_low: np.ndarray, H: int, W: int) -> np.ndarray:
-    """Plain bilinear upsampling of (h, w, 2) ab to (H, W, 2) float32 (the baseline)."""
-    ab = _check_ab(ab_low)
-    h, w = ab.shape[:2]
-    if (h, w) == (H, W):
-        return ab.copy()
-    rs = _BandResampler(h, w, H, W)
-    out = np.empty((H, W, 2), np.float32)
-    band = max(1, _BAND_ELEMENTS // max(W, 1))
-    for a in range(0, H, band):
-        b = min(H, a + band)
-        for c in range(2):
-            out[a:b, :, c] = rs.band(ab[:, :, c], a, b)
-    return out
-
-
 def _add_upsampled(out: np.ndarray, low: np.ndarray) -> None:
     """out += bilinear upsampling of low (h, w, 2) to out's size, band by band."""
     H, W = out.shape[:2]

@@ -38,7 +38,7 @@ VAL_SEED = 1234  # the same protocol points for every validation and baseline
 BEST = "best.safetensors"
 FINAL = "final.safetensors"  # the weights at the last step (what equal-budget runs compare)
 # With a weight average FINAL holds the average, and this the raw weights: at a high learning
-# rate the average can score far below them (run L1, docs/quality.md), and a next stage that
+# rate the average can score far below them (docs/quality.md), and a next stage that
 # starts before the decay wants the raw ones.
 FINAL_RAW = "final_raw.safetensors"
 

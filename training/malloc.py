@@ -3,7 +3,7 @@
 glibc serves every block over its mmap threshold (at most 32 MB) with a fresh mmap and
 unmaps it on free, so each training step's big activations fault their pages in again and
 have them zeroed by the kernel: on the 2-core EPYC a timing run of 10 steps (128 crops,
-batch 32; 2026-12-05) spent 5 s in the kernel (1 s with this) and each step took ~8 %
+batch 32) spent 5 s in the kernel (1 s with this) and each step took ~8 %
 longer. A training step allocates the same sizes every time, so the freed blocks are
 reused at once.
 """

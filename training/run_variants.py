@@ -1,4 +1,4 @@
-"""Train every research variant for the same wall-clock budget, then compare them (issue #8).
+"""Train every research variant for the same wall-clock budget, then compare them.
 
 python -m training.run_variants --data ../shared/data/train --val ../shared/data/val --minutes 6
 
@@ -36,7 +36,7 @@ VARIANTS: tuple[tuple[str, str, str], ...] = (
     ("pix2pix", "pix2pix", "gan"),
 )
 RUN_PREFIX = "var_"
-# Issue #3's ablations of the default: without the ImageNet features (the plain U-Net), and
+# Ablations of the default: without the ImageNet features (the plain U-Net), and
 # without the edge-aware hint spread as input.
 EXTRA: dict[str, tuple[str, ...]] = {
     "huebrush_plain": ("net.semantic=none",),
@@ -44,10 +44,10 @@ EXTRA: dict[str, tuple[str, ...]] = {
     "huebrush_effenc": ("net.encoder=effnet", "net.semantic=none"),
 }
 ABLATION_NOTES = {
-    "huebrush_plain": "the default without ImageNet features: a plain U-Net (issue #3)",
-    "huebrush_noprior": "the default without the edge-aware hint spread input (issue #3)",
+    "huebrush_plain": "the default without ImageNet features: a plain U-Net",
+    "huebrush_noprior": "the default without the edge-aware hint spread input",
     "huebrush_effenc": "EfficientNet-Lite0 itself as the U-Net's encoder (ImageNet start, "
-    "trained at semantic_lr), the hints through a light parallel branch (issue #3)",
+    "trained at semantic_lr), the hints through a light parallel branch",
 }
 # The same for every run. A short warm-up, since a budget of minutes is a few hundred steps;
 # steps is effectively unlimited so that the clock alone ends each run.
@@ -146,7 +146,7 @@ def prepare_shared(data: str, runs_dir: Path, run_dirs: list[Path], need_prior: 
 def doc_markdown(report: dict[str, Any], settings: dict[str, Any], table: str) -> str:
     """docs/variants.md: what was run, how, and the bench's table (discussion left to fill)."""
     lines = [
-        "# Research colourisation systems as training variants (issue #8)",
+        "# Research colourisation systems as training variants",
         "",
         "Every system below was trained from scratch (ImageNet features where the paper uses "
         "them) for the same wall-clock budget on the same data, then scored on the same "

@@ -1,4 +1,4 @@
-"""The training losses of the research variants behind one interface (issue #8).
+"""The training losses of the research variants behind one interface.
 
 A criterion maps (network output, true ab, L) to (loss, logged parts). The GAN criterion
 also owns the discriminator and its optimiser: each call first takes one discriminator

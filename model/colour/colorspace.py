@@ -137,12 +137,6 @@ def hex_to_rgb(text: str) -> tuple[float, float, float]:
     return tuple(int(s[i : i + 2], 16) / 255.0 for i in (0, 2, 4))  # type: ignore[return-value]
 
 
-def rgb_to_hex(rgb: tuple[float, float, float] | np.ndarray) -> str:
-    """sRGB triple in 0..1 to '#rrggbb'."""
-    vals = np.clip(np.round(np.asarray(rgb, dtype=np.float64) * 255.0), 0, 255).astype(int)
-    return "#" + "".join(f"{v:02x}" for v in vals)
-
-
 def hex_to_ab(text: str) -> tuple[float, float]:
     """The CIELAB ab of a hex colour (its lightness is dropped)."""
     lab = rgb_to_lab(np.asarray(hex_to_rgb(text), dtype=np.float64))

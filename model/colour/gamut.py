@@ -7,7 +7,6 @@ import torch
 
 from model.colour.colorspace import lab_to_linear, lab_to_rgb_unclipped, linear_to_srgb
 
-AB_LIMIT = 128.0
 _TOL = 1e-6
 # How far outside 0..1 a channel may be before its chroma is reduced; the rest is clipped.
 # Clipping changes lightness: 1e-4 moved L by up to 0.007 near white, 14x the 16-bit rounding
@@ -21,13 +20,6 @@ def in_gamut(L: float | np.ndarray, ab: np.ndarray) -> np.ndarray:
     Lb = np.broadcast_to(np.asarray(L, dtype=np.float64), ab.shape[:-1])
     rgb = lab_to_rgb_unclipped(np.concatenate([Lb[..., None], ab], axis=-1))
     return np.all((rgb >= -_TOL) & (rgb <= 1.0 + _TOL), axis=-1)
-
-
-def gamut_mask(L: float, size: int = 129, limit: float = AB_LIMIT) -> np.ndarray:
-    """(size, size) bool image of the ab plane at lightness L; row = b (top = +b), col = a."""
-    axis = np.linspace(-limit, limit, size)
-    a, b = np.meshgrid(axis, axis[::-1])
-    return in_gamut(L, np.stack([a, b], -1))
 
 
 def snap_to_gamut(L: float | np.ndarray, ab: np.ndarray, iters: int = 24) -> np.ndarray:
@@ -60,10 +52,16 @@ def lab_to_rgb_keep_l(lab: np.ndarray, iters: int = 10) -> np.ndarray:
     141 s of a 100-megapixel export here.
     """
     t = torch.from_numpy(np.ascontiguousarray(lab, dtype=np.float32))
-    lin = lab_to_linear(t)
+    return linear_to_srgb(lab_to_linear_keep_l(t, iters)).numpy()
+
+
+def lab_to_linear_keep_l(lab: torch.Tensor, iters: int = 10) -> torch.Tensor:
+    """lab_to_rgb_keep_l before the transfer curve: float32 (..., 3) CIELAB -> linear sRGB
+    in 0..1 (model.render applies the curve and quantises in the same pass)."""
+    lin = lab_to_linear(lab)
     bad = ((lin < _LIN_LO) | (lin > _LIN_HI)).any(-1)
     if bool(bad.any()):
-        sub = t[bad]
+        sub = lab[bad]
         lo = torch.zeros(len(sub), dtype=torch.float32)
         hi = torch.ones(len(sub), dtype=torch.float32)
         for _ in range(iters):
@@ -74,4 +72,4 @@ def lab_to_rgb_keep_l(lab: np.ndarray, iters: int = 10) -> np.ndarray:
             lo = torch.where(good, mid, lo)
             hi = torch.where(good, hi, mid)
         lin[bad] = lab_to_linear(torch.cat([sub[:, :1], sub[:, 1:] * lo[:, None]], -1))
-    return linear_to_srgb(lin.clamp_(0.0, 1.0)).numpy()
+    return lin.clamp_(0.0, 1.0)

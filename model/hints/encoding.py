@@ -24,14 +24,6 @@ def normalize_l(L: torch.Tensor) -> torch.Tensor:
     return (L - L_CENTER) / L_SCALE
 
 
-def normalize_ab(ab: torch.Tensor) -> torch.Tensor:
-    return ab / AB_SCALE
-
-
-def denormalize_ab(x: torch.Tensor) -> torch.Tensor:
-    return x * AB_SCALE
-
-
 def patch_span(centre: float, size: int, extent: int) -> tuple[int, int]:
     """Pixel range [lo, hi) of a patch of width `size` centred on fraction `centre`."""
     c = min(int(np.floor(centre * extent)), extent - 1)
@@ -91,13 +83,9 @@ class GlobalHint:
 GLOBAL_DIM = N_BINS + 3
 
 
-def empty_global() -> torch.Tensor:
-    return torch.zeros(GLOBAL_DIM)
-
-
 # How much of a real photo's colour is near grey (chroma under NEUTRAL_CHROMA), and how that
 # part is spread over the bins: the training photos' mean ab histogram (600 photos spread over
-# train/, 16x16 samples each; measured 2026-12-04), as (a, b, share of the grey part).
+# train/, 16x16 samples each), as (a, b, share of the grey part).
 NEUTRAL_CHROMA = 20.0
 NEUTRAL_SHARE = 0.595
 _NEUTRAL_FILL = (

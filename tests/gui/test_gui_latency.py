@@ -14,6 +14,5 @@ def test_drag_benchmark_paints_results_while_dragging(tiny_net, photo, tmp_path)
     save_weights(tiny_net, weights)
     r = measure_drag(photo, weights, threads=1, seconds=1.0, size=64, drafts=True)
     assert r["per_s"] > 0  # the colour follows the point while it moves
-    assert r["drafts"] == 0  # the suite keeps drafts off unless a test asks for them
     assert 0 < r["age_p50"] <= r["age_p95"] < 10_000
     assert not math.isnan(r["final_ms"]) and r["final_ms"] >= 0

@@ -13,7 +13,7 @@ import gui.worker as worker_mod
 from gui.preview import fast_preview, needs_refining, refined_preview
 from gui.worker import preview_plane
 from model.hints.document import Hints, Point
-from model.inference import to_uint8
+from model.inference import resize_plane, to_uint8
 
 
 def test_overtaken_results_show_progress_and_never_step_back(qtbot, window, photo) -> None:
@@ -154,14 +154,14 @@ def test_big_preview_is_refined_when_idle(qtbot, window, tmp_path) -> None:
 
 
 def test_fast_preview_matches_the_core_conversion() -> None:
-    from gui.preview import FastPreview, resize_ab
+    from gui.preview import FastPreview
     from model.colour.gamut import lab_to_rgb_keep_l
 
     rng = np.random.default_rng(3)
     L = rng.uniform(0, 100, (90, 120)).astype(np.float32)
     # Strong colours too, so the out-of-gamut branch (chroma cut at fixed L) is exercised.
     ab = rng.normal(0, 40, (23, 30, 2)).astype(np.float32)
-    lab = np.concatenate([L[..., None], resize_ab(ab, *L.shape)], -1)
+    lab = np.concatenate([L[..., None], resize_plane(ab, *L.shape)], -1)
     want = to_uint8(lab_to_rgb_keep_l(lab)).astype(int)
     got = FastPreview(L)(ab).astype(int)
     diff = np.abs(got - want)

@@ -13,8 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from model import __version__
 from model.io.load import SUPPORTED_SUFFIXES
 
@@ -101,8 +99,3 @@ def test_desktop_file() -> None:
     assert "Graphics" in entry["Categories"].split(";")
     assert {MIME[s] for s in SUPPORTED_SUFFIXES} <= set(entry["MimeType"].split(";"))
     assert "Version" not in entry  # the app's version lives only in model.__version__
-
-
-@pytest.mark.parametrize("name", ["build.spec", "Makefile"])
-def test_packaging_files_exist(name: str) -> None:
-    assert (ROOT / name).is_file()

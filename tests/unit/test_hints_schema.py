@@ -1,10 +1,15 @@
-"""The published JSON Schema of the hint file (model/hints.schema.json) against the parser."""
+"""The published JSON Schema of the hint file (model/hints/hints.schema.json) against the
+parser, and that it ships with the package."""
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +47,39 @@ def parser_accepts(doc: Any) -> bool:
     return True
 
 
-def test_schema_ships_with_the_package_and_readme_links_it() -> None:
-    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert '"hints.schema.json"' in pyproject  # package-data, so installs have it too
-    assert "model/hints.schema.json" in (ROOT / "README.md").read_text(encoding="utf-8")
+def test_schema_ships_in_the_wheel_and_is_found_among_the_package_resources(
+    tmp_path: Path,
+) -> None:
+    # Build the wheel and install it apart from this checkout, as a user's install would be.
+    pytest.importorskip("setuptools")
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    for package in ("gui", "model", "training"):
+        shutil.copytree(ROOT / package, src / package, ignore=shutil.ignore_patterns("__pycache__"))
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    wheels, site = tmp_path / "wheels", tmp_path / "site"
+    build = [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(src)]
+    subprocess.run(build, check=True, capture_output=True, cwd=tmp_path)
+    (wheel,) = wheels.glob("huebrush-*.whl")
+    install = [*pip, "install", "--no-deps", "--target", str(site), str(wheel)]
+    subprocess.run(install, check=True, capture_output=True, cwd=tmp_path)
+    # -S: no site-packages, so only the installed copy (not this checkout) is importable.
+    code = (
+        "import importlib.resources, model.hints; "
+        "print(model.hints.__file__); "
+        "print(importlib.resources.files('model.hints').joinpath('hints.schema.json').read_text("
+        "encoding='utf-8'))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    res = subprocess.run(
+        [sys.executable, "-S", "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert res.returncode == 0, res.stderr
+    where, text = res.stdout.split("\n", 1)
+    assert Path(where).is_relative_to(site)
+    assert json.loads(text) == json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
 def test_repo_example_files_validate(validator: Draft202012Validator) -> None:

@@ -6,7 +6,7 @@ from PIL import Image
 
 from model.colour.colorspace import rgb_to_lab
 from model.hints.document import Hints, Point
-from model.inference import Colorizer, working_shape
+from model.inference import Colorizer, suggestions_at, working_shape
 from tests.conftest import photo, tiny_net
 
 
@@ -45,7 +45,8 @@ def test_inputs_of_every_kind(colorizer: Colorizer, tmp_path: Path) -> None:
 
 
 def test_suggestions_are_ranked_distinct_colours(colorizer: Colorizer) -> None:
-    sug = colorizer.suggest(photo(64, 64), None, 0.5, 0.5, k=5)
+    pred = colorizer.predict(colorizer.prepare(photo(64, 64)), Hints())
+    sug = suggestions_at(pred, 0.5, 0.5, k=5)
     assert 1 <= len(sug) <= 5
     probs = [p for _, p in sug]
     assert probs == sorted(probs, reverse=True)

@@ -10,7 +10,7 @@ import torch
 
 from model.network.config import NetConfig
 from training.bench.cli import main
-from training.bench.train_speed import cpu_features, time_steps
+from training.bench.train_speed import time_steps
 from training.config import TrainConfig
 
 
@@ -27,7 +27,7 @@ def test_writes_both_precisions_and_the_cpu(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "train_speed.json").read_text())
     assert set(data["rows"]) == {"fp32", "bf16"}
     assert all(r["images_per_s"] > 0 for r in data["rows"].values())
-    assert data["machine"]["amx_bf16"] == cpu_features()["amx_bf16"]
+    assert all(isinstance(data["machine"][k], bool) for k in ("avx512_bf16", "amx_bf16"))
     md = (tmp_path / "train_speed.md").read_text()
     assert "| fp32 |" in md and "| bf16 |" in md and "AMX-BF16" in md
 

@@ -1,4 +1,4 @@
-"""Issue #8: the research variants train through the real loop, reload from their weights
+"""The research variants train through the real loop, reload from their weights
 alone and are compared by `huebrush-bench variants`; class rebalancing and input
 enhancement check out by hand."""
 

@@ -320,7 +320,7 @@ def run(
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """The `variants` subcommand of huebrush-bench."""
-    v = sub.add_parser("variants", help="the research variants (issue #8) on one protocol")
+    v = sub.add_parser("variants", help="the research variants on one protocol")
     v.add_argument(
         "--runs", nargs="+", required=True, metavar="RUN", help="run folders or weights files"
     )
