@@ -28,6 +28,10 @@ from model.inference import Colorizer
 from model.io.load import load_image
 from training.bench.distance import add_parser as add_distance_parser
 from training.bench.distance import cmd_distance
+from training.bench.interactive import add_parser as add_interactive_parser
+from training.bench.interactive import cmd_interactive
+from training.bench.locality import add_parser as add_locality_parser
+from training.bench.locality import cmd_locality
 from training.bench.quality import (
     DEFAULT_ENGINES,
     DEFAULT_POINTS,
@@ -274,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_distance_parser(sub)
     add_suggestions_parser(sub)
     add_train_speed_parser(sub)
+    add_locality_parser(sub)
+    add_interactive_parser(sub)
     return ap
 
 
@@ -287,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         "distance": cmd_distance,
         "suggestions": cmd_suggestions,
         "train-speed": cmd_train_speed,
+        "locality": cmd_locality,
+        "interactive": cmd_interactive,
     }
     return commands[args.command](args)
 
