@@ -10,7 +10,7 @@ test: venv
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/lint-imports
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/lint-imports && .venv/bin/mypy
 
 # PyInstaller comes with the dev extras; a fresh clone gets the venv first.
 .venv/bin/pyinstaller:

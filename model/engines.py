@@ -74,7 +74,7 @@ class LevinEngine:
     ) -> np.ndarray:
         from model.levin import levin_colorize
 
-        h, w = working_shape(*image.L.shape, self.working_size)
+        h, w = working_shape(image.L.shape[0], image.L.shape[1], self.working_size)
         L = resize_plane(image.L, h, w)
         local = encode_points(hints.points, h, w).numpy()
         ab = levin_colorize(L, local[:2].transpose(1, 2, 0) * AB_SCALE, local[2] > 0)

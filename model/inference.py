@@ -144,7 +144,7 @@ class Colorizer:
     def _setup(self, net: ColorNet) -> None:
         net.eval().to(self.device)
         if self.device.type == "cpu" or self.fast_math:
-            net.to(memory_format=torch.channels_last)
+            net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         # Every call into the network runs under autocast, so this changes no result.
         precast_convolutions(net, autocast_dtype(self.device, self.fast_math))
         self._net = net
@@ -180,7 +180,7 @@ class Colorizer:
         working_size: another resolution than the colouriser's (e.g. a quick draft).
         """
         img = image if isinstance(image, LoadedImage) else load_image(image)
-        h, w = working_shape(*img.L.shape, working_size or self.working_size)
+        h, w = working_shape(img.L.shape[0], img.L.shape[1], working_size or self.working_size)
         return self.prepare_L(img, resize_plane(img.L, h, w))
 
     def prepare_L(self, image: LoadedImage, L: np.ndarray) -> Prepared:

@@ -49,7 +49,7 @@ def view_input(colorizer: Colorizer, prep: Prepared, view: View) -> Prepared:
     if key not in cache:
         h, w = prep.work_shape
         side = view.scale * float(np.sqrt(h * w))
-        shape = working_shape(*prep.image.L.shape, int(round(side)))
+        shape = working_shape(prep.image.L.shape[0], prep.image.L.shape[1], int(round(side)))
         L = resize_plane(prep.image.L, *shape)
         if view.mirrored:
             L = np.ascontiguousarray(L[:, ::-1])

@@ -49,8 +49,8 @@ def _centers_t(like: torch.Tensor) -> torch.Tensor:
 def nearest_bin(ab: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
     """Index of the nearest bin for ab values (..., 2)."""
     if isinstance(ab, torch.Tensor):
-        c = _centers_t(ab.float())
-        d = torch.cdist(ab.reshape(-1, 2).float(), c)
+        ct = _centers_t(ab.float())
+        d = torch.cdist(ab.reshape(-1, 2).float(), ct)
         return d.argmin(1).reshape(ab.shape[:-1])
     c = bin_centers()
     flat = ab.reshape(-1, 2).astype(np.float32)
@@ -87,7 +87,7 @@ def histogram(ab: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Te
     idx = nearest_bin(ab.reshape(-1, 2))
     w = torch.ones(idx.shape[0], dtype=torch.float32) if weights is None else weights.float()
     h = torch.zeros(N_BINS, dtype=torch.float32)
-    h.index_add_(0, idx.reshape(-1).cpu(), w.reshape(-1).cpu())
+    h.index_add_(0, idx.reshape(-1).cpu(), w.reshape(-1).cpu())  # type: ignore[union-attr]
     return h / h.sum().clamp_min(1e-12)
 
 

@@ -35,31 +35,31 @@ def _is_torch(x: Any) -> bool:
     return isinstance(x, torch.Tensor)
 
 
-def _matmul(x: Array, m: np.ndarray) -> Array:
+def _matmul(x: Any, m: np.ndarray) -> Any:
     if _is_torch(x):
         return x @ torch.as_tensor(m.T, dtype=x.dtype, device=x.device)
     return x @ m.T
 
 
-def _const(x: Array, v: np.ndarray) -> Array:
+def _const(x: Any, v: np.ndarray) -> Any:
     if _is_torch(x):
         return torch.as_tensor(v, dtype=x.dtype, device=x.device)
     return v.astype(x.dtype, copy=False)
 
 
-def _where(c: Array, a: Array, b: Array) -> Array:
+def _where(c: Any, a: Any, b: Any) -> Any:
     return torch.where(c, a, b) if _is_torch(c) else np.where(c, a, b)
 
 
-def _clip_min(x: Array, lo: float) -> Array:
+def _clip_min(x: Any, lo: float) -> Any:
     return x.clamp_min(lo) if _is_torch(x) else np.maximum(x, lo)
 
 
-def _stack(parts: list[Array]) -> Array:
+def _stack(parts: list[Any]) -> Any:
     return torch.stack(parts, dim=-1) if _is_torch(parts[0]) else np.stack(parts, axis=-1)
 
 
-def _float(x: Array) -> Array:
+def _float(x: Any) -> Any:
     if _is_torch(x):
         return x if x.is_floating_point() else x.float()
     return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
@@ -116,7 +116,7 @@ def lab_to_rgb_unclipped(lab: Array) -> Array:
 def lab_to_rgb(lab: Array) -> Array:
     """CIELAB to sRGB, clipped to 0..1."""
     rgb = lab_to_rgb_unclipped(lab)
-    return rgb.clamp(0.0, 1.0) if _is_torch(rgb) else np.clip(rgb, 0.0, 1.0)
+    return rgb.clamp(0.0, 1.0) if isinstance(rgb, torch.Tensor) else np.clip(rgb, 0.0, 1.0)
 
 
 def rgb_to_l(rgb: Array) -> Array:

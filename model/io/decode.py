@@ -127,13 +127,13 @@ def _swap_rawmode(rawmode: str) -> str:
 
 def _with_rawmode(im: Image.Image, rawmode: str) -> None:
     new_tiles = []
-    for tile in im.tile:
+    for tile in im.tile:  # type: ignore[attr-defined]
         args = tile[3]
         args = rawmode if isinstance(args, str) else (rawmode, *args[1:])
         new_tiles.append(
             tile._replace(args=args) if hasattr(tile, "_replace") else (*tile[:3], args)
         )
-    im.tile = new_tiles
+    im.tile = new_tiles  # type: ignore[attr-defined]
 
 
 def _is_high_depth_tiff(im: Image.Image) -> bool:
@@ -180,7 +180,7 @@ def decode_high_depth(im: Image.Image, fp: IO[bytes], notes: list[str]) -> Decod
     try:
         fp.seek(0)
         with Image.open(fp, formats=(fmt,)) as low_im:
-            _with_rawmode(low_im, _swap_rawmode(rawmode))
+            _with_rawmode(low_im, _swap_rawmode(match.string))
             low_im.load()
             lo = np.asarray(low_im)
     except MemoryError:

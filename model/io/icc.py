@@ -20,7 +20,9 @@ def _srgb_profile() -> ImageCms.ImageCmsProfile:
 
 def lab_to_rgb_image(im: Image.Image) -> Image.Image:
     lab = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB"))
-    return ImageCms.profileToProfile(im, lab, _srgb_profile(), outputMode="RGB")
+    out = ImageCms.profileToProfile(im, lab, _srgb_profile(), outputMode="RGB")
+    assert out is not None  # None only with inPlace=True
+    return out
 
 
 def _profile_info(icc: bytes) -> tuple[str, str] | None:
@@ -72,7 +74,7 @@ def apply_icc(im: Image.Image, icc: bytes | None, notes: list[str]) -> tuple[Ima
             _srgb_profile(),
             renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
             outputMode="RGB",
-            flags=_BLACK_POINT_COMPENSATION,
+            flags=_BLACK_POINT_COMPENSATION,  # type: ignore[arg-type]
         )
     except Exception as e:
         notes.append(f"embedded colour profile '{desc}' could not be applied ({e})")

@@ -70,8 +70,8 @@ class PhotoMeta:
         for key, value in self.text:
             if key == "Description":
                 return value
-        value = _exif(self.exif).get(DESCRIPTION) if self.exif else None
-        return value if isinstance(value, str) else None
+        desc = _exif(self.exif).get(DESCRIPTION) if self.exif else None
+        return desc if isinstance(desc, str) else None
 
     def summary(self) -> list[str]:
         """Short names of what is carried, for a status line or a log."""
@@ -235,7 +235,7 @@ def _read_iptc(im: Image.Image) -> bytes | None:
 def _tiff_long_iptc(im: Image.Image) -> bytes | None:
     import tifffile
 
-    fp = im.fp
+    fp = im.fp  # type: ignore[attr-defined]  # an ImageFile's
     if fp is None:
         return None
     at = fp.tell()

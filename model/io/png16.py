@@ -91,7 +91,7 @@ def encode_png16(
     for r0 in range(0, height, rows_per_chunk):
         block = pixels[r0 : r0 + rows_per_chunk].astype(">u2")  # PNG is big-endian
         raw = block.view(np.uint8).reshape(block.shape[0], stride)
-        compressed.append(compressor.compress(_png_filter(raw, prev_row, bpp)))
+        compressed.append(compressor.compress(_png_filter(raw, prev_row, bpp)))  # type: ignore[arg-type]
         prev_row = raw[-1].copy()
     compressed.append(compressor.flush())
     idat = b"".join(compressed)

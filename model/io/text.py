@@ -65,7 +65,7 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
         if im.format == "PNG":
             im.load()  # text chunks may follow the image data
             return {str(k): str(v) for k, v in getattr(im, "text", {}).items()}
-        tags = dict(im.tag_v2) if im.format == "TIFF" else dict(im.getexif())
+        tags = dict(im.tag_v2) if im.format == "TIFF" else dict(im.getexif())  # type: ignore[attr-defined]
     meta: dict[str, str] = {}
     for key, tag in _TIFF_TEXT_TAGS.items():
         if isinstance(tags.get(tag), str):

@@ -20,7 +20,7 @@ class JsonConfig:
     config_label: ClassVar[str] = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload, no-any-return]
+        return asdict(self)  # type: ignore[call-overload]
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)

@@ -124,9 +124,9 @@ class EditHead(nn.Module):
         self.out_ab = nn.Conv2d(d, 2, 1)
         self.out_logits = nn.Conv2d(d, cfg.n_bins, 1)
         nn.init.zeros_(self.out_ab.weight)
-        nn.init.zeros_(self.out_ab.bias)
-        nn.init.zeros_(self.glob[2].weight)
-        nn.init.zeros_(self.glob[2].bias)
+        nn.init.zeros_(self.out_ab.bias)  # type: ignore[arg-type]
+        nn.init.zeros_(self.glob[2].weight)  # type: ignore[arg-type]
+        nn.init.zeros_(self.glob[2].bias)  # type: ignore[arg-type]
 
     # -- once per photo --------------------------------------------------------------------
     def photo(
@@ -265,7 +265,7 @@ class EditNet(ColorNet):
         super().__init__(cfg)
         self.edit = EditHead(cfg.edit)
 
-    def photo_state(self, L: torch.Tensor) -> EditState:
+    def photo_state(self, L: torch.Tensor) -> EditState:  # type: ignore[override]
         b, _, h, w = L.shape
         local = L.new_zeros(b, 3, h, w)
         glob = L.new_zeros(b, self.cfg.n_bins + 3)
@@ -293,7 +293,7 @@ class EditNet(ColorNet):
             torch.where(keep, ab.float(), pf.base), torch.where(keep, logits.float(), state.logits)
         )
 
-    def forward(  # type: ignore[override]
+    def forward(
         self,
         L: torch.Tensor,
         local: torch.Tensor,

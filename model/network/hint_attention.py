@@ -33,7 +33,7 @@ class HintAttention(nn.Module):
         self.null_v = nn.Parameter(torch.zeros(heads, 1, dim // heads))
         self.out = nn.Conv2d(dim, channels, 1)
         nn.init.zeros_(self.out.weight)
-        nn.init.zeros_(self.out.bias)
+        nn.init.zeros_(self.out.bias)  # type: ignore[arg-type]  # Conv2d has one
 
     @staticmethod
     def hint_cells(local: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

@@ -66,7 +66,7 @@ def register_arch(
             raise ValueError(f"architecture {name!r} is already registered ({known.net})")
         defaults = MappingProxyType(dict(training_defaults or {}))
         _ARCHS[name] = Arch(name, cls, config, reads_hints, distribution, defaults)
-        cls.arch = name
+        cls.arch = name  # type: ignore[attr-defined]
         return cls
 
     return register

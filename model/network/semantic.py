@@ -12,6 +12,8 @@ per release; model.network.weights). Lite1 and Lite2 (wheels
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -25,7 +27,7 @@ def _last_at_stride(blocks: nn.ModuleList) -> dict[int, int]:
     """Index of the last block at each output stride (the stem already halves)."""
     out, stride = {}, 2
     for i, block in enumerate(blocks):
-        s = block._depthwise_conv.stride
+        s: Any = block._depthwise_conv.stride
         stride *= s[0] if isinstance(s, (tuple, list)) else s
         out[stride] = i
     return out

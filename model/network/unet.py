@@ -153,7 +153,7 @@ class ColorNet(nn.Module):
             c2 = self.enc2(F.max_pool2d(c1, 2))
             c3 = self.enc3(F.max_pool2d(c2, 2))
             return c1, c2, c3, self.enc4(F.max_pool2d(c3, 2))
-        (f2, f4, f8, f16), head = self.backbone.pyramid(L)
+        (f2, f4, f8, f16), head = self.backbone.pyramid(L)  # type: ignore[operator]
         h2 = self.hint2(c1)
         h3 = self.hint3(h2)
         h4 = self.hint4(h3)
@@ -254,7 +254,7 @@ class ColorNet(nn.Module):
             if sem_bias is None:
                 if sem is None:
                     sem = self.semantic_features(L)
-                sem_bias = self.sem_fuse(sem.to(c4.dtype))
+                sem_bias = self.sem_fuse(sem.to(c4.dtype))  # type: ignore[union-attr]
             c4 = c4 + sem_bias.to(c4.dtype)
         if self.hint_attn is not None:
             c4 = self.hint_attn(c4, local)
@@ -273,7 +273,7 @@ class ColorNet(nn.Module):
         """The last decoder block and the output layer: ab (B,2,H,W). `head` (a module with
         `dec10` and `out`, as model.refine adapts them) replaces this network's own."""
         dec10, out = (self.dec10, self.out) if head is None else (head.dec10, head.out)
-        o = out(dec10(x10)).float()
+        o = out(dec10(x10)).float()  # type: ignore[operator]
         own = torch.tanh(o[:, :2])
         if self.cfg.prior:
             assert prior is not None

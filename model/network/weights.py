@@ -54,7 +54,8 @@ def save_weights(
         sd = {k: v for k, v in sd.items() if not k.startswith(SEMANTIC_PREFIX)}
     if int8:
         sd = pack(sd, keep_float=INT8_KEEP_FLOAT)
-    meta = {"config": net.cfg.to_json(), "format": "huebrush-weights", **(extra or {})}
+    cfg_json = net.cfg.to_json()  # type: ignore[union-attr, operator]
+    meta = {"config": cfg_json, "format": "huebrush-weights", **(extra or {})}
     if wheel is not None:
         meta[SEMANTIC_KEY] = wheel
     if int8:
