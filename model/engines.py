@@ -9,17 +9,23 @@ import numpy as np
 from model.finish import DEFAULT_FINISH, Finish
 from model.hints.document import Hints
 from model.hints.encoding import AB_SCALE, encode_points
-from model.inference import Colorizer, fit_ab, lab_to_rgb_rows, resize_plane, working_shape
+from model.inference import Colorizer, resize_plane, working_shape
 from model.io.pixels import LoadedImage
 from model.refine import DEFAULT_REFINE, RefineSettings
+from model.render import render_rgb
 from model.views import finished_prediction
 
 
 class Engine(Protocol):
     def __call__(
-        self, image: LoadedImage, hints: Hints, out_L: np.ndarray | None = None
+        self,
+        image: LoadedImage,
+        hints: Hints,
+        out_L: np.ndarray | None = None,
+        depth: int | None = None,
     ) -> np.ndarray:
-        """Float sRGB at full resolution under out_L (default: image.L)."""
+        """sRGB at full resolution under out_L (default: image.L): float32, or with depth 8
+        or 16 the pixels of a file of that depth (model.render.render_rgb)."""
         ...
 
     def describe(self, hints: Hints | None = None) -> str:
@@ -50,13 +56,17 @@ class NetEngine:
         self.refine = refine
 
     def __call__(
-        self, image: LoadedImage, hints: Hints, out_L: np.ndarray | None = None
+        self,
+        image: LoadedImage,
+        hints: Hints,
+        out_L: np.ndarray | None = None,
+        depth: int | None = None,
     ) -> np.ndarray:
         col = self.colorizer
         prep = col.prepare(image)
         pred = finished_prediction(col, prep, hints, self.finish, self.refine)
         assert pred is not None  # nothing to stop it
-        return col.render(prep, pred, out_L)
+        return col.render(prep, pred, out_L, depth)
 
     def describe(self, hints: Hints | None = None) -> str:
         finish = self.finish if hints is None else self.finish.applied(hints)
@@ -70,7 +80,11 @@ class LevinEngine:
         self.working_size = working_size
 
     def __call__(
-        self, image: LoadedImage, hints: Hints, out_L: np.ndarray | None = None
+        self,
+        image: LoadedImage,
+        hints: Hints,
+        out_L: np.ndarray | None = None,
+        depth: int | None = None,
     ) -> np.ndarray:
         from model.levin import levin_colorize
 
@@ -78,8 +92,7 @@ class LevinEngine:
         L = resize_plane(image.L, h, w)
         local = encode_points(hints.points, h, w).numpy()
         ab = levin_colorize(L, local[:2].transpose(1, 2, 0) * AB_SCALE, local[2] > 0)
-        L_full = image.L if out_L is None else out_L
-        return lab_to_rgb_rows(L_full, fit_ab(ab, L_full))
+        return render_rgb(ab, image.L if out_L is None else out_L, depth)
 
     def describe(self, hints: Hints | None = None) -> str:
         from model import __version__

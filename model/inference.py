@@ -31,7 +31,8 @@ from model.io.pixels import LoadedImage
 from model.network.unet import ColorNet
 from model.network.weights import file_hash, load_network
 from model.refine import DEFAULT_REFINE, RefineSettings, refine_head
-from model.upsample import downsample_area, upsample_ab
+from model.render import fit_ab_low, render_rgb
+from model.upsample import upsample_ab
 
 DEFAULT_WORKING_SIZE = 256
 _MULTIPLE = 32  # the network pools to 1/32 (EfficientNet) and 1/8 (U-Net)
@@ -255,16 +256,23 @@ class Colorizer:
             logits = out.logits[0].float().cpu()
         return Prediction(ab, logits)
 
-    def render(self, prep: Prepared, pred: Prediction, L: np.ndarray | None = None) -> np.ndarray:
-        """(H, W, 3) float32 sRGB: ab upsampled edge-aware under the original L."""
+    def render(
+        self,
+        prep: Prepared,
+        pred: Prediction,
+        L: np.ndarray | None = None,
+        depth: int | None = None,
+    ) -> np.ndarray:
+        """(H, W, 3) sRGB: ab upsampled edge-aware under the original L (or this L), in one
+        tiled pass (model.render). depth None gives float32 in 0..1; 8 or 16 the uint8 /
+        uint16 pixels of a file of that depth, without a float copy of the photo."""
         L_full = prep.image.L if L is None else L
-        return lab_to_rgb_rows(L_full, fit_ab(pred.ab, L_full))
+        return render_rgb(pred.ab, L_full, depth)
 
     def colorize(self, image: Any, hints: Hints | None = None) -> np.ndarray:
         """Colour a photo; returns (H, W, 3) uint8 at the input's full resolution."""
         prep = self.prepare(image)
-        rgb = self.render(prep, self.predict(prep, hints or Hints()))
-        return to_uint8(rgb)
+        return self.render(prep, self.predict(prep, hints or Hints()), depth=8)
 
 
 def grid_cell(x: float, y: float, h: int, w: int) -> tuple[int, int]:
@@ -293,11 +301,7 @@ def shown_at(pred: Prediction, x: float, y: float) -> tuple[float, float]:
 def fit_ab(ab: np.ndarray, L: np.ndarray) -> np.ndarray:
     """ab at working size -> ab at L's size: area-shrunk where the photo is smaller, else
     upsampled edge-aware under L."""
-    H, W = L.shape
-    h, w = ab.shape[:2]
-    if h > H or w > W:
-        ab = downsample_area(ab, min(h, H), min(w, W))
-    return upsample_ab(ab, L)
+    return upsample_ab(fit_ab_low(ab, *L.shape), L)
 
 
 def lab_to_rgb_rows(L: np.ndarray, ab: np.ndarray, rows: int = 512) -> np.ndarray:
