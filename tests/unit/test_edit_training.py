@@ -129,6 +129,13 @@ def test_a_run_trains_resumes_and_exports(run_dir: Path) -> None:
     assert isinstance(back, EditNet)
     for k, v in head.state_dict().items():
         assert torch.allclose(back.edit.state_dict()[k], v, atol=1e-2)
+    # A new run (on a machine without the old run folder) starts from the exported file.
+    again = cfg.from_dict(
+        cfg.to_dict() | {"out": str(run_dir / "run2"), "init": str(path), "steps": 0}
+    )
+    started = train(again)
+    for k, v in back.edit.state_dict().items():
+        assert torch.equal(started.state_dict()[k], v)
 
 
 def test_unknown_training_keys_are_refused() -> None:

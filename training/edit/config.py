@@ -14,7 +14,8 @@ from training.config import parse_value
 @dataclass(frozen=True)
 class EditTrainConfig(JsonConfig):
     """feat: the features folder (`python -m training.edit.features`); weights: the trunk's
-    weights file; val: validation photos; out: the run folder.
+    weights file; val: validation photos; out: the run folder; init: an exported per-edit
+    weights file whose decoder a new run starts from (a run folder's own checkpoint wins).
 
     p_true / p_recolour / p_consistent: shares of samples whose points carry the true colour
     (target: the truth), whose points recolour one segment of the photo (target: that
@@ -28,6 +29,7 @@ class EditTrainConfig(JsonConfig):
     weights: str = ""
     val: str = ""
     out: str = ""
+    init: str = ""
     steps: int = 8000
     batch: int = 16
     crop: int = 128

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from model.network.edit import EditConfig, EditHead
+from model.network.edit import EditConfig, EditHead, EditNet
 from model.network.weights import load_network
 from training.edit.config import EditTrainConfig, with_overrides
 from training.edit.samples import Features, make_batch
@@ -70,6 +70,11 @@ def train(cfg: EditTrainConfig) -> EditHead:
         head.load_state_dict(state["head"])
         opt.load_state_dict(state["opt"])
         step = state["step"]
+    elif cfg.init:
+        start = load_network(cfg.init)
+        if not isinstance(start, EditNet):
+            raise ValueError(f"{cfg.init}: not a per-edit network's weights")
+        head.load_state_dict(start.edit.state_dict())
     feat = Features(cfg.feat)
     val = Validator(trunk, cfg.val, cfg.val_limit)
     del trunk
