@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tqdm import tqdm
 
 from model import __version__
-from model.colour.colorspace import hex_to_ab
+from model.cli_args import (
+    ArgumentError,
+    check_working_size,
+    max_pixels,
+    parse_palette,
+    parse_saturation,
+)
+from model.cli_report import library_messages, library_note, summary, too_large
+from model.cli_signals import Interrupted, StopOnSignals
 from model.colour.enhance import ENHANCE_MODES, EnhanceSettings
 from model.finish import DEFAULT_FINISH, Finish
-from model.hints.document import HintError, Hints, PaletteColor, sidecar_path
-from model.io.errors import ImageLoadError, ImageSaveError
-from model.io.folder import output_for
-from model.io.load import SUPPORTED_SUFFIXES, load_image
+from model.hints.document import MAX_PALETTE, HintError, Hints, PaletteColor, sidecar_path
+from model.io.claims import SIDECAR_KEY, OutputClaims, photo_id, photo_software
+from model.io.errors import ImageLoadError, ImageSaveError, ImageTooLargeError
+from model.io.load import DEFAULT_MAX_PIXELS, SUPPORTED_SUFFIXES, load_image
+from model.io.naming import default_output_suffix
 from model.io.save import SAVE_SUFFIXES, save_image
 
 OUTPUT_FORMATS = ("auto", *(s.lstrip(".") for s in SAVE_SUFFIXES))
@@ -33,15 +45,6 @@ def collect_inputs(paths: list[str]) -> list[Path]:
         else:
             out.append(p)
     return out
-
-
-def parse_palette(text: str) -> tuple[PaletteColor, ...]:
-    """'#hex,#hex' (optionally '#hex:weight') -> palette colours."""
-    colours = []
-    for item in (s.strip() for s in text.split(",") if s.strip()):
-        hexpart, _, weight = item.partition(":")
-        colours.append(PaletteColor(hex_to_ab(hexpart), float(weight) if weight else 1.0))
-    return tuple(colours)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,35 +112,78 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not copy the photos' own metadata (EXIF with GPS, XMP, IPTC, resolution) "
         "into the outputs",
     )
+    ap.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace whatever has an output's name; without it, only this photo's own "
+        "output from an earlier run is replaced, and anything else (your files, other "
+        "photos' outputs, and BMPs, which cannot record who wrote them) gets the next free "
+        "name. Inputs and their hint files are never replaced",
+    )
+    ap.add_argument(
+        "--save-hints",
+        action="store_true",
+        help="also write each output's hints beside it (OUTPUT.hints.json), for photos "
+        "coloured with any; the outputs' metadata already names how they were made",
+    )
+    ap.add_argument(
+        "--max-megapixels",
+        type=float,
+        default=DEFAULT_MAX_PIXELS / 1e6,
+        metavar="N",
+        help=f"refuse photos larger than this (default {DEFAULT_MAX_PIXELS / 1e6:g}: "
+        "larger files are more likely to be decompression bombs than photos)",
+    )
     ap.add_argument("--no-progress", action="store_true")
     ap.add_argument("--version", action="version", version=f"huebrush {__version__}")
     return ap
 
 
+@dataclass
+class _Tally:
+    """How the run went, for its last line."""
+
+    out_dir: Path
+    total: int = 0
+    done: int = 0
+    failed: int = 0
+    hints_failed: int = 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    out_dir = Path(args.out)
+    """Colour the photos; exit status 0, 1 if any photo failed, 2 for bad arguments, and
+    130 or 143 when stopped by SIGINT or SIGTERM (after the file being written is whole)."""
+    with StopOnSignals() as signals:
+        tally = _Tally(Path("."))
+        try:
+            return _run(build_parser().parse_args(argv), signals, tally)
+        except Interrupted as stop:
+            left = tally.total - tally.done - tally.failed
+            print(summary(tally.done, tally.failed, tally.out_dir, left, str(stop)))
+            return stop.exit_status
+
+
+def _refuse(message: str) -> int:
+    print(f"huebrush-colorize: {message}", file=sys.stderr)
+    return 2
+
+
+def _run(args: argparse.Namespace, signals: StopOnSignals, tally: _Tally) -> int:
+    try:
+        extra_palette = parse_palette(args.palette) if args.palette else ()
+        saturation = None if args.saturation is None else parse_saturation(args.saturation)
+        check_working_size(args.working_size)
+        pixel_limit = max_pixels(args.max_megapixels)
+        shared = Hints.from_json(args.hints) if args.hints else None
+    except (ArgumentError, HintError) as e:
+        return _refuse(str(e))
+    if args.enhance_output and args.enhance in (None, "none"):
+        return _refuse("--enhance-output needs --enhance stretch|equalize")
+    out_dir = tally.out_dir = Path(args.out)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        print(f"huebrush-colorize: cannot create {out_dir}: {e.strerror}", file=sys.stderr)
-        return 2
-    shared: Hints | None = None
-    try:
-        if args.hints:
-            shared = Hints.from_json(args.hints)
-        extra_palette = parse_palette(args.palette) if args.palette else ()
-    except (HintError, ValueError) as e:
-        print(f"huebrush-colorize: {e}", file=sys.stderr)
-        return 2
-    if args.enhance_output and args.enhance in (None, "none"):
-        print(
-            "huebrush-colorize: --enhance-output needs --enhance stretch|equalize", file=sys.stderr
-        )
-        return 2
-    if args.saturation is not None and not 0.0 <= args.saturation <= 1.0:
-        print("huebrush-colorize: --saturation must be within 0..1", file=sys.stderr)
-        return 2
+        return _refuse(f"cannot create {out_dir}: {e.strerror}")
 
     from model.engines import make_engine
 
@@ -146,60 +192,116 @@ def main(argv: list[str] | None = None) -> int:
             args.engine, args.device, args.weights, args.working_size, Finish(args.finish)
         )
     except Exception as e:  # missing/bad weights, CUDA requested without a GPU
-        print(f"huebrush-colorize: {e}", file=sys.stderr)
-        return 2
+        return _refuse(str(e))
 
     inputs = collect_inputs(args.paths)
-    taken = {p.resolve() for p in inputs}
-    failed = 0
-    for src in tqdm(inputs, desc="colourising", unit="photo", disable=args.no_progress):
+    tally.total = len(inputs)
+    claims = OutputClaims(out_dir, inputs, overwrite=args.overwrite)
+    try:
+        for src in tqdm(inputs, desc="colourising", unit="photo", disable=args.no_progress):
+            try:
+                with library_messages() as said:
+                    hints = _photo_hints(src, shared, extra_palette, saturation, args)
+                    enhance = (
+                        EnhanceSettings.of(hints)
+                        if args.enhance is None
+                        else EnhanceSettings(args.enhance, args.enhance_output)
+                    )
+                    hints = hints.with_enhance(enhance.mode, enhance.enhance_output)
+                    img = load_image(src, max_pixels=pixel_limit)
+                    work = enhance.network_input(img)
+                    rgb = engine(work, hints, enhance.output_lightness(img, work))
+                    suffix = (
+                        default_output_suffix(src) if args.format == "auto" else f".{args.format}"
+                    )
+                    dest = claims.claim(src, suffix)
+                    desc = "; ".join(d for d in (engine.describe(hints), enhance.describe()) if d)
+                    meta = {"Software": photo_software(__version__, src), "Description": desc}
+                    try:
+                        with signals.writing():  # a signal waits until the files are whole
+                            save_image(
+                                dest,
+                                rgb,
+                                bit_depth=img.bit_depth,
+                                alpha=img.alpha,
+                                icc_profile=img.output_icc_profile,
+                                metadata=meta,
+                                photo_meta=None if args.strip_metadata else img.meta,
+                            )
+                            claims.written(dest)
+                            hints_error = _write_hints(dest, src, hints, claims, args.save_hints)
+                            tally.done += 1  # counted before a held signal stops the run
+                            tally.hints_failed += hints_error is not None
+                    finally:
+                        claims.release(dest)  # the placeholder, if nothing was written
+                for note in filter(None, [*img.notes, library_note(said), hints_error]):
+                    tqdm.write(f"{src.name}: {note}", file=sys.stderr)
+            except ImageTooLargeError as e:
+                tally.failed += 1
+                tqdm.write(f"error: {too_large(e)}", file=sys.stderr)
+            except (ImageLoadError, ImageSaveError, HintError) as e:
+                tally.failed += 1
+                tqdm.write(f"error: {e}", file=sys.stderr)
+            except (OSError, MemoryError, RuntimeError, ValueError) as e:
+                tally.failed += 1
+                tqdm.write(
+                    f"error: {src}: {e.__class__.__name__}: {e}".splitlines()[0], file=sys.stderr
+                )
+    finally:
+        claims.release_all()
+    print(summary(tally.done, tally.failed, out_dir))
+    return 1 if tally.failed or tally.hints_failed else 0
+
+
+def _photo_hints(
+    src: Path,
+    shared: Hints | None,
+    extra_palette: tuple[PaletteColor, ...],
+    saturation: float | None,
+    args: argparse.Namespace,
+) -> Hints:
+    """The hints src is coloured with: --hints, else its own hint file, with the command
+    line's palette, saturation and keep-rest on top."""
+    hints = shared
+    side = sidecar_path(src)
+    if hints is None and side.exists():  # exists(): a FIFO or folder there is refused, not skipped
+        hints = Hints.from_json(side)
+    hints = hints or Hints()
+    if extra_palette:
+        palette = hints.palette + extra_palette
+        if len(palette) > MAX_PALETTE:
+            raise HintError(
+                f"{src.name}: its hints and --palette make {len(palette)} palette colours, "
+                f"at most {MAX_PALETTE} allowed"
+            )
+        hints = hints.with_palette(palette)
+    if saturation is not None:
+        hints = hints.with_saturation(saturation)
+    if args.keep_rest is not None:
+        hints = hints.with_keep_rest(args.keep_rest)
+    return hints
+
+
+def _write_hints(
+    dest: Path, src: Path, hints: Hints, claims: OutputClaims, save: bool
+) -> str | None:
+    """With --save-hints, dest's hint file (when there are hints to keep: an output made
+    without any says all in its metadata); else an obsolete one of an earlier run goes.
+    Returns a note when the hint file could not be written (the image stands)."""
+    side = sidecar_path(dest)
+    if save and hints != Hints():
+        # The meta field names the photo, so a later run knows the file is its own to replace.
+        mine = replace(hints, extra={**hints.extra, SIDECAR_KEY: photo_id(src)})
         try:
-            hints = shared
-            if hints is None and sidecar_path(src).is_file():
-                hints = Hints.from_json(sidecar_path(src))
-            hints = hints or Hints()
-            if extra_palette:
-                hints = hints.with_palette(hints.palette + extra_palette)
-            if args.saturation is not None:
-                hints = hints.with_saturation(args.saturation)
-            if args.keep_rest is not None:
-                hints = hints.with_keep_rest(args.keep_rest)
-            enhance = (
-                EnhanceSettings.of(hints)
-                if args.enhance is None
-                else EnhanceSettings(args.enhance, args.enhance_output)
-            )
-            hints = hints.with_enhance(enhance.mode, enhance.enhance_output)
-            img = load_image(src)
-            work = enhance.network_input(img)
-            rgb = engine(work, hints, enhance.output_lightness(img, work))
-            dest = output_for(src, out_dir, taken, args.format)
-            taken.add(dest.resolve())
-            desc = "; ".join(d for d in (engine.describe(hints), enhance.describe()) if d)
-            meta = {"Software": f"Huebrush {__version__}", "Description": desc}
-            save_image(
-                dest,
-                rgb,
-                bit_depth=img.bit_depth,
-                alpha=img.alpha,
-                icc_profile=img.output_icc_profile,
-                metadata=meta,
-                photo_meta=None if args.strip_metadata else img.meta,
-            )
-            hints.to_json(sidecar_path(dest))
-            for note in img.notes:
-                tqdm.write(f"{src.name}: {note}")
-        except (ImageLoadError, ImageSaveError, HintError) as e:
-            failed += 1
-            tqdm.write(f"error: {e}", file=sys.stderr)
-        except (OSError, MemoryError, RuntimeError, ValueError) as e:
-            failed += 1
-            tqdm.write(
-                f"error: {src}: {e.__class__.__name__}: {e}".splitlines()[0], file=sys.stderr
-            )
-    done = len(inputs) - failed
-    print(f"{done} colourised, {failed} failed -> {out_dir}")
-    return 1 if failed else 0
+            mine.to_json(side)
+        except OSError as e:
+            return f"written, but not its hint file {side.name} ({e.strerror or e})"
+        return None
+    stale = claims.stale_sidecar(dest, src)
+    if stale is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(stale)
+    return None
 
 
 if __name__ == "__main__":

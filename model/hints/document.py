@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from model.colour.colorspace import hex_to_ab
+from model.io.safe_read import FileTooLargeError, NotAFileError, read_capped
 
 FORMAT = "huebrush-hints"
 VERSION = 1
@@ -119,12 +120,11 @@ class Hints:
         """Read a hint file."""
         p = Path(path)
         try:
-            if p.stat().st_size > MAX_FILE_BYTES:
-                raise HintError(
-                    f"{p}: not a hint file ({p.stat().st_size / 2**20:.0f} MB; "
-                    f"at most {MAX_FILE_BYTES // 2**20} MB)"
-                )
-            text = p.read_text(encoding="utf-8")
+            text = read_capped(p, MAX_FILE_BYTES).decode("utf-8")
+        except FileTooLargeError as e:
+            raise HintError(f"{p}: not a hint file, {e.reason}") from None
+        except NotAFileError as e:  # a folder, a FIFO or a device: never opened for reading
+            raise HintError(f"{p}: {e.reason}") from None
         except (OSError, UnicodeDecodeError) as e:
             raise HintError(f"{p}: cannot read hint file ({e.__class__.__name__}: {e})") from e
         try:
@@ -162,7 +162,8 @@ class Hints:
         """Write the hint file atomically."""
         from model.io.atomic import atomic_write_bytes
 
-        data = json.dumps(self.to_dict(), indent=1).encode("utf-8")
+        # allow_nan=False: a NaN or infinity written here would make a file no reader accepts.
+        data = json.dumps(self.to_dict(), indent=1, allow_nan=False).encode("utf-8")
         atomic_write_bytes(Path(path), data + b"\n")
 
 

@@ -30,6 +30,14 @@ class ImageSaveError(Exception):
         self.reason = reason
 
 
+class ImageTooLargeError(ImageLoadError):
+    """A photo whose header claims more pixels than the caller's max_pixels allows."""
+
+    def __init__(self, name: str, reason: str, width: int, height: int, limit: int) -> None:
+        super().__init__(f"{name}: {reason}", filename=name, reason=reason)
+        self.width, self.height, self.max_pixels = width, height, limit
+
+
 def load_error(name: str, reason: str) -> ImageLoadError:
     return ImageLoadError(f"{name}: {reason}", filename=name, reason=one_line(reason))
 

@@ -25,10 +25,11 @@ from model.io.decode import (
     pillow_bomb_check_off,
     tile_rawmode,
 )
-from model.io.errors import decode_errors, decode_failure, load_error
+from model.io.errors import ImageTooLargeError, decode_errors, decode_failure, load_error
 from model.io.icc import note_unapplied_profile
 from model.io.photometa import read_photo_meta
 from model.io.pixels import Decoded, LoadedImage, int_to_unit, loaded_image
+from model.io.safe_read import FileTooLargeError, NotAFileError, open_regular
 from model.io.tiff import TIFF_ICC, tifffile_page_pixels
 
 # 200 MP covers the largest photos people actually have: 150 MP medium-format backs
@@ -56,6 +57,13 @@ _RAW_SUFFIXES = frozenset(
     {".cr2", ".cr3", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".dng", ".orf", ".rw2", ".raf"}
     | {".pef", ".srw", ".x3f", ".3fr", ".iiq", ".rwl"}
 )
+
+
+def _max_file_bytes(max_pixels: int) -> int:
+    """The largest file a photo of max_pixels may plausibly be: 16 bytes a pixel (uncompressed
+    16-bit RGBA is 8) and never under 4 GB."""
+    return max(4 * 2**30, 16 * max_pixels)
+
 
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 
@@ -93,9 +101,12 @@ def _load_path(path: Path, max_pixels: int | None) -> LoadedImage:
             "camera raw files are not supported; export a TIFF or JPEG from a raw converter",
         )
     try:
-        if path.is_dir():
-            raise load_error(name, "is a folder, not an image file")
-        fp = path.open("rb")
+        # A FIFO would block the open and a device read forever: only regular files open.
+        fp = open_regular(path, None if max_pixels is None else _max_file_bytes(max_pixels))
+    except NotAFileError as e:
+        raise load_error(name, e.reason.replace("not a file", "not an image file")) from None
+    except FileTooLargeError as e:
+        raise load_error(name, f"file is {e.reason}, over the safety limit") from None
     except FileNotFoundError:
         raise load_error(name, "file not found") from None
     except PermissionError:
@@ -158,11 +169,14 @@ def _unrecognised_reason(head: bytes) -> str:
 def _check_pixels(width: int, height: int, max_pixels: int | None, name: str) -> None:
     if max_pixels is None or width * height <= max_pixels:
         return
-    raise load_error(
+    raise ImageTooLargeError(
         name,
         f"image is {width}x{height} ({width * height / 1e6:.1f} megapixels), over the safety "
         f"limit of {max_pixels / 1e6:.1f} megapixels; call load_image(..., max_pixels=None) "
         "or pass a larger max_pixels to allow it",
+        width,
+        height,
+        max_pixels,
     )
 
 

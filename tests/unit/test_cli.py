@@ -15,7 +15,8 @@ def test_colours_a_folder_with_sidecars_and_reports_bad_files(
     Hints((Point(0.5, 0.5, (30.0, 30.0), 5),)).to_json(sidecar_path(photo_dir / "p0.png"))
     (photo_dir / "broken.png").write_bytes(b"not an image at all")
     out = tmp_path / "out"
-    code = main([str(photo_dir), "-o", str(out), "--weights", str(tiny_weights), "--no-progress"])
+    args = ["--weights", str(tiny_weights), "--no-progress", "--save-hints"]
+    code = main([str(photo_dir), "-o", str(out), *args])
     err = capsys.readouterr().err
     assert code == 1
     assert "broken.png" in err and "Traceback" not in err
@@ -29,11 +30,13 @@ def test_colours_a_folder_with_sidecars_and_reports_bad_files(
             np.median(np.abs(rgb_to_lab(src / 255.0)[..., 0] - rgb_to_lab(got / 255.0)[..., 0]))
             < 0.5
         )
-    # The hint file beside the output reproduces the input's sidecar.
+    # The hint file beside the output reproduces the input's sidecar; the photos coloured
+    # without hints need none.
     assert (
         Hints.from_json(sidecar_path(out / "p0_color.png")).points
         == Hints.from_json(sidecar_path(photo_dir / "p0.png")).points
     )
+    assert not sidecar_path(out / "p1_color.png").exists()
 
 
 def test_never_overwrites_an_input(photo_dir: Path, tiny_weights: Path) -> None:
@@ -128,13 +131,14 @@ def test_the_hint_files_enhancement_is_used_unless_overridden(
     faded = tmp_path / "faded.png"
     Image.fromarray(np.tile(np.linspace(100, 140, 48).astype(np.uint8), (32, 1))).save(faded)
     Hints().with_enhance("stretch").to_json(sidecar_path(faded))
-    args = ["--weights", str(tiny_weights), "--no-progress"]
+    args = ["--weights", str(tiny_weights), "--no-progress", "--save-hints"]
     assert main([str(faded), "-o", str(tmp_path / "a"), *args]) == 0
     assert "stretch" in read_metadata(tmp_path / "a" / "faded_color.png")["Description"]
     assert Hints.from_json(sidecar_path(tmp_path / "a" / "faded_color.png")).enhance == "stretch"
     assert main([str(faded), "-o", str(tmp_path / "b"), "--enhance", "none", *args]) == 0
     assert "stretch" not in read_metadata(tmp_path / "b" / "faded_color.png")["Description"]
-    assert Hints.from_json(sidecar_path(tmp_path / "b" / "faded_color.png")).enhance == "none"
+    # Nothing to keep beyond what the metadata says: no hint file.
+    assert not sidecar_path(tmp_path / "b" / "faded_color.png").exists()
 
 
 def test_keep_rest_comes_from_the_hint_file_unless_overridden(
@@ -142,7 +146,7 @@ def test_keep_rest_comes_from_the_hint_file_unless_overridden(
 ) -> None:
     src = photo_dir / "p0.png"
     Hints((Point(0.5, 0.5, (60.0, 40.0), 5),), keep_rest=True).to_json(sidecar_path(src))
-    base = [str(src), "--weights", str(tiny_weights), "--no-progress", "-o"]
+    base = [str(src), "--weights", str(tiny_weights), "--no-progress", "--save-hints", "-o"]
     runs = {"file": [], "off": ["--no-keep-rest"], "on": ["--keep-rest"]}
     got = {}
     for name, extra in runs.items():

@@ -995,14 +995,14 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_permission_denied_translated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "locked.png"
     Image.new("L", (2, 2)).save(path)
-    real_open = Path.open
+    real_open = os.open
 
-    def guarded(self: Path, *args: object, **kwargs: object) -> object:
-        if self.name == "locked.png":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+    def guarded(name: str | os.PathLike[str], *args: int) -> int:
+        if Path(name).name == "locked.png":
+            raise PermissionError(13, "Permission denied", str(name))
+        return real_open(name, *args)
 
-    monkeypatch.setattr(Path, "open", guarded)
+    monkeypatch.setattr(os, "open", guarded)
     with pytest.raises(ImageLoadError, match=r"^locked\.png: permission denied$"):
         load_image(path)
 
