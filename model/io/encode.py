@@ -10,7 +10,7 @@ from PIL import Image
 
 from model.io.icc import is_srgb_profile
 from model.io.photometa import NewFile, PhotoMeta, app13_segment, exif_for_output, png_chunks
-from model.io.png16 import COMPRESS_TEXT_OVER, encode_png16
+from model.io.png import encode_png
 from model.io.text import tiff_tags
 from model.io.tiff import encode_tiff
 
@@ -28,8 +28,8 @@ def encode(
     tags = {} if fmt == "PNG" else tiff_tags(meta)
     new = NewFile(pixels.shape[1], pixels.shape[0], is_srgb_profile(icc), fmt)
     exif = exif_for_output(photo, tags, None if fmt == "PNG" else photo.dpi, new)
-    if fmt == "PNG" and depth == 16:
-        return encode_png16(pixels, icc, meta, png_chunks(photo, photo.dpi, exif))
+    if fmt == "PNG":
+        return encode_png(pixels, icc, meta, png_chunks(photo, photo.dpi, exif))
     if fmt == "TIFF":
         return encode_tiff(pixels, icc, exif, photo)
     im = Image.fromarray(pixels)
@@ -43,16 +43,7 @@ def encode(
         options["exif"] = exif
     if photo.xmp and fmt in ("JPEG", "WEBP"):
         options["xmp"] = photo.xmp
-    if fmt == "PNG":
-        from PIL import PngImagePlugin
-
-        info = PngImagePlugin.PngInfo()
-        for key, value in meta.items():
-            info.add_text(key, value, zip=len(value) > COMPRESS_TEXT_OVER)
-        if photo.xmp:
-            info.add_itxt("XML:com.adobe.xmp", photo.xmp.decode("utf-8", "replace"))
-        options["pnginfo"] = info
-    elif fmt == "JPEG":
+    if fmt == "JPEG":
         options["quality"] = int(quality)
         # Colour is what we add: do not halve its resolution at high quality settings.
         options["subsampling"] = 0 if quality >= 90 else 2
