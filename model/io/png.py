@@ -24,7 +24,7 @@ try:  # ISA-L: the same deflate format, 3-4x faster than zlib's fastest level
 
     DEFLATE_LEVEL = 2  # ISA-L's default; files as small as zlib's level 6 on photos
 except ImportError:  # pragma: no cover - isal is a dependency; zlib stays the fallback
-    _deflate = zlib  # type: ignore[assignment]
+    _deflate = zlib  # type: ignore[misc]
     DEFLATE_LEVEL = 1
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -113,7 +113,7 @@ def _deflate_rows(raw: np.ndarray, bpp: int, workers: int | None = None) -> byte
         comp: Any = _deflate.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
         last = i == len(starts) - 1
         body = comp.compress(data) + comp.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
-        return body, zlib.adler32(data), data.size
+        return body, zlib.adler32(data), data.size  # type: ignore[arg-type]
 
     n_workers = min(len(starts), workers or _workers())
     if n_workers <= 1:
