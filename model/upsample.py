@@ -112,20 +112,6 @@ def _bilinear_coords(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.
     return i0, i1, (src - i0).astype(np.float32)
 
 
-class _BandResampler:
-    """Bilinear resampling of small (h, w) maps to (H, W), one output row band at a time."""
-
-    def __init__(self, h: int, w: int, H: int, W: int) -> None:
-        self.y0, self.y1, self.fy = _bilinear_coords(h, H)
-        self.x0, self.x1, self.fx = _bilinear_coords(w, W)
-
-    def band(self, m: np.ndarray, a: int, b: int) -> np.ndarray:
-        """Rows a..b of the upsampled m (float32, shape (b - a, W))."""
-        fy = self.fy[a:b, None]
-        rows = m[self.y0[a:b]] * (1.0 - fy) + m[self.y1[a:b]] * fy  # (b-a, w)
-        return rows[:, self.x0] * (1.0 - self.fx) + rows[:, self.x1] * self.fx
-
-
 def _check_ab(ab_low: np.ndarray) -> np.ndarray:
     ab = np.asarray(ab_low)
     if ab.ndim != 3 or ab.shape[2] != 2:
