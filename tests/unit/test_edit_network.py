@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -15,7 +16,7 @@ from model.inference import Colorizer
 from model.network.config import NetConfig
 from model.network.edit import EditConfig, EditNet, EditNetConfig, guided_upsample
 from model.network.unet import ColorNet
-from model.network.weights import load_network, save_weights
+from model.network.weights import WeightsError, load_network, save_weights
 from model.views import finished_prediction
 
 TINY_EDIT = EditNetConfig(
@@ -132,3 +133,27 @@ def test_one_edit_of_the_default_network_costs_under_six_gflop() -> None:
             net.photo_state(L)
     assert edit.get_total_flops() < 6e9
     assert whole.get_total_flops() > 5 * edit.get_total_flops()
+
+
+def test_a_decoder_file_takes_its_trunk_from_the_file_beside_it(tmp_path: Path) -> None:
+    net = tiny_edit_net()
+    trunk = tmp_path / "unet.safetensors"
+    unet = ColorNet(NetConfig(width=4, semantic="none"))
+    unet.load_state_dict(net.state_dict(), strict=False)
+    save_weights(unet, trunk, half=False)
+    path = tmp_path / "edit.safetensors"
+    save_weights(net, path, half=False, trunk=trunk)
+    whole = tmp_path / "whole.safetensors"
+    save_weights(net, whole, half=False)
+    assert path.stat().st_size < whole.stat().st_size / 2
+    back = load_network(path)
+    for k, v in net.state_dict().items():
+        assert torch.equal(back.state_dict()[k], v), k
+    # Another trunk beside it, or none, is refused by name rather than mixed in.
+    torch.manual_seed(5)
+    save_weights(ColorNet(NetConfig(width=4, semantic="none")), trunk, half=False)
+    with pytest.raises(WeightsError, match=r"another unet\.safetensors"):
+        load_network(path)
+    trunk.unlink()
+    with pytest.raises(WeightsError, match="needs its trunk"):
+        load_network(path)

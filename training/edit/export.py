@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from model.network.edit import EditNet, EditNetConfig
-from model.network.weights import file_hash, load_network, save_weights
+from model.network.weights import load_network, save_weights
 from training.edit.train import CKPT, head_config
 
 
@@ -43,10 +43,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--run", required=True, help="the decoder's run folder")
     ap.add_argument("--step", type=int, help="a validated step (default: the last checkpoint)")
     ap.add_argument("--out", required=True)
+    ap.add_argument(
+        "--standalone",
+        action="store_true",
+        help="store the trunk too (default: only the decoder, naming the trunk's file, which "
+        "must then stay beside it)",
+    )
     a = ap.parse_args(argv)
     net = build(a.weights, head_state(Path(a.run), a.step))
-    extra = {"trunk_weights": file_hash(a.weights)}
-    save_weights(net, a.out, int8=True, imagenet_from_wheel=True, extra=extra)
+    trunk = None if a.standalone else Path(a.weights)
+    if trunk is not None and trunk.resolve().parent != Path(a.out).resolve().parent:
+        raise SystemExit("--out must be in the trunk's folder (or give --standalone)")
+    save_weights(net, a.out, int8=a.standalone, imagenet_from_wheel=True, trunk=trunk)
     print(f"wrote {a.out}")
 
 
