@@ -198,6 +198,14 @@ def main(argv: list[str] | None = None) -> int:
 
         if needs_offscreen():
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    # Before Qt starts: without a system library its X11 plugin needs, it aborts with a
+    # message that names none.
+    from gui.qtlibs import check_platform
+
+    if (missing := check_platform()) is not None:
+        sys.stderr.write(missing)
+        _log_exception(default_log_dir(), missing)
+        return 1
     from gui.qtfix import protect_none
 
     protect_none()
@@ -231,11 +239,11 @@ def main(argv: list[str] | None = None) -> int:
             weights=Path(args.weights) if args.weights else None, device=args.device
         )
         window.show()
-        if not window.offer_recovery():
+        if not window.files.offer_recovery():
             if args.photo:
-                window.open_photo(args.photo, hints)
+                window.files.open_photo(args.photo, hints)
             else:
-                window.open_sample()
+                window.files.open_sample()
     except Exception:
         sys.excepthook(*sys.exc_info())  # dialog + log, then a clean exit status
         return 1

@@ -1,8 +1,10 @@
 """The editing session: one photo, its hints, the selection and the undo history.
 
-Widgets never change hints themselves; they ask the main window, which calls the methods
-here. Every hint edit is a QUndoCommand that swaps whole (frozen) Hints values, so undo
-and redo are exact and the network always sees a consistent snapshot.
+Widgets never change hints themselves; they report intents, and the main window's
+controllers (gui.editing, gui.files) call the methods here. Every hint edit is a
+QUndoCommand that swaps whole (frozen) Hints values, so undo and redo are exact and the
+network always sees a consistent snapshot; Keep the Rest, a setting, is the one change
+outside the history.
 """
 
 from __future__ import annotations
@@ -230,6 +232,11 @@ class Document(QObject):
         self.session_path = Path(path)
         self.undo_stack.setClean()
 
+    def mark_kept(self) -> None:
+        """The hints as they are were written elsewhere (beside an export): closing loses
+        nothing, though Save still writes the session's own file."""
+        self.undo_stack.setClean()
+
     def _push(
         self,
         text: str,
@@ -440,10 +447,18 @@ class Document(QObject):
             self._push("Enhance lightness", after)
 
     def set_keep_rest(self, on: bool) -> None:
-        """Points colour only their own regions (model.hints.anchors); part of the session."""
-        if bool(on) != self._hints.keep_rest:
-            name = "Keep the Rest" if on else "Let Points Recolour Everything"
-            self._push(name, self._hints.with_keep_rest(on))
+        """Points colour only their own regions (model.hints.anchors). A setting of the
+        session, saved with the hints but not an undo step: switched on and off to compare,
+        it leaves the redo history alone, and undo and redo keep it as it is."""
+        if bool(on) == self._hints.keep_rest:
+            return
+        for i in range(self.undo_stack.count()):
+            edit = self.undo_stack.command(i)
+            if isinstance(edit, HintsEdit):
+                edit.before = edit.before.with_keep_rest(on)
+                edit.after = edit.after.with_keep_rest(on)
+        self.undo_stack.resetClean()  # what was saved has it the other way
+        self._apply(self._hints.with_keep_rest(on), self.selection_state)
 
     def close_open_edit(self) -> None:
         """End a drag whose last step changed nothing, so the next drag is its own undo step."""

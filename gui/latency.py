@@ -110,9 +110,10 @@ def measure(
                 win.canvas.resultShown.disconnect(loop.quit)
 
         def shown() -> bool:
-            return win.generation > 0 and win.canvas.shown_generation == win.generation
+            link = win.render_link
+            return link.generation > 0 and win.canvas.shown_generation == link.generation
 
-        win.open_photo(photo)
+        win.files.open_photo(photo)
         wait_for(lambda: win.doc.image is not None and shown())
         view = win.canvas.result
         rng = np.random.default_rng(seed)
@@ -127,8 +128,8 @@ def measure(
             ms = (time.perf_counter() - t0) * 1000
             if i >= WARMUP_EDITS:
                 totals.append(ms)
-                nets.append(win.last_latency_ms)
-        device = win.device_label.text()
+                nets.append(win.render_link.last_latency_ms)
+        device = win.render_link.device_label.text()
         return totals, nets, device
 
 
@@ -161,10 +162,12 @@ def measure_drag(
 
         def settled() -> bool:
             # the newest edit's full-size answer has arrived (not a draft)
-            return any(r.generation == win.generation and r.draft is None for _, r in results)
+            newest = win.render_link.generation
+            return any(r.generation == newest and r.draft is None for _, r in results)
 
-        win.open_photo(photo)
-        run_until(lambda: win.doc.image is not None and win.generation > 0 and settled())
+        win.files.open_photo(photo)
+        link = win.render_link
+        run_until(lambda: win.doc.image is not None and link.generation > 0 and settled())
         view = win.canvas.result
         QTest.mouseClick(
             view,
@@ -207,7 +210,8 @@ def measure_drag(
         # Released where the pointer last was, as a user lets go: no move, the drag just ends.
         QTest.mouseRelease(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, last[0])
         run_until(settled)
-        final_at = next(t for t, r in results if r.generation == win.generation and r.draft is None)
+        newest = win.render_link.generation
+        final_at = next(t for t, r in results if r.generation == newest and r.draft is None)
         # The worker delivers from its own thread, so the last step's full-size answer can land
         # between the last move and the release: then the release had nothing left to wait for.
         ages = [r.latency_ms for r in during]

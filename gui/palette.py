@@ -8,7 +8,6 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -19,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import colours
+from gui import colours, filedialogs
 from gui.colours import qcolor_ab, swatch_colour
 from gui.resources import images_filter
 from gui.swatch import SwatchButton
@@ -221,9 +220,7 @@ class PalettePanel(QWidget):
             self.editRequested.emit(index, a, b)
 
     def _on_reference(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Reference photo for the palette", "", images_filter()
-        )
+        path = filedialogs.open_file(self, "Reference photo for the palette", "", images_filter())
         if path:
             self.referenceRequested.emit(path)
 

@@ -168,7 +168,7 @@ def _run(tmp: Path, weights: Path | None, device: str | None, report: Report) ->
     win = MainWindow(weights=weights_path, device=device, settings=settings, data_dir=tmp / "data")
     errors: list[str] = []
     # Any message box would wait forever for a click nobody makes: record it and stop instead.
-    win._error = lambda title, message: errors.append(f"{title}: {message}")  # type: ignore[method-assign]
+    win.error = lambda title, message: errors.append(f"{title}: {message}")  # type: ignore[method-assign]
     win.worker.failed.connect(lambda msg: errors.append(f"render failed: {msg}"))
     exported: list[str] = []
     win.worker.exported.connect(exported.append)
@@ -176,17 +176,18 @@ def _run(tmp: Path, weights: Path | None, device: str | None, report: Report) ->
         win.show()
 
         def rendered() -> bool:
-            return win.generation > 0 and win.canvas.shown_generation == win.generation
+            link = win.render_link
+            return link.generation > 0 and win.canvas.shown_generation == link.generation
 
-        win.open_sample()
+        win.files.open_sample()
         s = _wait(app, lambda: win.doc.image is not None and rendered(), "open", errors)
-        report.info(f"device: {win.device_label.text().removeprefix('Device: ')}")
+        report.info(f"device: {win.render_link.device_label.text().removeprefix('Device: ')}")
         report.check(True, f"opened and coloured {photo.name} in the window ({s:.1f} s)")
 
         def export(name: str) -> np.ndarray:
             path = tmp / name
             n = len(exported)
-            if not win.export(path):
+            if not win.exports.export(path):
                 raise SelfTestFailed(f"export {name} was refused")
             _wait(app, lambda: len(exported) > n, f"export {name}", errors)
             return load_image(path).rgb
@@ -197,7 +198,7 @@ def _run(tmp: Path, weights: Path | None, device: str | None, report: Report) ->
         for spot in SPOTS:
             # What a click on the photo and a pick in the colour picker emit.
             win.canvas.pointAddRequested.emit(spot.x, spot.y)
-            ab = snapped(win.lightness_at(spot.x, spot.y), spot.ab)
+            ab = snapped(win.editor.lightness_at(spot.x, spot.y), spot.ab)
             win.picker.colourPicked.emit(ab[0], ab[1], True)
             hints.append((spot, ab))
         placed = win.doc.points

@@ -102,9 +102,9 @@ def window(qtbot, factory, tmp_path: Path) -> Iterator[MainWindow]:
     yield win
     # Not qtbot.addWidget: its close comes before this teardown and would meet the
     # "save changes?" prompt; nor may a folder export be left running ("quit anyway?").
-    if win.exporting_folder:
-        win.stop_folder_export()
-        qtbot.waitUntil(lambda: not win.exporting_folder, timeout=30_000)
+    if win.exports.exporting_folder:
+        win.exports.stop_folder_export()
+        qtbot.waitUntil(lambda: not win.exports.exporting_folder, timeout=30_000)
     win.doc.undo_stack.setClean()
     win.close()
     win.deleteLater()

@@ -8,7 +8,7 @@ import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from gui.canvas import ImageView
+from gui.imageview import ImageView
 from gui.mainwindow import MainWindow
 
 TIMEOUT_MS = 10_000
@@ -29,8 +29,9 @@ def gradient(h: int = 96, w: int = 128) -> np.ndarray:
 
 def wait_rendered(qtbot, win: MainWindow) -> None:
     """Until the newest request's result has been painted."""
+    link = win.render_link
     qtbot.waitUntil(
-        lambda: win.generation > 0 and win.canvas.shown_generation == win.generation,
+        lambda: link.generation > 0 and win.canvas.shown_generation == link.generation,
         timeout=TIMEOUT_MS,
     )
 
@@ -46,7 +47,7 @@ def wait_result(qtbot, results: list, generation: int) -> None:
 
 def open_photo(qtbot, win: MainWindow, path: Path) -> None:
     with qtbot.waitSignal(win.doc.imageChanged, timeout=TIMEOUT_MS):
-        assert win.open_photo(path)
+        assert win.files.open_photo(path)
     wait_rendered(qtbot, win)
 
 

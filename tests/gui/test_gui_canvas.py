@@ -40,22 +40,22 @@ def test_click_adds_point_where_clicked(qtbot, window, view) -> None:
 
 
 def test_new_point_keeps_shown_or_last_colour(qtbot, window, view) -> None:
-    pred = window._prediction  # what the window shows before the click
+    pred = window.render_link.prediction  # what the window shows before the click
     assert pred is not None
     click(view, 0.3, 0.3)
     p = window.doc.points[0]
     # The colour shown there, so placing a point does not change the picture.
-    expected = snapped(window.lightness_at(p.x, p.y), shown_at(pred, p.x, p.y))
+    expected = snapped(window.editor.lightness_at(p.x, p.y), shown_at(pred, p.x, p.y))
     assert p.ab == pytest.approx(expected, abs=1e-3) and p.ab != (0.0, 0.0)
     window.picker.colourPicked.emit(30.0, 40.0, True)
     assert window.doc.points[0].ab == (30.0, 40.0)
-    window.act_suggest.setChecked(False)
+    window.acts.suggest.setChecked(False)
     click(view, 0.6, 0.6)
     p = window.doc.points[1]
     # The brush colour, pulled into the gamut at the new point's lightness if need be.
-    expected = snapped(window.lightness_at(p.x, p.y), (30.0, 40.0))
+    expected = snapped(window.editor.lightness_at(p.x, p.y), (30.0, 40.0))
     assert p.ab == pytest.approx(expected, abs=1e-3)
-    assert window.recent_colours[0] == (30.0, 40.0)
+    assert window.editor.recent_colours[0] == (30.0, 40.0)
 
 
 def test_drag_moves_point_in_one_undo_step(qtbot, window, view) -> None:
@@ -185,7 +185,7 @@ def test_drag_on_empty_photo_pans_and_adds_nothing(qtbot, window, view) -> None:
 
 
 def test_wheel_zoom_and_fit_keep_views_in_step(qtbot, window, view) -> None:
-    window.act_side.setChecked(True)
+    window.acts.side.setChecked(True)
     qtbot.waitUntil(lambda: window.canvas.original.isVisible())
     fit = window.canvas.zoom()
     window.canvas.zoom_in()
@@ -200,16 +200,16 @@ def test_wheel_zoom_and_fit_keep_views_in_step(qtbot, window, view) -> None:
 
 
 def test_split_and_before_toggle(qtbot, window, view) -> None:
-    window.act_split.setChecked(True)
+    window.acts.split.setChecked(True)
     assert view.split == pytest.approx(0.5)
     QTest.mousePress(view, LEFT, NO_MOD, at(view, 0.5, 0.5))
     QTest.mouseMove(view, at(view, 0.3, 0.5))
     QTest.mouseRelease(view, LEFT, NO_MOD, at(view, 0.3, 0.5))
     assert view.split == pytest.approx(0.3, abs=0.03)
     assert window.doc.points == ()  # moving the split line is not a click on the photo
-    window.act_before.setChecked(True)
+    window.acts.before.setChecked(True)
     assert view.show_before
-    window.act_before.setChecked(False)
+    window.acts.before.setChecked(False)
     QTest.keyPress(view, Qt.Key.Key_Backslash)
     assert view.show_before
     QTest.keyRelease(view, Qt.Key.Key_Backslash)
@@ -294,7 +294,7 @@ def test_shift_click_and_box_select_then_drag_and_delete_together(qtbot, window,
     # The picker's colour goes to both; Delete removes both.
     window.picker.colourPicked.emit(25.0, 35.0, True)
     assert window.doc.points[0].ab == window.doc.points[1].ab == (25.0, 35.0)
-    assert window.act_remove.text() == "Remove 2 Points"
+    assert window.acts.remove.text() == "Remove 2 Points"
     QTest.keyClick(view, Qt.Key.Key_Delete)
     assert len(window.doc.points) == 1 and window.doc.points[0] == before[2]
     window.doc.undo_stack.undo()
@@ -312,37 +312,37 @@ def test_eyedropper_gives_the_selected_points_the_colour_shown(qtbot, window, vi
     click(view, 0.2, 0.3)
     click(view, 0.7, 0.6)
     wait_rendered(qtbot, window)
-    pred = window._prediction
+    pred = window.render_link.prediction
     QTest.keyClick(view, Qt.Key.Key_I)
-    assert window.act_sample.isChecked() and view.sampling
-    assert window.picker.sample_button.defaultAction() is window.act_sample
+    assert window.acts.sample.isChecked() and view.sampling
+    assert window.picker.sample_button.defaultAction() is window.acts.sample
     click(view, 0.9, 0.1)  # samples: adds and selects nothing
     assert len(window.doc.points) == 2 and window.doc.selection == (1,)
-    assert not window.act_sample.isChecked() and not view.sampling  # one click
+    assert not window.acts.sample.isChecked() and not view.sampling  # one click
     p = window.doc.points[1]
-    expected = snapped(window.lightness_at(p.x, p.y), shown_at(pred, 0.9, 0.1))
+    expected = snapped(window.editor.lightness_at(p.x, p.y), shown_at(pred, 0.9, 0.1))
     assert p.ab == pytest.approx(expected, abs=1e-3)
-    assert window.recent_colours[0] == pytest.approx(expected, abs=1e-3)
+    assert window.editor.recent_colours[0] == pytest.approx(expected, abs=1e-3)
     # Alt+click does the same without the mode, for the whole selection.
     wait_rendered(qtbot, window)
-    pred = window._prediction
+    pred = window.render_link.prediction
     window.doc.select_all()
     QTest.mouseClick(view, LEFT, Qt.KeyboardModifier.AltModifier, at(view, 0.5, 0.9))
     want = shown_at(pred, 0.5, 0.9)
     cur = window.doc.selected_point
-    want = snapped(window.lightness_at(cur.x, cur.y), want)
+    want = snapped(window.editor.lightness_at(cur.x, cur.y), want)
     assert window.doc.points[0].ab == window.doc.points[1].ab == pytest.approx(want, abs=1e-3)
     # Esc leaves the mode without sampling; with nothing selected a sample goes to Recent.
     QTest.keyClick(view, Qt.Key.Key_I)
     QTest.keyClick(view, Qt.Key.Key_Escape)
-    assert not window.act_sample.isChecked() and window.doc.selection == (0, 1)
+    assert not window.acts.sample.isChecked() and window.doc.selection == (0, 1)
     window.doc.select(-1)
     before = window.doc.hints
     wait_rendered(qtbot, window)
     QTest.mouseClick(view, LEFT, Qt.KeyboardModifier.AltModifier, at(view, 0.1, 0.8))
     assert window.doc.hints == before
-    assert window.recent_colours[0] == pytest.approx(
-        shown_at(window._prediction, 0.1, 0.8), abs=1e-3
+    assert window.editor.recent_colours[0] == pytest.approx(
+        shown_at(window.render_link.prediction, 0.1, 0.8), abs=1e-3
     )
 
 
@@ -360,7 +360,7 @@ def test_g_makes_the_selected_points_grey_in_one_step(qtbot, window, view) -> No
     window.doc.undo_stack.undo()
     assert [p.ab for p in window.doc.points][:2] == [(30.0, 20.0), (-20.0, 40.0)]
     window.doc.select(-1)
-    assert not window.act_grey.isEnabled()
+    assert not window.acts.grey.isEnabled()
 
 
 def test_zoomed_in_an_overview_shows_and_pans_the_view(qtbot, window, view) -> None:
@@ -391,9 +391,9 @@ def test_zoomed_in_an_overview_shows_and_pans_the_view(qtbot, window, view) -> N
 
 def test_paint_tool_lays_a_stroke_of_points_one_pick_colours_it(qtbot, window, view) -> None:
     wait_rendered(qtbot, window)
-    pred = window._prediction
+    pred = window.render_link.prediction
     QTest.keyClick(view, Qt.Key.Key_P)
-    assert window.act_paint.isChecked() and view.painting
+    assert window.acts.paint.isChecked() and view.painting
     drag(view, (0.2, 0.5), (0.8, 0.5), steps=12)
     pts = window.doc.points
     size = window.prefs.point_size
@@ -411,7 +411,7 @@ def test_paint_tool_lays_a_stroke_of_points_one_pick_colours_it(qtbot, window, v
     assert all(p.size == size for p in pts)
     # Each starts with the colour a new point gets there: the picture does not jump.
     p = pts[3]
-    want = snapped(window.lightness_at(p.x, p.y), shown_at(pred, p.x, p.y))
+    want = snapped(window.editor.lightness_at(p.x, p.y), shown_at(pred, p.x, p.y))
     assert p.ab == pytest.approx(want, abs=1e-3)
     # The whole stroke is selected, so one pick colours all of it; each is one undo step.
     assert set(window.doc.selection) == set(range(len(pts)))
@@ -424,17 +424,18 @@ def test_paint_tool_lays_a_stroke_of_points_one_pick_colours_it(qtbot, window, v
     click(view, 0.5, 0.3)
     assert len(window.doc.points) == 1
     QTest.keyClick(view, Qt.Key.Key_Escape)
-    assert not window.act_paint.isChecked() and not view.painting
+    assert not window.acts.paint.isChecked() and not view.painting
     drag(view, (0.2, 0.8), (0.6, 0.8))
     assert len(window.doc.points) == 1  # panned, painted nothing
     # With N off a stroke paints in the last colour chosen, as far as each point's gamut has it.
-    window.act_suggest.setChecked(False)
-    window.act_paint.setChecked(True)
+    window.acts.suggest.setChecked(False)
+    window.acts.paint.setChecked(True)
     drag(view, (0.1, 0.9), (0.9, 0.1), steps=10)
     stroke = window.doc.points[1:]
     assert len(stroke) > 10
     for q in stroke:
-        assert q.ab == pytest.approx(snapped(window.lightness_at(q.x, q.y), (40.0, 30.0)), abs=1e-3)
+        want = snapped(window.editor.lightness_at(q.x, q.y), (40.0, 30.0))
+        assert q.ab == pytest.approx(want, abs=1e-3)
 
 
 def test_paint_tool_right_drag_erases_the_points_it_passes(qtbot, window, view) -> None:
@@ -470,10 +471,10 @@ def test_paint_tool_right_drag_erases_the_points_it_passes(qtbot, window, view) 
 
 def test_a_stroke_colours_as_it_is_drawn_and_is_one_undo_step(qtbot, window, view) -> None:
     wait_rendered(qtbot, window)
-    window.act_suggest.setChecked(False)
-    window._last_colour = (-30.0, 40.0)  # as if chosen for an earlier point
-    window.act_paint.setChecked(True)
-    steps, g0 = window.doc.undo_stack.count(), window.generation
+    window.acts.suggest.setChecked(False)
+    window.editor.last_colour = (-30.0, 40.0)  # as if chosen for an earlier point
+    window.acts.paint.setChecked(True)
+    steps, g0 = window.doc.undo_stack.count(), window.render_link.generation
     QTest.mousePress(view, LEFT, NO_MOD, at(view, 0.1, 0.5))
     seen = []
     for k in range(1, 9):
@@ -484,7 +485,7 @@ def test_a_stroke_colours_as_it_is_drawn_and_is_one_undo_step(qtbot, window, vie
     for a, b in pairwise(seen):
         assert b[: len(a)] == a
     # ...and the worker colours them before the button is let go.
-    assert window.generation > g0
+    assert window.render_link.generation > g0
     wait_rendered(qtbot, window)
     QTest.mouseRelease(view, LEFT, NO_MOD, at(view, 0.9, 0.5))
     pts = window.doc.points
@@ -499,7 +500,7 @@ def test_a_stroke_colours_as_it_is_drawn_and_is_one_undo_step(qtbot, window, vie
 
 def test_the_brush_outline_shows_the_patch_a_point_would_get(qtbot, window, view) -> None:
     wait_rendered(qtbot, window)
-    window.act_paint.setChecked(True)
+    window.acts.paint.setChecked(True)
     QTest.mouseMove(view, at(view, 0.5, 0.5))
     assert view._hover is not None
     scale, _ = view._map()
@@ -519,7 +520,7 @@ def test_the_brush_outline_shows_the_patch_a_point_would_get(qtbot, window, view
 
 def test_shift_click_with_the_brush_draws_a_straight_stroke_on(qtbot, window, view) -> None:
     shift = Qt.KeyboardModifier.ShiftModifier
-    window.act_paint.setChecked(True)
+    window.acts.paint.setChecked(True)
     h, w = working_shape(window.doc.image.height, window.doc.image.width, 256)
     spacing = 2.0 * window.prefs.point_size
     click(view, 0.2, 0.3)  # a click is a one-point stroke to go on from

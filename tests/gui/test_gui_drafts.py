@@ -47,16 +47,16 @@ def slow_machine(monkeypatch) -> None:
 
 def test_drag_step_is_drafted_then_updated_at_full_size(qtbot, window, photo, slow_machine) -> None:
     open_photo(qtbot, window, photo)  # the first update is full size and timed
-    qtbot.waitUntil(lambda: not window.last_result_draft, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not window.render_link.last_result_draft, timeout=TIMEOUT_MS)
     full_shape = (*window.worker._prep.work_shape, 2)
-    assert window._prediction.ab.shape == full_shape
+    assert window.render_link.prediction.ab.shape == full_shape
     results = []
     window.worker.resultReady.connect(results.append)
     window.doc.add_point(0.5, 0.5, (30.0, 30.0))  # a click: straight to full size
-    wait_result(qtbot, results, window.generation)
+    wait_result(qtbot, results, window.render_link.generation)
     assert [r.draft for r in results] == [None] * len(results)
     window.doc.move_point(0, 0.6, 0.5, final=False)  # a drag step, then the pointer rests
-    gen = window.generation
+    gen = window.render_link.generation
     mine = lambda: [r for r in results if r.generation == gen]  # noqa: E731
     qtbot.waitUntil(lambda: any(r.draft is None for r in mine()), timeout=TIMEOUT_MS)
     draft, final = mine()[0], next(r for r in mine() if r.draft is None)
@@ -64,9 +64,10 @@ def test_drag_step_is_drafted_then_updated_at_full_size(qtbot, window, photo, sl
     assert draft.prediction.ab.shape[0] < full_shape[0]
     assert final.prediction.ab.shape == full_shape
     assert not draft.refined
-    qtbot.waitUntil(lambda: window._prediction.ab.shape == full_shape, timeout=TIMEOUT_MS)
-    assert not window.last_result_draft
-    assert "draft" in window.latency_label.text()  # "Updated in N ms (draft M ms)"
+    link = window.render_link
+    qtbot.waitUntil(lambda: link.prediction.ab.shape == full_shape, timeout=TIMEOUT_MS)
+    assert not window.render_link.last_result_draft
+    assert "draft" in window.render_link.latency_label.text()  # "Updated in N ms (draft M ms)"
 
 
 def test_a_newer_edit_cancels_the_full_update(qtbot, window, photo, slow_machine) -> None:
@@ -98,7 +99,9 @@ def test_a_newer_edit_cancels_the_full_update(qtbot, window, photo, slow_machine
             window.doc.move_point(0, 0.15 + i * 0.05, 0.5, final=False)
         release.set()
         qtbot.waitUntil(
-            lambda: any(r.draft is None and r.generation == window.generation for r in results),
+            lambda: any(
+                r.draft is None and r.generation == window.render_link.generation for r in results
+            ),
             timeout=TIMEOUT_MS,
         )
     finally:
@@ -107,7 +110,7 @@ def test_a_newer_edit_cancels_the_full_update(qtbot, window, photo, slow_machine
     # The held draft, the last move's draft, then its full update once the pointer rests:
     # the moves in between were superseded and no full update ran for an older position.
     assert shapes == [shapes[0], shapes[0], full] and shapes[0] != full
-    assert [r.draft is None for r in results if r.generation == window.generation][-1]
+    assert [r.draft is None for r in results if r.generation == window.render_link.generation][-1]
 
 
 def test_drafts_can_be_turned_off(qtbot, window, photo, slow_machine, tmp_path) -> None:
@@ -117,9 +120,9 @@ def test_drafts_can_be_turned_off(qtbot, window, photo, slow_machine, tmp_path) 
     results = []
     window.worker.resultReady.connect(results.append)
     window.doc.add_point(0.5, 0.5, (30.0, 30.0))
-    wait_result(qtbot, results, window.generation)
+    wait_result(qtbot, results, window.render_link.generation)
     window.doc.move_point(0, 0.6, 0.5, final=False)
-    wait_result(qtbot, results, window.generation)
+    wait_result(qtbot, results, window.render_link.generation)
     assert all(r.draft is None for r in results)
     settings = QSettings(str(tmp_path / "p.ini"), QSettings.Format.IniFormat)
     Preferences(drafts=False).save(settings)
@@ -146,11 +149,11 @@ def test_drag_steps_are_drafted_and_the_release_is_full_size(
     results = []
     window.worker.resultReady.connect(results.append)
     window.doc.move_point(0, 0.4, 0.5, final=False)
-    step = window.generation
+    step = window.render_link.generation
     qtbot.waitUntil(lambda: any(r.generation == step for r in results), timeout=TIMEOUT_MS)
     assert next(r.draft for r in results if r.generation == step) is not None
     window.doc.move_point(0, 0.45, 0.5, final=True)  # the release
-    release = window.generation
+    release = window.render_link.generation
     qtbot.waitUntil(lambda: any(r.generation == release for r in results), timeout=TIMEOUT_MS)
     assert next(r.draft for r in results if r.generation == release) is None
     assert seen == [True, False]
@@ -169,15 +172,15 @@ def test_a_release_that_changes_nothing_still_ends_the_draft(
     ended: list[bool] = []
     window.doc.dragEnded.connect(lambda: ended.append(True))
     window.doc.move_point(0, 0.4, 0.5, final=False)
-    step = window.generation
+    step = window.render_link.generation
     qtbot.waitUntil(lambda: any(r.generation == step for r in results), timeout=TIMEOUT_MS)
     window.doc.move_point(0, 0.4, 0.5, final=True)  # released where the last step was
-    assert ended == [True] and window.generation == step  # no new request
+    assert ended == [True] and window.render_link.generation == step  # no new request
     qtbot.waitUntil(
         lambda: any(r.generation == step and r.draft is None for r in results),
         timeout=TIMEOUT_MS,
     )
-    qtbot.waitUntil(lambda: not window.last_result_draft, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not window.render_link.last_result_draft, timeout=TIMEOUT_MS)
 
 
 def test_clicks_are_drafted_only_where_a_full_update_is_very_slow(
@@ -188,11 +191,11 @@ def test_clicks_are_drafted_only_where_a_full_update_is_very_slow(
     results = []
     window.worker.resultReady.connect(results.append)
     window.doc.add_point(0.3, 0.5, (30.0, 30.0))
-    wait_result(qtbot, results, window.generation)
-    assert all(r.draft is None for r in results if r.generation == window.generation)
+    wait_result(qtbot, results, window.render_link.generation)
+    assert all(r.draft is None for r in results if r.generation == window.render_link.generation)
     monkeypatch.setattr(worker_mod, "CLICK_DRAFT_MS", -1.0)  # now every update is "very slow"
     window.doc.add_point(0.7, 0.5, (-30.0, 30.0))
-    gen = window.generation
+    gen = window.render_link.generation
     qtbot.waitUntil(
         lambda: any(r.generation == gen and r.draft is None for r in results),
         timeout=TIMEOUT_MS,
@@ -205,7 +208,7 @@ def test_suggestions_are_drafted_where_full_updates_are_slow(
     qtbot, window, photo, slow_machine
 ) -> None:
     open_photo(qtbot, window, photo)
-    qtbot.waitUntil(lambda: not window.last_result_draft, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not window.render_link.last_result_draft, timeout=TIMEOUT_MS)
     colorizer = window.worker._colorizer
     real_predict = colorizer.predict
     shapes: list[tuple[int, int]] = []
@@ -230,7 +233,7 @@ def test_drafts_keep_the_rest_at_the_full_sizes_reach(qtbot, window, photo, slow
     from model.hints.anchors import point_reach
 
     open_photo(qtbot, window, photo)
-    qtbot.waitUntil(lambda: not window.last_result_draft, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not window.render_link.last_result_draft, timeout=TIMEOUT_MS)
     seen: list[Hints] = []
     colorizer = window.worker._need_colorizer()
     real = colorizer.predict

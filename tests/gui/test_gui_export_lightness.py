@@ -51,7 +51,7 @@ def export_through_gui(qtbot, window: MainWindow, src: Path, out: Path) -> None:
         window.doc.add_point(fx, fy, ab, 7)
     wait_rendered(qtbot, window)
     with qtbot.waitSignal(window.worker.exported, timeout=TIMEOUT_MS) as blocker:
-        assert window.export(out)
+        assert window.exports.export(out)
     assert blocker.args == [str(out)]
 
 

@@ -87,9 +87,10 @@ def _edit_while_stuck(qtbot, window: MainWindow, s: StuckPredict) -> Hints:
     window.doc.add_point(0.75, 0.6, (-25.0, 40.0), 7)
     window.doc.set_saturation(0.35)
     hints = window.doc.hints
+    recovery = window.files.recovery
     # The autosave runs on the GUI thread, so it works while the network is stuck.
     qtbot.waitUntil(
-        lambda: window.recovery.path.is_file() and Hints.from_json(window.recovery.path) == hints,
+        lambda: recovery.path.is_file() and Hints.from_json(recovery.path) == hints,
         timeout=TIMEOUT_MS,
     )
     return hints
@@ -100,7 +101,7 @@ def _assert_session_intact(window: MainWindow, photo, hints: Hints) -> None:
     assert window.doc.path == photo and window.doc.image is not None
     assert window.doc.hints == hints
     assert window.doc.dirty
-    found = window.recovery.read()
+    found = window.files.recovery.read()
     assert found is not None and found.image_path == photo.resolve()
     assert found.hints == hints
 
@@ -114,7 +115,7 @@ def _renders_again(qtbot, window: MainWindow) -> None:
 
 
 def test_engine_failure_mid_inference(qtbot, window, photo, stuck) -> None:
-    window.autosave_timer.setInterval(20)
+    window.files.autosave_timer.setInterval(20)
     open_photo(qtbot, window, photo)
     s = stuck(MemoryError())
     hints = _edit_while_stuck(qtbot, window, s)
@@ -131,7 +132,7 @@ def test_engine_failure_mid_inference(qtbot, window, photo, stuck) -> None:
 
 
 def test_worker_thread_killed_mid_inference(qtbot, window, photo, stuck) -> None:
-    window.autosave_timer.setInterval(20)
+    window.files.autosave_timer.setInterval(20)
     open_photo(qtbot, window, photo)
     s = stuck(None)
     hints = _edit_while_stuck(qtbot, window, s)
@@ -153,7 +154,7 @@ def test_worker_that_keeps_dying_is_given_up(qtbot, window, photo, monkeypatch) 
     """No restart loop: after repeated deaths the user is told to save and restart."""
     open_photo(qtbot, window, photo)
     shown: list[str] = []
-    monkeypatch.setattr(window, "_error", lambda title, text: shown.append(f"{title}: {text}"))
+    monkeypatch.setattr(window, "error", lambda title, text: shown.append(f"{title}: {text}"))
 
     def always_dies(prep, hints):
         raise ThreadKilled("the network thread died")

@@ -43,7 +43,7 @@ def test_save_session_and_reopen(qtbot, window, photo) -> None:
     add_points(window)
     points = window.doc.points
     assert window.doc.dirty and window.isWindowModified()
-    assert window.save_session()
+    assert window.files.save_session()
     side = sidecar_path(photo)
     assert side.is_file() and not window.doc.dirty
     assert Hints.from_json(side).points == points
@@ -56,7 +56,7 @@ def test_save_session_and_reopen(qtbot, window, photo) -> None:
     assert not window.doc.dirty
 
     window.doc.reset_hints()
-    assert window.open_session(side)
+    assert window.files.open_session(side)
     assert window.doc.points == points
 
 
@@ -64,7 +64,7 @@ def test_bad_session_file_is_reported(qtbot, window, photo, warnings, tmp_path) 
     open_photo(qtbot, window, photo)
     bad = tmp_path / "bad.hints.json"
     bad.write_text('{"format": "huebrush-hints", "version": 1, "points": [{"x": 2, "y": 0}]}')
-    assert not window.open_session(bad)
+    assert not window.files.open_session(bad)
     assert warnings and "points[0]" in warnings[0]
 
 
@@ -74,7 +74,7 @@ def test_export_full_resolution_keeps_lightness(qtbot, window, photo, tmp_path) 
     out = tmp_path / "out" / "photo_color.png"
     out.parent.mkdir()
     with qtbot.waitSignal(window.worker.exported, timeout=TIMEOUT_MS):
-        assert window.export(out)
+        assert window.exports.export(out)
     src, res = load_image(photo), load_image(out)
     assert res.rgb.shape == src.rgb.shape and res.bit_depth == 8
     assert not res.is_grayscale
@@ -98,11 +98,11 @@ def test_export_keeps_the_photos_metadata_unless_switched_off(qtbot, window, tmp
     add_points(window)
     kept, stripped = tmp_path / "kept.tif", tmp_path / "stripped.tif"
     with qtbot.waitSignal(window.worker.exported, timeout=TIMEOUT_MS):
-        assert window.export(kept)
+        assert window.exports.export(kept)
     assert "kept the photo's EXIF, 600 dpi" in window.statusBar().currentMessage()
     window.apply_preferences(dataclasses.replace(window.prefs, keep_metadata=False))
     with qtbot.waitSignal(window.worker.exported, timeout=TIMEOUT_MS):
-        assert window.export(stripped)
+        assert window.exports.export(stripped)
     assert "kept" not in window.statusBar().currentMessage()
 
     text = read_metadata(kept)
@@ -124,7 +124,7 @@ def test_export_refuses_to_overwrite_the_photo(qtbot, window, photo, warnings) -
     open_photo(qtbot, window, photo)
     add_points(window)
     before = photo.read_bytes()
-    assert not window.export(photo)
+    assert not window.exports.export(photo)
     assert warnings and "overwrite" in warnings[0]
     assert photo.read_bytes() == before
 
@@ -141,17 +141,21 @@ def test_sixteen_bit_stays_sixteen_bit(qtbot, window, tmp_path) -> None:
     for name, depth in (("deep_color.tif", 16), ("deep_color.jpg", 8)):
         out = tmp_path / name
         with qtbot.waitSignal(window.worker.exported, timeout=TIMEOUT_MS):
-            window.export(out)
+            window.exports.export(out)
         assert load_image(out).bit_depth == depth
 
 
 def test_export_dialog_offers_the_photos_format_and_the_last_folder(
-    qtbot, window, tmp_path, monkeypatch
+    qtbot, window, factory, tmp_path, monkeypatch
 ) -> None:
     from PySide6.QtWidgets import QFileDialog
 
-    from gui.mainwindow import EXPORT_FILTER_LIST
+    import gui.exports
+    from gui.exports import EXPORT_FILTER_LIST
 
+    pictures = tmp_path / "Pictures"
+    pictures.mkdir()
+    monkeypatch.setattr(gui.exports, "pictures_folder", lambda: pictures)
     scan = tmp_path / "scan.tif"
     save_image(scan, gradient())
     open_photo(qtbot, window, scan)
@@ -165,24 +169,35 @@ def test_export_dialog_offers_the_photos_format_and_the_last_folder(
     monkeypatch.setattr(QFileDialog, "getSaveFileName", fake_dialog)
     elsewhere = tmp_path / "exports"
     elsewhere.mkdir()
-    # A TIFF scan is offered as TIFF beside itself; a name typed without a suffix takes the
+    # At first a TIFF scan is offered as TIFF in the Pictures folder, never beside itself
+    # unasked (scans come from archive folders); a name typed without a suffix takes the
     # chosen file type's.
     answer.append((str(elsewhere / "final"), EXPORT_FILTER_LIST[1]))
     with qtbot.waitSignal(window.worker.exported, timeout=TIMEOUT_MS):
-        window.export_dialog()
-    assert asked[-1] == (str(tmp_path / "scan_color.tif"), EXPORT_FILTER_LIST[1])
+        window.exports.export_dialog()
+    assert asked[-1] == (str(pictures / "scan_color.tif"), EXPORT_FILTER_LIST[1])
     assert load_image(elsewhere / "final.tif").width == load_image(scan).width
     # The same photo again: its last export is offered.
     answer.append(("", ""))
-    window.export_dialog()
+    window.exports.export_dialog()
     assert asked[-1][0] == str(elsewhere / "final.tif")
     # Another photo (a JPEG): PNG, in the folder exported to last.
     shot = tmp_path / "shot.jpg"
     save_image(shot, gradient())
     open_photo(qtbot, window, shot)
     answer.append(("", ""))
-    window.export_dialog()
+    window.exports.export_dialog()
     assert asked[-1] == (str(elsewhere / "shot_color.png"), EXPORT_FILTER_LIST[0])
+    # The next session remembers the folder.
+    again = MainWindow(factory, settings=window.settings, data_dir=tmp_path / "data", threads=1)
+    try:
+        again.show()
+        qtbot.waitExposed(again)
+        open_photo(qtbot, again, shot)
+        assert again.exports.export_start() == elsewhere / "shot_color.png"
+    finally:
+        again.close()
+        again.deleteLater()
 
 
 def test_open_dialog_starts_in_the_last_photos_folder(
@@ -197,12 +212,12 @@ def test_open_dialog_starts_in_the_last_photos_folder(
         return "", ""
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", fake_dialog)
-    window.open_dialog()
+    window.files.open_dialog()
     assert starts[-1] == str(Path.home())  # nothing opened yet
     open_photo(qtbot, window, photo)
     with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
-        window.open_sample()
-    window.open_dialog()
+        window.files.open_sample()
+    window.files.open_dialog()
     assert starts[-1] == str(photo.parent)  # the sample is not where the user works
 
 
@@ -213,17 +228,17 @@ def test_page_down_steps_through_the_folder(qtbot, window, tmp_path, monkeypatch
     for name in names:
         save_image(tmp_path / name, gradient())
     open_photo(qtbot, window, tmp_path / "shot_2.png")
-    assert window.act_next_photo.isEnabled()
+    assert window.acts.next_photo.isEnabled()
     with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
         QTest.keyClick(window.canvas.result, Qt.Key.Key_PageDown)
     assert window.doc.path == tmp_path / "shot_10.png"  # not the export shot_2_color.png
     wait_rendered(qtbot, window)
-    assert not window.step_photo(+1)
+    assert not window.files.step_photo(+1)
     assert "last photo" in window.statusBar().currentMessage()
     # Unsaved hints are offered for saving first; cancelling stays put.
     click(window.canvas.result, 0.5, 0.5)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Cancel)
-    assert not window.step_photo(-1)
+    assert not window.files.step_photo(-1)
     assert window.doc.path == tmp_path / "shot_10.png"
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Save)
     with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
@@ -241,24 +256,24 @@ def test_hints_copied_from_one_photo_paste_onto_the_next(qtbot, window, tmp_path
     open_photo(qtbot, window, first)
     add_points(window)
     window.doc.add_palette_colour((20.0, 40.0), 0.5)
-    window.act_enhance["stretch"].trigger()
+    window.acts.enhance["stretch"].trigger()
     copied = window.doc.hints
-    window.copy_hints()
+    window.editor.copy_hints()
     assert "3 points, the palette, the saturation and the enhancement" in (
         window.statusBar().currentMessage()
     )
     window.doc.undo_stack.setClean()
     open_photo(qtbot, window, second)
     assert window.doc.hints.empty
-    assert window.paste_hints()
-    assert window.doc.hints == copied and window.enhancement().mode == "stretch"
+    assert window.editor.paste_hints()
+    assert window.doc.hints == copied and window.editor.enhancement().mode == "stretch"
     assert window.doc.dirty
     window.doc.undo_stack.undo()
-    assert window.doc.hints.empty and window.enhancement().mode == "none"
+    assert window.doc.hints.empty and window.editor.enhancement().mode == "none"
     # Anything else on the clipboard is refused with a reason, and nothing changes.
     for text in ("some words", '{"format": "huebrush-hints", "version": 7}'):
         QApplication.clipboard().setText(text)
-        assert not window.paste_hints()
+        assert not window.editor.paste_hints()
         assert "Nothing pasted" in window.statusBar().currentMessage()
         assert window.doc.hints.empty
 
@@ -275,7 +290,7 @@ def test_hints_can_be_saved_without_asking(qtbot, window, tmp_path, monkeypatch)
     add_points(window)
     monkeypatch.setattr(QMessageBox, "question", no_questions)
     with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
-        assert window.step_photo(+1)
+        assert window.files.step_photo(+1)
     assert len(Hints.from_json(sidecar_path(tmp_path / "a_1.png")).points) == 3
     dialog = PreferencesDialog(window.prefs)
     assert dialog.save_without_asking.isChecked()
@@ -300,7 +315,7 @@ def test_export_folder_colours_every_photo_with_its_own_hints(
     open_photo(qtbot, window, src / "p1.png")
     click(window.canvas.result, 0.5, 0.5)  # unsaved: the export takes what is on screen
     on_screen = window.doc.hints
-    items, skipped = window.plan_folder_export(out)
+    items, skipped = window.exports.plan_folder_export(out)
     assert [it.src.name for it in items] == ["p1.png", "p2.tif", "p3.jpg", "p4.png"]
     assert [it.dest.name for it in items] == [
         "p1_color.png",
@@ -310,9 +325,9 @@ def test_export_folder_colours_every_photo_with_its_own_hints(
     ]
     assert items[0].hints == on_screen and items[1].hints == saved and items[2].hints.empty
     assert not skipped
-    window.export_folder(items, out)
-    assert not window.act_export_folder.isEnabled() and window.act_stop_folder.isEnabled()
-    qtbot.waitUntil(lambda: not window.exporting_folder, timeout=4 * TIMEOUT_MS)
+    window.exports.export_folder(items, out)
+    assert not window.acts.export_folder.isEnabled() and window.acts.stop_folder.isEnabled()
+    qtbot.waitUntil(lambda: not window.exports.exporting_folder, timeout=4 * TIMEOUT_MS)
     assert "Exported 3 of 4 photos" in window.statusBar().currentMessage()
     assert warnings and "p4.png" in warnings[0]  # the broken one is named, the rest went on
     deep = load_image(out / "p2_color.tif")
@@ -322,7 +337,7 @@ def test_export_folder_colours_every_photo_with_its_own_hints(
     assert "stretch" in read_metadata(out / "p2_color.tif")["Description"]
     L = load_image(src / "p1.png").L
     assert np.abs(load_image(out / "p1_color.png").L - L).max() < 0.5
-    assert window.act_export_folder.isEnabled()
+    assert window.acts.export_folder.isEnabled()
 
 
 def test_export_folder_says_what_it_will_do_first(qtbot, window, tmp_path, monkeypatch) -> None:
@@ -348,13 +363,13 @@ def test_export_folder_says_what_it_will_do_first(qtbot, window, tmp_path, monke
         return answers.pop(0)
 
     monkeypatch.setattr(FolderExportDialog, "exec", run)
-    window.export_folder_dialog()
+    window.exports.export_folder_dialog()
     assert "Colour 2 photos" in shown[0] and "1 with their hints, 1 automatically" in shown[0]
     assert "1 file there will be replaced" in shown[0] and "replaced" not in shown[1]
-    assert not window.exporting_folder  # cancelled: nothing queued
+    assert not window.exports.exporting_folder  # cancelled: nothing queued
     assert sorted(p.name for p in out.iterdir()) == ["a_color.png"]
-    window.export_folder_dialog()  # this time OK, as JPEG
-    qtbot.waitUntil(lambda: not window.exporting_folder, timeout=TIMEOUT_MS)
+    window.exports.export_folder_dialog()  # this time OK, as JPEG
+    qtbot.waitUntil(lambda: not window.exports.exporting_folder, timeout=TIMEOUT_MS)
     assert sorted(p.name for p in out.iterdir() if not p.name.endswith(".json")) == [
         "a_color.jpg",
         "a_color.png",
@@ -378,24 +393,25 @@ def test_edits_are_coloured_while_the_folder_is_exported(qtbot, window, tmp_path
     for i in range(2):
         save_image(tmp_path / f"h{i}.png", gradient())
     open_photo(qtbot, window, tmp_path / "h0.png")
-    window.exporter._factory = lambda _device, size: Held(tiny_net, "cpu", working_size=size)
+    exports = window.exports
+    exports.exporter._factory = lambda _device, size: Held(tiny_net, "cpu", working_size=size)
     out = tmp_path / "out"
     out.mkdir()
     try:
-        window.export_folder(window.plan_folder_export(out)[0], out)
+        window.exports.export_folder(window.exports.plan_folder_export(out)[0], out)
         qtbot.waitUntil(entered.is_set, timeout=TIMEOUT_MS)
         click(window.canvas.result, 0.4, 0.4)  # answered while the export is held
         wait_rendered(qtbot, window)
-        assert window.act_stop_folder.isEnabled() and not list(out.glob("*.png"))
-        assert window.batch_progress.isVisibleTo(window) and window.batch_stop.isVisibleTo(window)
-        assert (window.batch_progress.value(), window.batch_progress.maximum()) == (0, 2)
-        window.stop_folder_export()  # h1 is dropped; h0, under way, is finished
+        assert window.acts.stop_folder.isEnabled() and not list(out.glob("*.png"))
+        assert exports.batch_progress.isVisibleTo(window) and exports.batch_stop.isVisibleTo(window)
+        assert (exports.batch_progress.value(), exports.batch_progress.maximum()) == (0, 2)
+        window.exports.stop_folder_export()  # h1 is dropped; h0, under way, is finished
         assert "after h0.png" in window.statusBar().currentMessage()
-        assert not window.act_stop_folder.isEnabled() and window.batch_stop.isVisibleTo(window)
+        assert not window.acts.stop_folder.isEnabled() and exports.batch_stop.isVisibleTo(window)
     finally:
         release.set()
-    qtbot.waitUntil(lambda: not window.exporting_folder, timeout=TIMEOUT_MS)
-    assert not window.batch_progress.isVisibleTo(window)
+    qtbot.waitUntil(lambda: not window.exports.exporting_folder, timeout=TIMEOUT_MS)
+    assert not window.exports.batch_progress.isVisibleTo(window)
     assert sorted(p.name for p in out.glob("*.png")) == ["h0_color.png"]
     assert "Exported 1 of 2 photos" in window.statusBar().currentMessage()
     assert "stopped, 1 not exported" in window.statusBar().currentMessage()
@@ -407,10 +423,10 @@ def test_folder_export_can_be_stopped(qtbot, window, tmp_path) -> None:
     open_photo(qtbot, window, tmp_path / "s0.png")
     out = tmp_path / "out"
     out.mkdir()
-    items, _ = window.plan_folder_export(out)
-    window.export_folder(items, out)
-    window.stop_folder_export()
-    qtbot.waitUntil(lambda: not window.exporting_folder, timeout=TIMEOUT_MS)
+    items, _ = window.exports.plan_folder_export(out)
+    window.exports.export_folder(items, out)
+    window.exports.stop_folder_export()
+    qtbot.waitUntil(lambda: not window.exports.exporting_folder, timeout=TIMEOUT_MS)
     written = list(out.glob("*_color.png"))
     assert len(written) <= 1  # at most the one under way when stopped
     assert f"{len(written)} of 6" in window.statusBar().currentMessage()
@@ -423,7 +439,7 @@ def test_open_failure_is_reported_and_app_keeps_working(
     junk = tmp_path / "junk.jpg"
     junk.write_bytes(b"not a photo at all")
     with qtbot.waitSignal(window.worker.openFailed, timeout=TIMEOUT_MS):
-        window.open_photo(junk)
+        window.files.open_photo(junk)
     assert warnings and "junk.jpg" in warnings[0]
     open_photo(qtbot, window, photo)
     assert window.doc.path == photo
@@ -432,10 +448,10 @@ def test_open_failure_is_reported_and_app_keeps_working(
 def test_recovery_written_after_edit_and_restored(
     qtbot, window, photo, factory, tmp_path, monkeypatch
 ) -> None:
-    window.autosave_timer.setInterval(20)
+    window.files.autosave_timer.setInterval(20)
     open_photo(qtbot, window, photo)
     add_points(window)
-    recovery = window.recovery.path
+    recovery = window.files.recovery.path
     qtbot.waitUntil(recovery.is_file, timeout=TIMEOUT_MS)
     qtbot.waitUntil(
         lambda: Hints.from_json(recovery).points == window.doc.points, timeout=TIMEOUT_MS
@@ -455,7 +471,7 @@ def test_recovery_written_after_edit_and_restored(
     again.show()
     try:
         with qtbot.waitSignal(again.doc.imageChanged, timeout=TIMEOUT_MS):
-            assert again.offer_recovery()
+            assert again.files.offer_recovery()
         wait_rendered(qtbot, again)
         assert asked and photo.name in asked[0]
         assert f"{len(points)} colour points and saturation 0.40." in asked[0]  # what returns
@@ -469,10 +485,10 @@ def test_recovery_written_after_edit_and_restored(
 
 
 def test_recovery_declined_is_removed(qtbot, window, photo, monkeypatch) -> None:
-    window.recovery.write(photo, Hints())
+    window.files.recovery.write(photo, Hints())
     monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.No)
-    assert not window.offer_recovery()
-    assert not window.recovery.path.exists()
+    assert not window.files.offer_recovery()
+    assert not window.files.recovery.path.exists()
 
 
 def test_enhancement_changes_the_network_input_not_the_tones(qtbot, window, tmp_path) -> None:
@@ -484,54 +500,57 @@ def test_enhancement_changes_the_network_input_not_the_tones(qtbot, window, tmp_
     save_image(src, faded)
     open_photo(qtbot, window, src)
     add_points(window)
-    window.act_enhance["stretch"].trigger()
-    assert window.enhancement().mode == "stretch" and not window.enhancement().enhance_output
+    window.acts.enhance["stretch"].trigger()
+    chosen = window.editor.enhancement()
+    assert chosen.mode == "stretch" and not chosen.enhance_output
     wait_rendered(qtbot, window)
     out = tmp_path / "kept.png"
     with qtbot.waitSignal(window.worker.exported, timeout=TIMEOUT_MS):
-        assert window.export(out)
+        assert window.exports.export(out)
     L_in = load_image(src).L
     assert np.abs(load_image(out).L - L_in).max() < 0.5  # the photo's own tones are kept
     assert "stretch" in read_metadata(out)["Description"]
 
-    window.act_enhance_output.setChecked(True)  # now the result takes the stretched L
+    window.acts.enhance_output.setChecked(True)  # now the result takes the stretched L
     wait_rendered(qtbot, window)
     out2 = tmp_path / "stretched.png"
     with qtbot.waitSignal(window.worker.exported, timeout=TIMEOUT_MS):
-        assert window.export(out2)
+        assert window.exports.export(out2)
     L_out = load_image(out2).L
     assert np.abs(L_out - stretch(L_in)).mean() < 1.0
     assert L_out.max() - L_out.min() > 2 * (L_in.max() - L_in.min())
 
-    window.act_enhance["none"].trigger()
-    assert not window.act_enhance_output.isEnabled() and not window.enhancement().active
+    window.acts.enhance["none"].trigger()
+    assert not window.acts.enhance_output.isEnabled() and not window.editor.enhancement().active
 
 
 def test_enhancement_is_part_of_the_session(qtbot, window, photo) -> None:
     open_photo(qtbot, window, photo)
-    window.act_enhance["equalize"].trigger()
-    window.act_enhance_output.setChecked(True)
-    assert window.doc.dirty and window.worker.enhancement == window.enhancement()
-    assert window.enhancement().mode == "equalize" and window.enhancement().enhance_output
+    window.acts.enhance["equalize"].trigger()
+    window.acts.enhance_output.setChecked(True)
+    assert window.doc.dirty and window.worker.enhancement == window.editor.enhancement()
+    chosen = window.editor.enhancement()
+    assert chosen.mode == "equalize" and chosen.enhance_output
     # Undo steps back through the choices, menu and worker alike.
     window.doc.undo_stack.undo()
-    assert not window.act_enhance_output.isChecked() and window.act_enhance["equalize"].isChecked()
+    acts = window.acts
+    assert not acts.enhance_output.isChecked() and acts.enhance["equalize"].isChecked()
     window.doc.undo_stack.redo()
-    assert window.save_session()
+    assert window.files.save_session()
     saved = Hints.from_json(sidecar_path(photo))
     assert (saved.enhance, saved.enhance_output) == ("equalize", True)
     # Reset hints keeps it; a new photo starts without it; reopening restores it.
     window.doc.reset_hints()
-    assert window.enhancement().mode == "equalize"
+    assert window.editor.enhancement().mode == "equalize"
     other = photo.with_name("other.png")
     save_image(other, gradient())
     window.doc.undo_stack.setClean()
     open_photo(qtbot, window, other)
-    assert window.act_enhance["none"].isChecked() and not window.enhancement().active
-    assert window.worker.enhancement == window.enhancement()
+    assert window.acts.enhance["none"].isChecked() and not window.editor.enhancement().active
+    assert window.worker.enhancement == window.editor.enhancement()
     open_photo(qtbot, window, photo)
-    assert window.act_enhance["equalize"].isChecked() and window.act_enhance_output.isChecked()
-    assert window.worker.enhancement == window.enhancement()
+    assert window.acts.enhance["equalize"].isChecked() and window.acts.enhance_output.isChecked()
+    assert window.worker.enhancement == window.editor.enhancement()
     assert not window.doc.dirty
 
 
@@ -601,9 +620,9 @@ def test_keep_the_rest_is_part_of_the_session(qtbot, window, photo) -> None:
     open_photo(qtbot, window, photo)
     window.doc.add_point(0.5, 0.5, (50.0, 30.0))
     wait_rendered(qtbot, window)
-    free = window._prediction.ab.copy()
-    window.act_keep_rest.trigger()
-    assert window.doc.hints.keep_rest and window.act_keep_rest.isChecked()
+    free = window.render_link.prediction.ab.copy()
+    window.acts.keep_rest.trigger()
+    assert window.doc.hints.keep_rest and window.acts.keep_rest.isChecked()
     assert "Keep the Rest" in window.statusBar().currentMessage()
     # The current point is ringed where its colour stops, and that ring is repainted with it.
     view = window.canvas.result
@@ -615,16 +634,66 @@ def test_keep_the_rest_is_part_of_the_session(qtbot, window, photo) -> None:
     window.doc.undo_stack.undo()
     wait_rendered(qtbot, window)
     # The worker colours with the anchors now: the same point gives another picture.
-    assert not np.array_equal(window._prediction.ab, free)
-    window.doc.undo_stack.undo()
-    assert not window.doc.hints.keep_rest and not window.act_keep_rest.isChecked()
+    assert not np.array_equal(window.render_link.prediction.ab, free)
+    window.doc.undo_stack.undo()  # the point goes, the setting stays: it is no undo step
+    assert not window.doc.points and window.doc.hints.keep_rest and view.keep_rest
+    window.acts.keep_rest.trigger()
+    assert not window.doc.hints.keep_rest and not window.acts.keep_rest.isChecked()
     assert not view.keep_rest
     window.doc.undo_stack.redo()
-    assert window.act_keep_rest.isChecked()
+    assert window.doc.points and not window.doc.hints.keep_rest
+    window.acts.keep_rest.trigger()
+    assert window.acts.keep_rest.isChecked()
     window.doc.reset_hints()  # a setting, like the enhancement: it stays
     assert window.doc.hints.keep_rest and not window.doc.points
-    assert window.save_session()
+    assert window.files.save_session()
     assert Hints.from_json(sidecar_path(photo)).keep_rest
+
+
+def test_keep_the_rest_leaves_the_redo_history_alone(qtbot, window, photo) -> None:
+    open_photo(qtbot, window, photo)
+    stack = window.doc.undo_stack
+    window.doc.add_point(0.3, 0.3, (40.0, 10.0))
+    window.doc.add_point(0.7, 0.6, (-20.0, 30.0))
+    assert window.files.save_session()
+    stack.undo()
+    window.acts.keep_rest.trigger()  # K, to compare with the second point undone
+    assert window.doc.hints.keep_rest and stack.count() == 2 and stack.canRedo()
+    stack.redo()
+    assert len(window.doc.points) == 2 and window.doc.hints.keep_rest
+    assert window.doc.dirty  # the saved hints have it off
+    stack.undo()
+    stack.undo()
+    assert not window.doc.points and window.doc.hints.keep_rest
+    window.acts.keep_rest.trigger()
+    stack.redo()
+    stack.redo()
+    assert len(window.doc.points) == 2 and not window.doc.hints.keep_rest
+
+
+def test_no_save_question_after_an_export_that_saved_the_hints(qtbot, window, tmp_path) -> None:
+    for name in ("a.png", "b.png", "c.png"):
+        save_image(tmp_path / name, gradient())
+    out = tmp_path / "out"
+    out.mkdir()
+    open_photo(qtbot, window, tmp_path / "a.png")
+    window.doc.add_point(0.5, 0.5, (30.0, 20.0))
+    assert window.doc.dirty
+    with qtbot.waitSignal(window.worker.exported, timeout=TIMEOUT_MS):
+        assert window.exports.export(out / "a_color.png")
+    assert Hints.from_json(sidecar_path(out / "a_color.png")) == window.doc.hints
+    assert not window.doc.dirty and not window.isWindowModified()
+    # The next photo opens at once (any question would fail the test: conftest).
+    with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
+        assert window.files.step_photo(+1)
+    assert window.doc.path == tmp_path / "b.png"
+    # An edit made while the export ran is not in its hint file: still unsaved.
+    wait_rendered(qtbot, window)
+    window.doc.add_point(0.5, 0.5, (30.0, 20.0))
+    with qtbot.waitSignal(window.worker.exported, timeout=TIMEOUT_MS):
+        assert window.exports.export(out / "b_color.png")
+        window.doc.add_point(0.2, 0.2, (-10.0, 20.0))
+    assert window.doc.dirty
 
 
 def test_new_photos_can_start_with_keep_the_rest(qtbot, window, photo) -> None:
@@ -633,11 +702,11 @@ def test_new_photos_can_start_with_keep_the_rest(qtbot, window, photo) -> None:
     dialog = PreferencesDialog(window.prefs)
     assert dialog.keep_rest.isChecked() and dialog.preferences() == window.prefs
     open_photo(qtbot, window, photo)
-    assert window.doc.hints.keep_rest and window.act_keep_rest.isChecked()
+    assert window.doc.hints.keep_rest and window.acts.keep_rest.isChecked()
     assert not window.doc.dirty  # a starting setting, not an edit
     # Saved hints bring their own setting.
     other = photo.with_name("other.png")
     save_image(other, gradient())
     Hints((Point(0.5, 0.5, (10.0, 10.0)),)).to_json(sidecar_path(other))
     open_photo(qtbot, window, other)
-    assert not window.doc.hints.keep_rest and not window.act_keep_rest.isChecked()
+    assert not window.doc.hints.keep_rest and not window.acts.keep_rest.isChecked()

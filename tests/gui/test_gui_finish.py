@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import numpy as np
 import pytest
 import torch
-from guihelpers import TIMEOUT_MS, open_photo, wait_rendered
+from guihelpers import TIMEOUT_MS, open_photo, wait_rendered, wait_result
 from PIL import Image
 from PySide6.QtCore import QSettings
 
@@ -49,7 +49,7 @@ def test_a_pause_finishes_the_colours_and_the_export_matches(
     window.worker.resultReady.connect(results.append)
     for x, y, ab in POINTS:
         window.doc.add_point(x, y, ab)
-    gen, hints = window.generation, window.doc.hints
+    gen, hints = window.render_link.generation, window.doc.hints
     worker = window.worker
     done = lambda: worker._finished_for(worker._token, hints) is not None  # noqa: E731
     qtbot.waitUntil(done, timeout=TIMEOUT_MS)
@@ -66,10 +66,11 @@ def test_a_pause_finishes_the_colours_and_the_export_matches(
     assert np.allclose(last.prediction.ab, expected, atol=1e-4)
     assert not np.allclose(last.prediction.ab, plain, atol=1e-6)
     assert not np.allclose(last.prediction.ab, one_view, atol=1e-6)  # averaged over views
-    qtbot.waitUntil(lambda: SAID[finish] in window.latency_label.text(), timeout=TIMEOUT_MS)
+    label = window.render_link.latency_label
+    qtbot.waitUntil(lambda: SAID[finish] in label.text(), timeout=TIMEOUT_MS)
     out = tmp_path / "out.png"
     with qtbot.waitSignal(worker.exported, timeout=TIMEOUT_MS):
-        window.export(out)
+        window.exports.export(out)
     assert NOTED[finish] in Image.open(out).text["Description"]
 
 
@@ -84,17 +85,17 @@ def test_an_export_before_the_pause_is_over_finishes_and_shows_the_colours(
     window.worker.resultReady.connect(results.append)
     for x, y, ab in POINTS:
         window.doc.add_point(x, y, ab)
-    gen, hints, worker = window.generation, window.doc.hints, window.worker
+    gen, hints, worker = window.render_link.generation, window.doc.hints, window.worker
     qtbot.waitUntil(lambda: any(r.generation == gen for r in results), timeout=TIMEOUT_MS)
     assert not any(r.finished for r in results)
     with qtbot.waitSignal(worker.exported, timeout=TIMEOUT_MS):
-        window.export(tmp_path / "out.png")
+        window.exports.export(tmp_path / "out.png")
     qtbot.waitUntil(lambda: results[-1].finished is Finish.VIEWS, timeout=TIMEOUT_MS)
     with like_the_worker():
         expected = finished_prediction(worker._colorizer, worker._prep, hints, Finish.VIEWS).ab
     assert results[-1].generation == gen
     assert np.allclose(results[-1].prediction.ab, expected, atol=1e-4)
-    assert np.allclose(window._prediction.ab, expected, atol=1e-4)  # on screen
+    assert np.allclose(window.render_link.prediction.ab, expected, atol=1e-4)  # on screen
 
 
 def test_the_views_are_prepared_while_the_pause_runs(qtbot, window, photo, monkeypatch) -> None:
@@ -109,8 +110,11 @@ def test_the_views_are_prepared_while_the_pause_runs(qtbot, window, photo, monke
     worker.resultReady.connect(results.append)
     window.doc.add_point(0.3, 0.3, (30.0, 30.0))
     qtbot.waitUntil(lambda: not unprepared_views(prep), timeout=TIMEOUT_MS)
+    # The edit's answer came before the views were prepared, but this test's slot gets it
+    # only once the GUI thread runs its queued call.
+    wait_result(qtbot, results, window.render_link.generation)
     assert worker._deferred is not None and worker._deferred[0] == "finish"  # still pausing
-    assert results and not any(r.finished for r in results)
+    assert not any(r.finished for r in results)
     cached = prep.cache["views"]
     fresh = dataclasses.replace(prep, cache={})
     with like_the_worker():
@@ -118,11 +122,11 @@ def test_the_views_are_prepared_while_the_pause_runs(qtbot, window, photo, monke
             made = view_input(worker._colorizer, fresh, view)
             kept = cached[(view, prep.work_shape)]
             assert torch.equal(kept.L_work, made.L_work)
-            if made.sem_bias is None:  # the tests' tiny network has no ImageNet branch
-                assert kept.sem_bias is None
+            if made.state is None:  # the tests' tiny network has no ImageNet branch
+                assert kept.state is None
             else:
-                assert kept.sem_bias is not None
-                assert torch.allclose(kept.sem_bias.float(), made.sem_bias.float(), atol=1e-3)
+                assert kept.state is not None
+                assert torch.allclose(kept.state.float(), made.state.float(), atol=1e-3)
 
 
 def test_views_that_fail_to_prepare_are_left_to_the_finish(
@@ -155,7 +159,7 @@ def test_one_pass_is_not_followed_by_anything(qtbot, window, photo, tmp_path, mo
     hints, worker = window.doc.hints, window.worker
     wait_rendered(qtbot, window)
     with qtbot.waitSignal(worker.exported, timeout=TIMEOUT_MS):
-        window.export(tmp_path / "out.png")
+        window.exports.export(tmp_path / "out.png")
     assert results[-1].hints == hints and not any(r.finished for r in results)
     with like_the_worker():
         plain = worker._colorizer.predict(worker._prep, hints).ab

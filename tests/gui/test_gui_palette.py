@@ -81,7 +81,7 @@ def test_palette_from_reference_photo(qtbot, window, panel, tmp_path) -> None:
     ref[:, 60:] = (40, 170, 60)
     path = tmp_path / "ref.png"
     Image.fromarray(ref).save(path)
-    with qtbot.waitSignal(window.palette_loader.loaded, timeout=TIMEOUT_MS):
+    with qtbot.waitSignal(window.editor.palette_loader.loaded, timeout=TIMEOUT_MS):
         panel.referenceRequested.emit(str(path))
         assert window.doc.palette == ()  # read in the background: the window stays live
     pal = window.doc.palette
@@ -94,7 +94,7 @@ def test_palette_from_reference_photo(qtbot, window, panel, tmp_path) -> None:
 
     grey = tmp_path / "grey.png"
     Image.fromarray(np.full((20, 20), 128, np.uint8)).save(grey)
-    with qtbot.waitSignal(window.palette_loader.loaded, timeout=TIMEOUT_MS):
+    with qtbot.waitSignal(window.editor.palette_loader.loaded, timeout=TIMEOUT_MS):
         panel.referenceRequested.emit(str(grey))
     assert window.doc.palette == ()  # a grey reference has no colours to offer
 
@@ -105,17 +105,18 @@ def test_a_palette_read_for_the_last_photo_is_not_given_to_the_next(
     ref = tmp_path / "red.png"
     Image.fromarray(np.full((40, 40, 3), (200, 40, 30), np.uint8)).save(ref)
     release = threading.Event()
-    read = window.palette_loader._work
-    monkeypatch.setattr(window.palette_loader, "_work", lambda p: release.wait(30) and read(p))
+    loader = window.editor.palette_loader
+    read = loader._work
+    monkeypatch.setattr(loader, "_work", lambda p: release.wait(30) and read(p))
     panel.referenceRequested.emit(str(ref))
     window.doc.undo_stack.setClean()
     other = tmp_path / "other.png"
     Image.open(photo).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(other)
     open_photo(qtbot, window, other)
-    with qtbot.waitSignal(window.palette_loader.loaded, timeout=TIMEOUT_MS):
+    with qtbot.waitSignal(window.editor.palette_loader.loaded, timeout=TIMEOUT_MS):
         release.set()
     assert window.doc.path == other and window.doc.palette == ()
-    with qtbot.waitSignal(window.palette_loader.loaded, timeout=TIMEOUT_MS):
+    with qtbot.waitSignal(window.editor.palette_loader.loaded, timeout=TIMEOUT_MS):
         panel.referenceRequested.emit(str(ref))  # asked for this photo: given to it
     assert len(window.doc.palette) >= 1 and window.doc.palette[0].ab[0] > 30
 
@@ -126,7 +127,7 @@ def test_a_photo_that_cannot_be_read_for_a_palette_is_explained(
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"not a photo")
     told = []
-    monkeypatch.setattr(window, "_error", lambda title, text: told.append(title))
-    with qtbot.waitSignal(window.palette_loader.failed, timeout=TIMEOUT_MS):
+    monkeypatch.setattr(window, "error", lambda title, text: told.append(title))
+    with qtbot.waitSignal(window.editor.palette_loader.failed, timeout=TIMEOUT_MS):
         panel.referenceRequested.emit(str(bad))
     assert told == ["Cannot open the reference photo"] and window.doc.palette == ()

@@ -46,8 +46,8 @@ def test_clicking_the_reference_colours_the_selected_points(
 ) -> None:
     open_photo(qtbot, window, photo)
     assert not window.reference_dock.isVisible()
-    with qtbot.waitSignal(window.reference_loader.loaded, timeout=TIMEOUT_MS):
-        window.open_reference(reference)  # in the background
+    with qtbot.waitSignal(window.files.reference_loader.loaded, timeout=TIMEOUT_MS):
+        window.files.open_reference(reference)  # in the background
     assert window.reference_dock.isVisible() and window.reference.name.text() == (
         "<b>reference.png</b>"
     )
@@ -58,13 +58,13 @@ def test_clicking_the_reference_colours_the_selected_points(
     # Nothing selected: the colour is kept in Recent for later.
     QTest.mouseClick(view, LEFT, NO_MOD, left)
     assert window.doc.points == ()
-    assert window.recent_colours[0] == pytest.approx(ab_of(RED), abs=0.5)
+    assert window.editor.recent_colours[0] == pytest.approx(ab_of(RED), abs=0.5)
     window.doc.add_point(0.3, 0.3, (0.0, 0.0))
     window.doc.add_point(0.7, 0.7, (0.0, 0.0))
     window.doc.select_all()
     QTest.mouseClick(view, LEFT, NO_MOD, right)
     p = window.doc.selected_point
-    want = snapped(window.lightness_at(p.x, p.y), tuple(ab_of(BLUE)))
+    want = snapped(window.editor.lightness_at(p.x, p.y), tuple(ab_of(BLUE)))
     assert window.doc.points[0].ab == window.doc.points[1].ab == pytest.approx(want, abs=0.01)
     # Hovering names the colour under the pointer.
     QTest.mouseMove(view, left)
@@ -83,7 +83,7 @@ def test_clicking_the_reference_colours_the_selected_points(
         qtbot.waitUntil(lambda: other.reference.view.image is not None, timeout=TIMEOUT_MS)
     finally:
         other.close()
-    window.close_reference()
+    window.files.close_reference()
     assert window.reference.view.image is None and window.settings.value("reference_photo") is None
 
 
@@ -91,7 +91,7 @@ def test_a_reference_that_cannot_be_read_is_explained(qtbot, window, tmp_path, m
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"not a photo")
     told = []
-    monkeypatch.setattr(window, "_error", lambda title, text: told.append(title))
-    with qtbot.waitSignal(window.reference_loader.failed, timeout=TIMEOUT_MS):
-        window.open_reference(bad)
+    monkeypatch.setattr(window, "error", lambda title, text: told.append(title))
+    with qtbot.waitSignal(window.files.reference_loader.failed, timeout=TIMEOUT_MS):
+        window.files.open_reference(bad)
     assert told == ["Cannot open the reference photo"] and window.reference.view.image is None

@@ -28,7 +28,7 @@ def test_dropping_a_photo_opens_it(qtbot, window, photo) -> None:
     with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
         drop(window, photo)
     assert window.doc.path == photo
-    assert window.recent_files()[0] == str(photo.resolve())
+    assert window.files.recent_files()[0] == str(photo.resolve())
 
 
 def test_a_folder_opens_at_its_first_photo(qtbot, window, tmp_path, monkeypatch) -> None:
@@ -48,7 +48,7 @@ def test_a_folder_opens_at_its_first_photo(qtbot, window, tmp_path, monkeypatch)
     empty = tmp_path / "empty"
     empty.mkdir()
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a: str(empty))
-    window.open_folder_dialog()
+    window.files.open_folder_dialog()
     assert warned and "no photo" in warned[0]
     assert window.doc.path == album / "scan_2.png"
 
@@ -57,9 +57,9 @@ def test_new_working_size_re_renders(qtbot, window, photo) -> None:
     open_photo(qtbot, window, photo)
     click(window.canvas.result, 0.5, 0.5)
     wait_rendered(qtbot, window)
-    shape = window._prediction.ab.shape
+    shape = window.render_link.prediction.ab.shape
     window.apply_preferences(Preferences("cpu", 128, 7))
-    qtbot.waitUntil(lambda: window._prediction.ab.shape != shape, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.render_link.prediction.ab.shape != shape, timeout=TIMEOUT_MS)
     wait_rendered(qtbot, window)
     assert window.settings.value("working_size") in (128, "128")
     click(window.canvas.result, 0.2, 0.2)
@@ -205,7 +205,7 @@ def test_suggestions_leave_the_points_own_colour_out(qtbot, tiny_net, photo, tmp
         window.doc.select(-1)
         window.doc.select(1)
         qtbot.waitUntil(lambda: top() == pytest.approx(marked(1), abs=1e-3), timeout=TIMEOUT_MS)
-        assert torch.is_tensor(window._prediction.logits)
+        assert torch.is_tensor(window.render_link.prediction.logits)
     finally:
         window.doc.undo_stack.setClean()
         window.close()
@@ -227,17 +227,17 @@ def test_docks_come_back_as_they_were_left(qtbot, factory, tmp_path) -> None:
     first = window_with(settings)
     assert first.palette_dock.isVisible()
     first.palette_dock.close()
-    first.act_split.trigger()
+    first.acts.split.trigger()
     first.close()
     second = window_with(settings)
     try:
         assert not second.palette_dock.isVisible() and second.picker_dock.isVisible()
-        assert second.act_split.isChecked() and second.canvas.result.split is not None
-        second.act_split.trigger()  # back to the single view, remembered as well
+        assert second.acts.split.isChecked() and second.canvas.result.split is not None
+        second.acts.split.trigger()  # back to the single view, remembered as well
     finally:
         second.close()
     third = window_with(settings)
-    assert not third.act_split.isChecked()
+    assert not third.acts.split.isChecked()
     third.close()
 
 
@@ -270,7 +270,8 @@ def test_a_pasted_or_dropped_image_opens_as_a_photo_without_a_folder(
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    import gui.mainwindow
+    import gui.filedialogs
+    import gui.files
     import gui.worker
 
     writers = []  # a big pasted image takes seconds to write: never in the GUI thread
@@ -291,26 +292,26 @@ def test_a_pasted_or_dropped_image_opens_as_a_photo_without_a_folder(
     # Its pixels exactly (a lossless copy), not a re-encoding's.
     assert (np.round(got.rgb[10, 20] * 255)).tolist() == [80, 50, 100]
     pasted = window.doc.path
-    assert pasted.parent.name.startswith(gui.mainwindow.PASTED_DIR)
+    assert pasted.parent.name.startswith(gui.files.PASTED_DIR)
     # Like the sample: no folder of its own to step through, save beside or export into.
-    assert not window.act_next_photo.isEnabled()
-    assert window._export_start().parent != pasted.parent
-    assert str(pasted.resolve()) not in window.recent_files()
+    assert not window.acts.next_photo.isEnabled()
+    assert window.exports.export_start().parent != pasted.parent
+    assert str(pasted.resolve()) not in window.files.recent_files()
     asked = []
     monkeypatch.setattr(
-        gui.mainwindow.QFileDialog,
+        gui.filedialogs.QFileDialog,
         "getSaveFileName",
         lambda *a, **k: (asked.append(a[2]), ("", ""))[1],
     )
     window.doc.add_point(0.5, 0.5, (10.0, 10.0))
-    assert not window.save_session() and asked and not asked[0].startswith(str(pasted.parent))
+    assert not window.files.save_session() and asked and not asked[0].startswith(str(pasted.parent))
     window.doc.undo_stack.undo()
     # A copied file is opened as itself; an image dragged out of a browser as its pixels.
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(photo))])
     QApplication.clipboard().setMimeData(mime)
     with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
-        assert window.paste_photo()
+        assert window.files.paste_photo()
     assert window.doc.path == photo
     data = QMimeData()
     data.setImageData(image)
@@ -322,7 +323,7 @@ def test_a_pasted_or_dropped_image_opens_as_a_photo_without_a_folder(
         window.dropEvent(event)
     assert window.doc.path.name == "Pasted photo 2.png" and window.doc.image.width == 64
     QApplication.clipboard().clear()
-    assert not window.paste_photo()
+    assert not window.files.paste_photo()
     assert "no image" in window.statusBar().currentMessage()
 
 
@@ -336,16 +337,16 @@ def test_a_pasted_image_that_cannot_be_kept_is_explained(
     image = QImage(32, 24, QImage.Format.Format_RGB32)
     image.fill(0x806040)
     with qtbot.waitSignal(window.doc.imageChanged, timeout=TIMEOUT_MS):
-        assert window.open_image_data(image)
+        assert window.files.open_image_data(image)
     open_photo(qtbot, window, photo)
-    shutil.rmtree(window._pasted.path())  # its folder gone (a temp cleaner, a full disk)
+    shutil.rmtree(window.files._pasted.path())  # its folder gone (a temp cleaner, a full disk)
     told = []
-    monkeypatch.setattr(window, "_error", lambda title, text: told.append((title, text)))
+    monkeypatch.setattr(window, "error", lambda title, text: told.append((title, text)))
     with qtbot.waitSignal(window.worker.openFailed, timeout=TIMEOUT_MS):
-        assert window.open_image_data(image)
+        assert window.files.open_image_data(image)
     qtbot.waitUntil(lambda: bool(told), timeout=TIMEOUT_MS)
     assert told[0][0] == "Cannot open the photo" and "could not keep a copy" in told[0][1]
-    assert window.doc.path == photo and not window._is_sample  # the open photo stays as it was
+    assert window.doc.path == photo and not window.files.is_sample  # the open photo stays as it was
 
 
 def test_f11_toggles_full_screen_and_the_tick_follows_the_window(qtbot, window) -> None:
@@ -353,10 +354,10 @@ def test_f11_toggles_full_screen_and_the_tick_follows_the_window(qtbot, window) 
 
     QTest.keyClick(window, Qt.Key.Key_F11)
     qtbot.waitUntil(window.isFullScreen, timeout=TIMEOUT_MS)
-    assert window.act_full_screen.isChecked()
+    assert window.acts.full_screen.isChecked()
     window.showNormal()  # left some other way (the window manager)
     qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=TIMEOUT_MS)
-    assert not window.act_full_screen.isChecked()
+    assert not window.acts.full_screen.isChecked()
 
 
 def test_the_window_starts_no_bigger_than_the_screen(qtbot, factory, tmp_path) -> None:
@@ -434,11 +435,11 @@ def test_arrow_keys_on_the_plane_fine_tune_the_colour_one_step_per_stroke(
     assert window.doc.points[0].ab == pytest.approx((12.0, 5.0))  # down is bluer
     assert window.doc.undo_stack.count() == count + 2  # one undo step per stroke
     # Recent keeps the colour the point ended with, not every step on the way.
-    recent = [tuple(round(v, 3) for v in c) for c in window.recent_colours]
+    recent = [tuple(round(v, 3) for v in c) for c in window.editor.recent_colours]
     assert recent[0] == (12.0, 5.0) and (12.0, 10.0) not in recent
     window.doc.add_point(0.2, 0.2, (0.0, 0.0))
     window.picker.colourPicked.emit(-20.0, 30.0, True)  # another point: an entry of its own
-    assert window.recent_colours[:2] == [(-20.0, 30.0), (12.0, 5.0)]
+    assert window.editor.recent_colours[:2] == [(-20.0, 30.0), (12.0, 5.0)]
     window.doc.undo_stack.undo()
     window.doc.undo_stack.undo()
     window.doc.undo_stack.undo()

@@ -42,13 +42,13 @@ def test_overtaken_results_show_progress_and_never_step_back(qtbot, window, phot
         wait_rendered(qtbot, window)
     finally:
         colorizer.predict = real_predict
-    assert worker.last_delivered == window.generation == worker.latest_generation
+    assert worker.last_delivered == window.render_link.generation == worker.latest_generation
     assert worker.overtaken >= 1  # the held render finished after newer requests
     assert worker.superseded >= 18  # the moves replaced each other while waiting
     # The held result is still newer than the screen, so it is shown (a drag would show
     # nothing otherwise), then the newest; none of the 18 superseded moves is computed.
     assert worker.delivered - delivered_before == 2
-    assert len(shown) == 2 and shown[0] < shown[1] == window.generation
+    assert len(shown) == 2 and shown[0] < shown[1] == window.render_link.generation
 
 
 def test_worker_survives_an_exception_in_prediction(qtbot, window, photo) -> None:
@@ -148,9 +148,9 @@ def test_big_preview_is_refined_when_idle(qtbot, window, tmp_path) -> None:
     results: list[tuple[int, bool]] = []
     window.worker.resultReady.connect(lambda r: results.append((r.generation, r.refined)))
     window.doc.add_point(0.5, 0.5, (30.0, 30.0))
-    qtbot.waitUntil(lambda: (window.generation, True) in results, timeout=TIMEOUT_MS)
-    assert results[0] == (window.generation, False)  # the quick look came first
-    qtbot.waitUntil(lambda: window.last_result_refined, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: (window.render_link.generation, True) in results, timeout=TIMEOUT_MS)
+    assert results[0] == (window.render_link.generation, False)  # the quick look came first
+    qtbot.waitUntil(lambda: window.render_link.last_result_refined, timeout=TIMEOUT_MS)
 
 
 def test_fast_preview_matches_the_core_conversion() -> None:
@@ -204,11 +204,11 @@ def test_background_requests_do_not_cut_the_quiet_spell_short(
     path = tmp_path / "big.png"
     Image.fromarray((128 + 100 * np.sin(x / 9.0) * np.cos(y / 13.0)).astype(np.uint8)).save(path)
     open_photo(qtbot, window, path)
-    qtbot.waitUntil(lambda: window.last_result_refined, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.render_link.last_result_refined, timeout=TIMEOUT_MS)
     times: dict[bool, float] = {}
 
     def seen(r) -> None:
-        if r.generation != window.generation or r.refined in times:
+        if r.generation != window.render_link.generation or r.refined in times:
             return
         times[r.refined] = time.monotonic()
         if not r.refined:  # the worker now waits out the spell: wake it with background work
