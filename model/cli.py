@@ -6,9 +6,12 @@ import argparse
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from tqdm import tqdm
 
 from model import __version__
@@ -28,7 +31,13 @@ from model.io.claims import SIDECAR_KEY, OutputClaims, photo_id, photo_software
 from model.io.errors import ImageLoadError, ImageSaveError, ImageTooLargeError
 from model.io.load import DEFAULT_MAX_PIXELS, SUPPORTED_SUFFIXES, load_image
 from model.io.naming import default_output_suffix
-from model.io.save import SAVE_SUFFIXES, save_image
+from model.io.pixels import LoadedImage
+from model.io.save import SAVE_SUFFIXES, SIXTEEN_BIT_SUFFIXES, save_image
+from model.pipeline import Job, Pipeline, current_notes
+from model.render import render_rgb
+
+if TYPE_CHECKING:
+    from model.engines import Engine
 
 OUTPUT_FORMATS = ("auto", *(s.lstrip(".") for s in SAVE_SUFFIXES))
 
@@ -197,60 +206,137 @@ def _run(args: argparse.Namespace, signals: StopOnSignals, tally: _Tally) -> int
     inputs = collect_inputs(args.paths)
     tally.total = len(inputs)
     claims = OutputClaims(out_dir, inputs, overwrite=args.overwrite)
+    stages = _Stages(args, engine, shared, extra_palette, saturation, pixel_limit, claims)
+    stages.signals, stages.tally = signals, tally
+    # One photo after another in this thread for a single photo; for a batch, a pipeline:
+    # the next photos are read and coloured while one is rendered and written.
+    pipeline = Pipeline(stages.all(), threads=len(inputs) > 1)
+    stages.stopped = lambda: pipeline.stopped
+    progress = tqdm(total=len(inputs), desc="colourising", unit="photo", disable=args.no_progress)
     try:
-        for src in tqdm(inputs, desc="colourising", unit="photo", disable=args.no_progress):
-            try:
-                with library_messages() as said:
-                    hints = _photo_hints(src, shared, extra_palette, saturation, args)
-                    enhance = (
-                        EnhanceSettings.of(hints)
-                        if args.enhance is None
-                        else EnhanceSettings(args.enhance, args.enhance_output)
-                    )
-                    hints = hints.with_enhance(enhance.mode, enhance.enhance_output)
-                    img = load_image(src, max_pixels=pixel_limit)
-                    work = enhance.network_input(img)
-                    rgb = engine(work, hints, enhance.output_lightness(img, work))
-                    suffix = (
-                        default_output_suffix(src) if args.format == "auto" else f".{args.format}"
-                    )
-                    dest = claims.claim(src, suffix)
-                    desc = "; ".join(d for d in (engine.describe(hints), enhance.describe()) if d)
-                    meta = {"Software": photo_software(__version__, src), "Description": desc}
-                    try:
-                        with signals.writing():  # a signal waits until the files are whole
-                            save_image(
-                                dest,
-                                rgb,
-                                bit_depth=img.bit_depth,
-                                alpha=img.alpha,
-                                icc_profile=img.output_icc_profile,
-                                metadata=meta,
-                                photo_meta=None if args.strip_metadata else img.meta,
-                            )
-                            claims.written(dest)
-                            hints_error = _write_hints(dest, src, hints, claims, args.save_hints)
-                            tally.done += 1  # counted before a held signal stops the run
-                            tally.hints_failed += hints_error is not None
-                    finally:
-                        claims.release(dest)  # the placeholder, if nothing was written
-                for note in filter(None, [*img.notes, library_note(said), hints_error]):
-                    tqdm.write(f"{src.name}: {note}", file=sys.stderr)
-            except ImageTooLargeError as e:
-                tally.failed += 1
-                tqdm.write(f"error: {too_large(e)}", file=sys.stderr)
-            except (ImageLoadError, ImageSaveError, HintError) as e:
-                tally.failed += 1
-                tqdm.write(f"error: {e}", file=sys.stderr)
-            except (OSError, MemoryError, RuntimeError, ValueError) as e:
-                tally.failed += 1
-                tqdm.write(
-                    f"error: {src}: {e.__class__.__name__}: {e}".splitlines()[0], file=sys.stderr
-                )
+        with library_messages(current_notes), progress:
+            for job in pipeline.run(inputs, poll=signals.check):
+                _report(job, tally)
+                progress.update()
+                signals.check()  # a signal held while a stage wrote
     finally:
         claims.release_all()
     print(summary(tally.done, tally.failed, out_dir))
     return 1 if tally.failed or tally.hints_failed else 0
+
+
+@dataclass
+class _Photo:
+    """A photo on its way through the stages."""
+
+    src: Path
+    hints: Hints
+    enhance: EnhanceSettings
+    image: LoadedImage
+    work: LoadedImage
+    ab: np.ndarray | None = None
+    hints_error: str | None = None
+
+
+class _Stages:
+    """Reading, colouring, and rendering + writing one photo (model.pipeline's stages)."""
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        engine: Engine,
+        shared: Hints | None,
+        extra_palette: tuple[PaletteColor, ...],
+        saturation: float | None,
+        pixel_limit: int | None,
+        claims: OutputClaims,
+    ) -> None:
+        self.args, self.engine, self.claims = args, engine, claims
+        self.shared, self.extra_palette, self.saturation = shared, extra_palette, saturation
+        self.pixel_limit = pixel_limit
+        self.stopped: Callable[[], bool] = lambda: False
+        self.signals: StopOnSignals | None = None
+        self.tally: _Tally | None = None
+
+    def all(self) -> list[Callable[[Any], Any]]:
+        return [self.load, self.colour, self.write]
+
+    def load(self, src: Path) -> _Photo:
+        args = self.args
+        hints = _photo_hints(src, self.shared, self.extra_palette, self.saturation, args)
+        enhance = (
+            EnhanceSettings.of(hints)
+            if args.enhance is None
+            else EnhanceSettings(args.enhance, args.enhance_output)
+        )
+        hints = hints.with_enhance(enhance.mode, enhance.enhance_output)
+        img = load_image(src, max_pixels=self.pixel_limit)
+        return _Photo(src, hints, enhance, img, enhance.network_input(img))
+
+    def colour(self, photo: _Photo) -> _Photo:
+        return replace(photo, ab=self.engine.colours(photo.work, photo.hints))
+
+    def write(self, photo: _Photo) -> _Photo:
+        args, claims, src, img = self.args, self.claims, photo.src, photo.image
+        assert photo.ab is not None and self.signals is not None and self.tally is not None
+        suffix = default_output_suffix(src) if args.format == "auto" else f".{args.format}"
+        dest = claims.claim(src, suffix)
+        try:
+            # Rendered straight to the file's 8 or 16 bits (no float copy of the photo).
+            depth = img.bit_depth if dest.suffix.lower() in SIXTEEN_BIT_SUFFIXES else 8
+            out_L = photo.enhance.output_lightness(img, photo.work)
+            rgb = render_rgb(photo.ab, photo.work.L if out_L is None else out_L, depth)
+            if self.stopped():
+                raise _Dropped
+            desc = "; ".join(
+                d for d in (self.engine.describe(photo.hints), photo.enhance.describe()) if d
+            )
+            meta = {"Software": photo_software(__version__, src), "Description": desc}
+            with self.signals.writing():  # a signal waits until the files are whole
+                save_image(
+                    dest,
+                    rgb,
+                    bit_depth=img.bit_depth,
+                    alpha=img.alpha,
+                    icc_profile=img.output_icc_profile,
+                    metadata=meta,
+                    photo_meta=None if args.strip_metadata else img.meta,
+                )
+                claims.written(dest)
+                hints_error = _write_hints(dest, src, photo.hints, claims, args.save_hints)
+                self.tally.done += 1  # counted before a held signal stops the run
+                self.tally.hints_failed += hints_error is not None
+        finally:
+            claims.release(dest)  # the placeholder, if nothing was written
+        return replace(photo, hints_error=hints_error)
+
+
+class _Dropped(Exception):
+    """The run was stopped before this photo was written."""
+
+
+def _report(job: Job, tally: _Tally) -> None:
+    """One photo's notes, or its error line."""
+    e = job.error
+    if e is None:
+        photo = job.value
+        notes = [*photo.image.notes, library_note(job.notes), photo.hints_error]
+        for note in filter(None, notes):
+            tqdm.write(f"{photo.src.name}: {note}", file=sys.stderr)
+        return
+    if isinstance(e, _Dropped):
+        return
+    tally.failed += 1
+    if isinstance(e, ImageTooLargeError):
+        tqdm.write(f"error: {too_large(e)}", file=sys.stderr)
+    elif isinstance(e, (ImageLoadError, ImageSaveError, HintError)):
+        tqdm.write(f"error: {e}", file=sys.stderr)
+    elif isinstance(e, (OSError, MemoryError, RuntimeError, ValueError)):
+        tqdm.write(
+            f"error: {job.item}: {e.__class__.__name__}: {e}".splitlines()[0], file=sys.stderr
+        )
+    else:
+        raise e
 
 
 def _photo_hints(

@@ -10,7 +10,7 @@ import contextlib
 import logging
 import math
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from model.io.errors import ImageTooLargeError, one_line
 
@@ -19,33 +19,43 @@ _LIBRARY_LOGGERS = ("tifffile", "PIL")
 
 
 class _Collect(logging.Handler):
-    def __init__(self, into: list[str]) -> None:
+    def __init__(self, into: Callable[[], list[str]]) -> None:
         super().__init__(logging.WARNING)
         self.into = into
 
     def emit(self, record: logging.LogRecord) -> None:
         with contextlib.suppress(Exception):
-            self.into.append(one_line(record.getMessage()))
+            self.into().append(one_line(record.getMessage()))
 
 
 @contextlib.contextmanager
-def library_messages() -> Iterator[list[str]]:
+def library_messages(
+    route: Callable[[], list[str] | None] | None = None,
+) -> Iterator[list[str]]:
     """Collect the warnings and log records of the block into the yielded list (one line
-    each) instead of letting them print."""
+    each) instead of letting them print. With `route`, a message goes to the list route()
+    gives in the thread that emits it, where it gives one (model.pipeline.current_notes: the
+    photo a batch's stage works on)."""
     caught: list[str] = []
-    handler = _Collect(caught)
+
+    def into() -> list[str]:
+        target = route() if route is not None else None
+        return caught if target is None else target
+
+    def show(message: Warning | str, *args: object, **kwargs: object) -> None:
+        into().append(one_line(str(message)))
+
+    handler = _Collect(into)
     loggers = [logging.getLogger(name) for name in _LIBRARY_LOGGERS]
     saved = [(lg, lg.propagate) for lg in loggers]
     for lg in loggers:
         lg.addHandler(handler)
         lg.propagate = False
     try:
-        with warnings.catch_warnings(record=True) as recorded:
+        with warnings.catch_warnings():
             warnings.simplefilter("always")
-            try:
-                yield caught
-            finally:
-                caught += [one_line(str(w.message)) for w in recorded]
+            warnings.showwarning = show  # restored by catch_warnings
+            yield caught
     finally:
         for lg, propagate in saved:
             lg.removeHandler(handler)

@@ -28,6 +28,10 @@ class Engine(Protocol):
         or 16 the pixels of a file of that depth (model.render.render_rgb)."""
         ...
 
+    def colours(self, image: LoadedImage, hints: Hints) -> np.ndarray:
+        """ab (h, w, 2) at the working size, before the full-resolution render."""
+        ...
+
     def describe(self, hints: Hints | None = None) -> str:
         """For the metadata of a photo coloured with these hints."""
         ...
@@ -41,7 +45,25 @@ def net_description(colorizer: Colorizer, finish: Finish = Finish.PASS) -> str:
     return desc + finish.describe()
 
 
-class NetEngine:
+class _Rendered:
+    """An engine's full-resolution output: its colours at the working size, rendered under L
+    (model.render: edge-aware upsampling and the conversion keeping L, in one tiled pass)."""
+
+    def colours(self, image: LoadedImage, hints: Hints) -> np.ndarray:
+        """ab (h, w, 2) at the working size: the part a batch pipeline runs on its own."""
+        raise NotImplementedError
+
+    def __call__(
+        self,
+        image: LoadedImage,
+        hints: Hints,
+        out_L: np.ndarray | None = None,
+        depth: int | None = None,
+    ) -> np.ndarray:
+        return render_rgb(self.colours(image, hints), image.L if out_L is None else out_L, depth)
+
+
+class NetEngine(_Rendered):
     """The network: full-resolution float sRGB output with the original L, finished as
     `finish` says where a photo has points (model.views)."""
 
@@ -55,44 +77,31 @@ class NetEngine:
         self.finish = finish
         self.refine = refine
 
-    def __call__(
-        self,
-        image: LoadedImage,
-        hints: Hints,
-        out_L: np.ndarray | None = None,
-        depth: int | None = None,
-    ) -> np.ndarray:
+    def colours(self, image: LoadedImage, hints: Hints) -> np.ndarray:
         col = self.colorizer
         prep = col.prepare(image)
         pred = finished_prediction(col, prep, hints, self.finish, self.refine)
         assert pred is not None  # nothing to stop it
-        return col.render(prep, pred, out_L, depth)
+        return pred.ab
 
     def describe(self, hints: Hints | None = None) -> str:
         finish = self.finish if hints is None else self.finish.applied(hints)
         return net_description(self.colorizer, finish)
 
 
-class LevinEngine:
+class LevinEngine(_Rendered):
     """Optimisation propagation of the same hints (no network): the classic baseline."""
 
     def __init__(self, working_size: int = 256) -> None:
         self.working_size = working_size
 
-    def __call__(
-        self,
-        image: LoadedImage,
-        hints: Hints,
-        out_L: np.ndarray | None = None,
-        depth: int | None = None,
-    ) -> np.ndarray:
+    def colours(self, image: LoadedImage, hints: Hints) -> np.ndarray:
         from model.levin import levin_colorize
 
         h, w = working_shape(image.L.shape[0], image.L.shape[1], self.working_size)
         L = resize_plane(image.L, h, w)
         local = encode_points(hints.points, h, w).numpy()
-        ab = levin_colorize(L, local[:2].transpose(1, 2, 0) * AB_SCALE, local[2] > 0)
-        return render_rgb(ab, image.L if out_L is None else out_L, depth)
+        return levin_colorize(L, local[:2].transpose(1, 2, 0) * AB_SCALE, local[2] > 0)
 
     def describe(self, hints: Hints | None = None) -> str:
         from model import __version__

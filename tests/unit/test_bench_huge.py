@@ -32,7 +32,7 @@ def test_small_run_records_time_memory_and_stages(tmp_path: Path, tiny_weights: 
     assert report["wall_s"] > 0 and report["cpu_s"] > 0
     assert 50 < report["peak_rss_mb"] < 8000  # a Python with torch, in MB
     stages = report["stages"]
-    for key in ("load_s", "prepare_s", "predict_s", "upsample_s", "lab_to_rgb_s", "save_png_s"):
+    for key in ("load_s", "prepare_s", "predict_s", "render_s", "save_png_s"):
         assert stages[key] >= 0, key
     assert sum(v for k, v in stages.items() if k != "cli_total_s") <= report["wall_s"]
     assert "--hints" in report["command"]
@@ -41,3 +41,13 @@ def test_small_run_records_time_memory_and_stages(tmp_path: Path, tiny_weights: 
     assert lines[-2] == "| earlier row |"  # appended, not overwritten
     assert lines[-1].startswith("| ") and "100x70" in lines[-1]
     assert not list(tmp_path.glob("huebrush-huge-*"))  # the work folder is cleaned up
+
+
+def test_a_16_bit_tiff_run_is_labelled(tmp_path: Path, tiny_weights: Path) -> None:
+    argv = ["--height", "40", "--width", "60", "--points", "2", "--weights", str(tiny_weights)]
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    assert main([*argv, "--tiff16", "--out", str(tmp_path), "--workdir", str(kept)]) == 0
+    report = json.loads((tmp_path / "huge.json").read_text(encoding="utf-8"))
+    assert report["input"] == "16-bit TIFF" and report["output"]["width"] == 60
+    assert "16-bit TIFF" in (tmp_path / "huge.md").read_text(encoding="utf-8")

@@ -63,7 +63,7 @@ def test_sigint_while_colouring_stops_with_a_summary(tmp_path: Path, tiny_weight
     out = tmp_path / "out"
     opts = ["--weights", tiny_weights, "--finish", "pass", "--no-progress"]
     # Every photo's colouring starts with a SIGINT: the first one is stopped.
-    res = _run(("model.engines", "NetEngine", "__call__"), "SIGINT", d, "-o", out, *opts)
+    res = _run(("model.engines", "NetEngine", "colours"), "SIGINT", d, "-o", out, *opts)
     assert res.returncode == 130, res.stderr
     assert "Traceback" not in res.stderr and "KeyboardInterrupt" not in res.stderr
     assert "stopped by SIGINT: 0 colourised, 0 failed, 2 not done" in res.stdout

@@ -45,7 +45,8 @@ def synthetic_band(rows: slice, height: int, width: int, rng: np.random.Generato
 
 
 def write_synthetic_png(path: Path, height: int, width: int, seed: int = 0) -> None:
-    """The grey photo, built in row bands so the generator needs ~1 byte per pixel."""
+    """The grey photo, built in row bands so the generator needs ~1 byte per pixel; a .tif
+    path gets a 16-bit grey TIFF (a scanner's, uncompressed) of the same picture."""
     from PIL import Image
 
     rng = np.random.default_rng(seed)
@@ -53,6 +54,13 @@ def write_synthetic_png(path: Path, height: int, width: int, seed: int = 0) -> N
     for r0 in range(0, height, _BAND_ROWS):
         rows = slice(r0, min(height, r0 + _BAND_ROWS))
         gray[rows] = synthetic_band(rows, height, width, rng)
+    if path.suffix == ".tif":
+        import tifffile
+
+        wide = gray.astype(np.uint16) * np.uint16(257)
+        wide += rng.integers(0, 257, wide.shape, dtype=np.uint16)  # below 8 bits: 16-bit data
+        tifffile.imwrite(path, wide, photometric="minisblack")
+        return
     Image.MAX_IMAGE_PIXELS = None  # our own file; Pillow would warn above ~89 MP
     Image.fromarray(gray, "L").save(path, compress_level=1)
 
@@ -87,8 +95,8 @@ def child_main(cli_args: list[str]) -> int:
             name,
             _timed(stages, f"{name}_s", getattr(inference.Colorizer, name)),
         )
-    inference.fit_ab = _timed(stages, "upsample_s", inference.fit_ab)
-    inference.lab_to_rgb_rows = _timed(stages, "lab_to_rgb_s", inference.lab_to_rgb_rows)
+    # The full-resolution render: edge-aware upsampling and Lab -> sRGB in one pass.
+    cli.render_rgb = _timed(stages, "render_s", cli.render_rgb)
     t0 = time.perf_counter()
     status = cli.main(cli_args)
     stages["cli_total_s"] = time.perf_counter() - t0
@@ -137,10 +145,12 @@ def run_cli_child(cli_args: list[str], stages_path: Path) -> dict[str, Any]:
 
 def markdown_row(r: dict[str, Any]) -> str:
     s = r["stages"]
-    parts = ("load_s", "prepare_s", "predict_s", "upsample_s", "lab_to_rgb_s", "save_png_s")
+    parts = ("load_s", "prepare_s", "predict_s", "upsample_s", "lab_to_rgb_s", "render_s")
+    parts += ("save_png_s",)
     stage_text = " + ".join(f"{k[:-2]} {s[k]:.1f}" for k in parts if k in s)
     return (
-        f"| {r['date'][:10]} | {r['width']}x{r['height']} ({r['megapixels']:.1f} MP) "
+        f"| {r['date'][:10]} | {r['width']}x{r['height']} ({r['megapixels']:.1f} MP"
+        f"{', ' + r['input'] if r.get('input') else ''}) "
         f"| {r['points']} | {r['wall_s']:.1f} | {stage_text} | {r['peak_rss_mb']:.0f} "
         f"| {r['machine']['cpu_count']} CPUs, load {r['machine']['load_before']:.1f} |"
     )
@@ -167,7 +177,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="huebrush-huge-", dir=args.workdir) as tmp:
         work = Path(tmp).resolve()
-        src = work / "huge.png"
+        src = work / ("huge.tif" if args.tiff16 else "huge.png")
         t0 = time.perf_counter()
         write_synthetic_png(src, height, width, args.seed)
         gen_s = time.perf_counter() - t0
@@ -179,7 +189,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         cli_args += ["--weights", str(weights), "--device", args.device, "--no-progress"]
         load_before = os.getloadavg()[0]
         result = run_cli_child(cli_args, work / "stages.json")
-        dest = work / "out" / "huge_color.png"
+        dest = work / "out" / f"huge_color{src.suffix}"
         if result["exit_status"] != 0 or not dest.is_file():
             raise SystemExit(f"bench.huge: the CLI failed (exit status {result['exit_status']})")
         from PIL import Image
@@ -193,6 +203,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "width": width,
             "megapixels": height * width / 1e6,
             "points": args.points,
+            "input": "16-bit TIFF" if args.tiff16 else "8-bit PNG",
             "device": args.device,
             # File names only: the report is committed and must not carry machine paths.
             "weights": {"path": weights.name, "id": file_hash(weights)},
@@ -231,6 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
     ap.add_argument("--out", default="docs/bench", help="folder for huge.json and huge.md")
     ap.add_argument("--workdir", help="where the photo and output go (default: the temp folder)")
+    ap.add_argument(
+        "--tiff16", action="store_true", help="a 16-bit grey TIFF in, so a 16-bit TIFF out"
+    )
     return ap
 
 
