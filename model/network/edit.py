@@ -26,10 +26,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from model.network.config import JsonConfig, NetConfig
+from model.network.propagate import domain_transform
 from model.network.registry import register_arch
 from model.network.unet import ColorNet, NetOutput
 
 AB_SCALE = 110.0
+SPREAD_SIGMA_R = 8.0  # L units: an edge of this contrast halves the reach across it
 REF_CELLS = 64  # 1/4-scale cells across the side of a 256-pixel working image
 
 
@@ -37,7 +39,9 @@ REF_CELLS = 64  # 1/4-scale cells across the side of a 256-pixel working image
 class EditConfig(JsonConfig):
     """dim: channels of the decoder at 1/4 scale; blocks: its residual conv blocks;
     heads: attention heads; max_tokens: hinted 1/8-scale cells attended to at most;
-    gf_radius, gf_eps: the guided filter that brings the change to full size."""
+    gf_radius, gf_eps: the guided filter that brings the change to full size;
+    spreads: reaches (in sides of a 256-pixel working image) of the edge-aware spreads of the
+    hints' changes that the decoder reads, and gates onto its output."""
 
     dim: int = 64
     blocks: int = 6
@@ -49,6 +53,13 @@ class EditConfig(JsonConfig):
     c8: int = 128
     n_bins: int = 313
     glob_dim: int = 316
+    spreads: tuple[float, ...] = (0.05, 0.25)
+
+    @classmethod
+    def parse_fields(cls, d: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(d.get("spreads"), list):
+            d["spreads"] = tuple(float(x) for x in d["spreads"])
+        return d
 
 
 def box(x: torch.Tensor, r: int) -> torch.Tensor:
@@ -116,15 +127,18 @@ class EditHead(nn.Module):
         self.log_reach = nn.Parameter(reach)
         self.null_score = nn.Parameter(torch.zeros(cfg.heads))
         self.attn_out = nn.Conv2d(d, d, 1)
-        self.hint_in = nn.Conv2d(5, d, 3, padding=1)
+        self.hint_in = nn.Conv2d(5 + 3 * len(cfg.spreads), d, 3, padding=1)
         self.fuse = nn.Conv2d(3 * d, d, 1)
         self.glob = nn.Sequential(nn.Linear(cfg.glob_dim, d), nn.ReLU(), nn.Linear(d, 2 * d))
         dil = [1, 2, 4, 8, 1, 2, 4, 8]
         self.blocks = nn.ModuleList(Block(d, dil[i % len(dil)]) for i in range(cfg.blocks))
-        self.out_ab = nn.Conv2d(d, 2, 1)
+        # The change of ab, and per spread a gate that adds that spread's change to it.
+        self.out_ab = nn.Conv2d(d, 2 + len(cfg.spreads), 1)
         self.out_logits = nn.Conv2d(d, cfg.n_bins, 1)
         nn.init.zeros_(self.out_ab.weight)
-        nn.init.zeros_(self.out_ab.bias)  # type: ignore[arg-type]
+        # The nearest spread half on at first, the wider ones nearly off.
+        gates = [0.0] + [-4.0] * (len(cfg.spreads) - 1)
+        self.out_ab.bias = nn.Parameter(torch.tensor([0.0, 0.0, *gates]))
         nn.init.zeros_(self.glob[2].weight)  # type: ignore[arg-type]
         nn.init.zeros_(self.glob[2].bias)  # type: ignore[arg-type]
 
@@ -157,6 +171,24 @@ class EditHead(nn.Module):
         pooled = F.adaptive_avg_pool2d(torch.cat([delta, ab, mask], 1), size)
         cover = pooled[:, 4:5]
         return torch.cat([pooled[:, :4] / cover.clamp_min(1e-6), cover], 1)
+
+    @staticmethod
+    def spread(cells: torch.Tensor, guide_lo: torch.Tensor, reach: float) -> torch.Tensor:
+        """(B, 3, h, w): the hints' changes from the automatic ab (/110) carried edge-aware
+        over the photo (a domain transform guided by L, as model.network.propagate spreads
+        the U-Net's hints), and a confidence falling off with distance."""
+        with torch.no_grad():
+            cover = cells[:, 4:5].float()
+            f = domain_transform(
+                torch.cat([cells[:, :2].float() * cover, cover], 1),
+                guide_lo.float() * 100.0,
+                reach * REF_CELLS,
+                SPREAD_SIGMA_R,
+            )
+            known = f[:, 2:3] > 1e-8
+            change = torch.where(known, f[:, :2] / f[:, 2:3].clamp_min(1e-8), 0.0)
+            conf = ((torch.log10(f[:, 2:3].clamp_min(1e-5)) + 5.0) / 5.0).clamp(0.0, 1.0)
+            return torch.cat([change, conf], 1)
 
     def attend(self, pf: PhotoFeatures, local: torch.Tensor) -> torch.Tensor:
         """(B, dim, H/4, W/4): what the hinted 1/8-scale cells say to every 1/4-scale cell."""
@@ -208,13 +240,19 @@ class EditHead(nn.Module):
         """local (B,3,H,W) from the hint encoder; glob (B,316). -> ab, logits."""
         h4, w4 = pf.f4.shape[-2:]
         cells4 = self.hint_cells(local, pf.base, (h4, w4))
-        x = self.fuse(torch.cat([pf.f4, self.attend(pf, local), self.hint_in(cells4)], 1))
+        spreads = [self.spread(cells4, pf.guide_lo, r) for r in self.cfg.spreads]
+        hints = self.hint_in(torch.cat([cells4, *spreads], 1))
+        x = self.fuse(torch.cat([pf.f4, self.attend(pf, local), hints], 1))
         gamma, beta = self.glob(glob.float()).chunk(2, 1)
         x = x * (1 + gamma[..., None, None]) + beta[..., None, None]
         for blk in self.blocks:
             x = blk(F.relu(x))
         x = F.relu(x)
-        delta = self.out_ab(x) * AB_SCALE
+        o = self.out_ab(x).float()
+        delta = o[:, :2]
+        for i, sp in enumerate(spreads):
+            delta = delta + torch.sigmoid(o[:, 2 + i : 3 + i]) * sp[:, :2]
+        delta = delta * AB_SCALE
         up = guided_upsample(pf.guide_lo, delta, pf.guide_hi, self.cfg.gf_radius, self.cfg.gf_eps)
         return pf.base + up, self.out_logits(x)
 

@@ -14,7 +14,7 @@ from model.hints.document import Hints, Point
 from model.hints.encoding import encode_hints
 from model.inference import Colorizer
 from model.network.config import NetConfig
-from model.network.edit import EditConfig, EditNet, EditNetConfig, guided_upsample
+from model.network.edit import EditConfig, EditHead, EditNet, EditNetConfig, guided_upsample
 from model.network.unet import ColorNet
 from model.network.weights import WeightsError, load_network, save_weights
 from model.views import finished_prediction
@@ -157,3 +157,16 @@ def test_a_decoder_file_takes_its_trunk_from_the_file_beside_it(tmp_path: Path) 
     trunk.unlink()
     with pytest.raises(WeightsError, match="needs its trunk"):
         load_network(path)
+
+
+def test_the_spread_of_a_change_stops_at_edges_and_a_shown_colour_spreads_nothing() -> None:
+    guide = torch.zeros(1, 1, 32, 32)
+    guide[..., 16:] = 0.9  # a strong edge down the middle (L 0 against 90)
+    cells = torch.zeros(1, 5, 32, 32)
+    cells[:, 0, 10, 8] = 0.3  # a change of a on the dark side
+    cells[:, 4, 10, 8] = 1.0
+    out = EditHead.spread(cells, guide, 0.25)
+    assert out[0, 0, 10, 12] > 0.25  # carried along its side
+    assert out[0, 0, 10, 20].abs() < 0.01 and out[0, 2, 10, 20] < 0.1  # not across the edge
+    cells[:, 0] = 0.0  # a hint of the colour already shown: no change to carry
+    assert EditHead.spread(cells, guide, 0.25)[:, :2].abs().max() == 0
