@@ -239,7 +239,12 @@ def main(argv: list[str] | None = None) -> int:
             weights=Path(args.weights) if args.weights else None, device=args.device
         )
         window.show()
-        if not window.files.offer_recovery():
+        try:
+            restored = window.files.offer_recovery()
+        except Exception:  # reported; never a reason not to start
+            sys.excepthook(*sys.exc_info())
+            restored = False
+        if not restored:
             if args.photo:
                 window.files.open_photo(args.photo, hints)
             else:

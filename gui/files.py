@@ -349,9 +349,11 @@ class FilesController(QObject):
 
     def offer_recovery(self) -> bool:
         """After a crash: offer to restore the unsaved hints. True if a photo is being restored."""
-        found = self.recovery.read()
-        if found is None or not found.image_path.is_file():
-            self.recovery.clear()
+        found = self.recovery.read()  # never raises: a file it cannot use is moved aside
+        aside = self.recovery.set_aside
+        if aside is not None:
+            QMessageBox.warning(self.win, "Unsaved work not restored", aside.message())
+        if found is None:
             return False
         answer = QMessageBox.question(
             self.win,

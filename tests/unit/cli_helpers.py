@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -12,6 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+
+from gui.recovery import RecoveryStore
+from model.hints.document import Hints, Point
 
 needs_posix = pytest.mark.skipif(
     sys.platform == "win32" or not hasattr(os, "mkfifo"), reason="FIFOs, signals and /dev"
@@ -53,3 +57,32 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
         if p.is_file() and not p.is_symlink():
             out[str(p.relative_to(folder))] = (p.read_bytes(), p.stat().st_mode)
     return out
+
+
+def recovery_session(store: RecoveryStore, photo: Path) -> dict:
+    """A recovery file of one point on photo, as the app writes it; its document."""
+    store.write(photo, Hints((Point(0.5, 0.5, (20.0, 30.0), 5),)))
+    return json.loads(store.path.read_text())
+
+
+def spoil_recovery(kind: str, store: RecoveryStore, photo: Path) -> None:
+    """Leave store's recovery file in a state the probe found: truncated, from a newer
+    version, with an unknown field, empty, naming a photo not there, a folder or a FIFO."""
+    doc = recovery_session(store, photo)
+    if kind == "truncated":
+        store.path.write_bytes(store.path.read_bytes()[:40])
+    elif kind == "newer version":
+        store.path.write_text(json.dumps({**doc, "version": 2}))
+    elif kind == "unknown field":
+        store.path.write_text(json.dumps({**doc, "layers": []}))
+    elif kind == "empty":
+        store.path.write_bytes(b"")
+    elif kind == "photo not there":
+        store.path.write_text(json.dumps({**doc, "meta": {"image": "/media/gone/photo.jpg"}}))
+    elif kind == "a folder":
+        store.path.unlink()
+        store.path.mkdir()
+        (store.path / "inside").write_text("x")
+    elif kind == "a FIFO":
+        store.path.unlink()
+        os.mkfifo(store.path)

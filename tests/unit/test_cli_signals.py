@@ -9,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from PIL import Image
+
 from tests.unit.cli_helpers import grey_photo, needs_posix
 
 pytestmark = needs_posix
@@ -44,16 +47,23 @@ def _run(target: tuple[str, str, str], sig: str, *args: str | Path) -> subproces
     )
 
 
-def test_sigterm_during_a_write_finishes_the_file(tmp_path: Path, tiny_weights: Path) -> None:
-    src = grey_photo(tmp_path / "in" / "a.png")
+@pytest.mark.parametrize("photos", [1, 3], ids=["one photo", "a batch, written on a thread"])
+def test_sigterm_during_a_write_finishes_the_file(
+    tmp_path: Path, tiny_weights: Path, photos: int
+) -> None:
+    d = tmp_path / "in"
+    for name in "abc"[:photos]:
+        grey_photo(d / f"{name}.png")
     out = tmp_path / "out"
     opts = ["--weights", tiny_weights, "--finish", "pass", "--no-progress"]
     # os.fsync runs once the temporary file holds the whole image, just before the rename.
-    res = _run(("os", "", "fsync"), "SIGTERM", src, "-o", out, *opts)
+    res = _run(("os", "", "fsync"), "SIGTERM", d, "-o", out, *opts)
     assert res.returncode == 143, res.stderr
     assert "Traceback" not in res.stderr
-    assert "stopped by SIGTERM: 1 colourised, 0 failed, 0 not done" in res.stdout
+    assert f"stopped by SIGTERM: 1 colourised, 0 failed, {photos - 1} not done" in res.stdout
     assert [p.name for p in out.iterdir()] == ["a_color.png"]  # no hidden .tmp left
+    with Image.open(out / "a_color.png") as done:
+        done.load()  # decodes to the end: written whole
 
 
 def test_sigint_while_colouring_stops_with_a_summary(tmp_path: Path, tiny_weights: Path) -> None:
