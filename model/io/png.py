@@ -2,41 +2,27 @@
 only for grey, and compresses on one core).
 
 Rows are filtered in numpy, each with the cheaper of Sub and Up by the usual libpng
-heuristic, and deflated in slices on all cores: every slice is a raw deflate stream ended
-with a sync flush, so their concatenation is one zlib stream (its Adler-32 combined from the
-slices'), readable by every PNG decoder. ISA-L's deflate (`isal`) is used where installed,
-else zlib's fastest level. A 24-megapixel 8-bit RGB export took 7.9 s in Pillow at its
-default level; here about 0.4 s of CPU (docs/bench/encode.md).
+heuristic, and deflated in slices on all cores (model.io.deflate): every slice is a raw
+deflate stream ended with a sync flush, so their concatenation is one zlib stream (its
+Adler-32 combined from the slices'), readable by every PNG decoder. A 24-megapixel 8-bit
+RGB export took 11.4 s in Pillow at its default level; here 0.46 s of CPU.
 """
 
 from __future__ import annotations
 
-import os
 import struct
 import zlib
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import numpy as np
 
-try:  # ISA-L: the same deflate format, 3-4x faster than zlib's fastest level
-    from isal import isal_zlib as _deflate
-
-    DEFLATE_LEVEL = 2  # ISA-L's default; files as small as zlib's level 6 on photos
-except ImportError:  # pragma: no cover - isal is a dependency; zlib stays the fallback
-    _deflate = zlib  # type: ignore[misc]
-    DEFLATE_LEVEL = 1
+from model.io import deflate
+from model.io.deflate import adler32_combine, map_slices, raw_deflate
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 _IDAT_BYTES = 1 << 20
 
-# Raw bytes per deflate slice: large enough that a fresh dictionary costs nothing measurable.
-SLICE_BYTES = 1 << 22
-
 COMPRESS_TEXT_OVER = 1024
-
-_ADLER_BASE = 65521
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -79,48 +65,20 @@ def _png_filter(cur: np.ndarray, prev_row: np.ndarray, bpp: int) -> np.ndarray:
     return out
 
 
-def adler32_combine(adler1: int, adler2: int, len2: int) -> int:
-    """The Adler-32 of two byte strings joined, from theirs and the second one's length
-    (zlib's adler32_combine, which Python's zlib does not offer)."""
-    base = _ADLER_BASE
-    rem = len2 % base
-    sum1 = adler1 & 0xFFFF
-    sum2 = (rem * sum1) % base
-    sum1 = (sum1 + (adler2 & 0xFFFF) + base - 1) % base
-    sum2 = (sum2 + (adler1 >> 16) + (adler2 >> 16) + base - rem) % base
-    return sum1 | (sum2 << 16)
-
-
-def _workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS, Windows
-        return max(1, os.cpu_count() or 1)
-
-
-def _deflate_rows(raw: np.ndarray, bpp: int, workers: int | None = None) -> bytes:
+def _deflate_rows(raw: np.ndarray, bpp: int) -> bytes:
     """One zlib stream of the filtered rows of raw (rows, stride) uint8, made in slices on
-    `workers` threads (numpy and deflate let go of the GIL)."""
+    all cores."""
     n, stride = raw.shape
-    rows = max(1, SLICE_BYTES // max(1, stride))
+    rows = max(1, deflate.SLICE_BYTES // max(1, stride))
     starts = list(range(0, n, rows))
 
     def slice_(i: int) -> tuple[bytes, int, int]:
         a = starts[i]
-        b = min(n, a + rows)
         prev = raw[a - 1] if a else np.zeros(stride, np.uint8)
-        data = _png_filter(raw[a:b], prev, bpp)
-        comp: Any = _deflate.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
-        last = i == len(starts) - 1
-        body = comp.compress(data) + comp.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
-        return body, zlib.adler32(data), data.size  # type: ignore[arg-type]
+        data = _png_filter(raw[a : a + rows], prev, bpp)
+        return raw_deflate(data, i == len(starts) - 1), zlib.adler32(data.data), data.size
 
-    n_workers = min(len(starts), workers or _workers())
-    if n_workers <= 1:
-        parts = [slice_(i) for i in range(len(starts))]
-    else:
-        with ThreadPoolExecutor(n_workers, thread_name_prefix="huebrush-png") as pool:
-            parts = list(pool.map(slice_, range(len(starts))))
+    parts = map_slices(slice_, len(starts))
     adler = 1
     for _, part_adler, size in parts:
         adler = adler32_combine(adler, part_adler, size)

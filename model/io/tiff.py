@@ -8,6 +8,8 @@ from typing import IO, Any
 
 import numpy as np
 
+from model.io import deflate
+from model.io.deflate import map_slices, zlib_stream
 from model.io.photometa import (
     DESCRIPTION,
     PhotoMeta,
@@ -83,6 +85,22 @@ def _unpremultiply(color: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np
     return c, a
 
 
+def _deflated_strips(pixels: np.ndarray, rows: int) -> list[bytes]:
+    """The strips of a TIFF with horizontal differencing (predictor 2) and Adobe deflate,
+    each `rows` rows, compressed on all cores (tifffile compresses on one: 16 s for a
+    100-megapixel 16-bit export)."""
+    starts = range(0, pixels.shape[0], rows)
+
+    def strip(i: int) -> bytes:
+        block = pixels[starts[i] : starts[i] + rows]
+        diff = np.empty(block.shape, pixels.dtype.newbyteorder("<"))  # the file's byte order
+        diff[:, 0] = block[:, 0]
+        np.subtract(block[:, 1:], block[:, :-1], out=diff[:, 1:])  # wraps, as TIFF's does
+        return zlib_stream(diff)
+
+    return map_slices(strip, len(starts))
+
+
 def encode_tiff(
     pixels: np.ndarray, icc: bytes | None, exif: bytes | None, photo: PhotoMeta
 ) -> bytes:
@@ -108,9 +126,13 @@ def encode_tiff(
         extratags += tiff_pointer_stand_ins(exif)
     description = tags.get(DESCRIPTION)
     buf = io.BytesIO()
+    rows = max(1, deflate.SLICE_BYTES // max(1, pixels[0].nbytes))
     tifffile.imwrite(
         buf,
-        pixels,
+        iter(_deflated_strips(pixels, rows)),
+        shape=pixels.shape,
+        dtype=pixels.dtype,
+        rowsperstrip=rows,
         photometric="rgb" if channels >= 3 else "minisblack",
         extrasamples=("unassalpha",) if channels in (2, 4) else None,
         byteorder="<",

@@ -1,5 +1,5 @@
-"""The PNG writer (model.io.png): exact round trips at 8 and 16 bits in every channel
-layout, whatever the slicing and the number of threads, with ISA-L or zlib."""
+"""The PNG writer (model.io.png, model.io.deflate): exact round trips at 8 and 16 bits in
+every channel layout, whatever the slicing and the number of threads, with ISA-L or zlib."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import model.io.png as png
-from model.io.png import adler32_combine, encode_png
+import model.io.deflate as deflate
+from model.io.deflate import adler32_combine
+from model.io.png import encode_png
 
 
 def _photo(dtype: type, channels: int, seed: int = 0) -> np.ndarray:
@@ -65,7 +66,7 @@ def test_round_trip_in_many_slices(
     dtype: type, channels: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pixels = _photo(dtype, channels)
-    monkeypatch.setattr(png, "SLICE_BYTES", 3 * pixels[0].nbytes)  # 13 slices
+    monkeypatch.setattr(deflate, "SLICE_BYTES", 3 * pixels[0].nbytes)  # 13 slices
     data = encode_png(pixels, None, {"Software": "Huebrush"}, [])
     got, im = _decode(data)
     assert np.array_equal(got, pixels)
@@ -78,17 +79,17 @@ def test_round_trip_in_many_slices(
 
 def test_threads_do_not_change_the_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
     pixels = _photo(np.uint8, 3, seed=1)
-    monkeypatch.setattr(png, "SLICE_BYTES", 2 * pixels[0].nbytes)
-    monkeypatch.setattr(png, "_workers", lambda: 1)
+    monkeypatch.setattr(deflate, "SLICE_BYTES", 2 * pixels[0].nbytes)
+    monkeypatch.setattr(deflate, "workers", lambda: 1)
     one = encode_png(pixels, b"profile", {}, [(b"pHYs", b"\0" * 9)])
-    monkeypatch.setattr(png, "_workers", lambda: 4)
+    monkeypatch.setattr(deflate, "workers", lambda: 4)
     assert encode_png(pixels, b"profile", {}, [(b"pHYs", b"\0" * 9)]) == one
 
 
 def test_zlib_fallback_writes_the_same_pixels(monkeypatch: pytest.MonkeyPatch) -> None:
     pixels = _photo(np.uint16, 3, seed=2)
-    monkeypatch.setattr(png, "_deflate", zlib)
-    monkeypatch.setattr(png, "DEFLATE_LEVEL", 1)
+    monkeypatch.setattr(deflate, "_deflate", zlib)
+    monkeypatch.setattr(deflate, "LEVEL", 1)
     assert np.array_equal(_decode(encode_png(pixels, None, {}, []))[0], pixels)
 
 
