@@ -63,3 +63,20 @@ def test_locality_reports_each_network_with_and_without_keep_the_rest(tmp_path: 
     assert report["photos"] == 2
     for row in report["engines"].values():
         assert set(row) == {"near", "rest", "same"} and all(v >= 0 for v in row.values())
+
+
+def test_enhancement_scores_each_mode_on_the_same_points(tmp_path: Path) -> None:
+    unet, _ = weights(tmp_path)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(1)
+    for i in range(2):
+        low = rng.integers(100, 140, (32, 32, 3), dtype=np.uint8)  # a faded, low-contrast photo
+        Image.fromarray(low).save(photos / f"{i}.png")
+    args = ["enhancement", "--data", str(photos), "--weights", str(unet), "--points", "0,1"]
+    assert main([*args, "--out", str(tmp_path), "--threads", "1"]) == 0
+    report = json.loads((tmp_path / "enhancement.json").read_text())
+    assert set(report["modes"]) == {"none", "stretch", "equalize"}
+    scores = {m: r["0"] for m, r in report["modes"].items()}
+    assert scores["stretch"] != scores["none"]  # the network saw another L
+    assert "stretch" in (tmp_path / "enhancement.md").read_text()

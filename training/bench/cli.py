@@ -28,6 +28,8 @@ from model.inference import Colorizer
 from model.io.load import load_image
 from training.bench.distance import add_parser as add_distance_parser
 from training.bench.distance import cmd_distance
+from training.bench.enhancement import add_parser as add_enhancement_parser
+from training.bench.enhancement import cmd_enhancement
 from training.bench.interactive import add_parser as add_interactive_parser
 from training.bench.interactive import cmd_interactive
 from training.bench.locality import add_parser as add_locality_parser
@@ -54,6 +56,7 @@ from training.bench.reports import (
 )
 from training.bench.speed import (
     SPEED_HINTS,
+    bench_batch,
     bench_device,
     bench_export,
     peak_rss_mb,
@@ -182,13 +185,13 @@ def cmd_speed(args: argparse.Namespace) -> int:
                 not args.no_progress,
             )
         )
+    batch: list[dict[str, Any]] = []
     if args.quick:
         export: dict[str, Any] = {"skipped": "--quick"}
     else:
         with tempfile.TemporaryDirectory(prefix="huebrush-bench-") as tmp:
-            export = bench_export(
-                torch.device("cuda" if "cuda" in devices else "cpu"), weights, Path(tmp)
-            )
+            export = bench_export(weights, Path(tmp), args.export_repeats)
+            batch = [bench_batch(weights, Path(tmp), points=n) for n in (0, 10)]
     report = {
         "meta": {
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -202,6 +205,7 @@ def cmd_speed(args: argparse.Namespace) -> int:
         "devices": results,
         "cuda": torch.cuda.get_device_name(0) if has_cuda else "no CUDA device",
         "export": export,
+        "batch": batch,
         "memory": {
             "peak_rss_mb": peak_rss_mb(),
             "cuda_max_allocated_mb": torch.cuda.max_memory_allocated() / 2**20
@@ -256,7 +260,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("speed", help="latency per update, export time, load time and memory")
     s.add_argument("--repeats", type=int, default=50, help="timed updates per measurement")
-    s.add_argument("--quick", action="store_true", help="skip the 24-megapixel export")
+    s.add_argument(
+        "--quick", action="store_true", help="skip the 24-megapixel export and the batches"
+    )
+    s.add_argument(
+        "--export-repeats",
+        type=int,
+        default=3,
+        metavar="N",
+        help="24-megapixel exports to take the median of (default 3)",
+    )
     s.add_argument("--sizes", default="256,512", help=hidden)
     s.add_argument("--render-mp", type=float, default=1.0, help=hidden)
     s.add_argument("--warmup", type=int, default=3, help=hidden)
@@ -280,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_speed_parser(sub)
     add_locality_parser(sub)
     add_interactive_parser(sub)
+    add_enhancement_parser(sub)
     return ap
 
 
@@ -295,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         "train-speed": cmd_train_speed,
         "locality": cmd_locality,
         "interactive": cmd_interactive,
+        "enhancement": cmd_enhancement,
     }
     return commands[args.command](args)
 
