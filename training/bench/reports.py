@@ -93,6 +93,31 @@ def quality_plot(report: dict[str, Any], path: Path) -> bool:
     return True
 
 
+def export_line(exp: dict[str, Any]) -> str:
+    """The 24-megapixel disk-to-disk export as one line: the median run's stages."""
+    extra = ""
+    if exp.get("rss_peak_mb") is not None and exp.get("rss_before_mb") is not None:
+        extra = f"; {exp['rss_peak_mb'] - exp['rss_before_mb']:.0f} MB RSS above the start"
+    runs = ", ".join(f"{t:.2f}" for t in exp["totals_s"])
+    return (
+        f"- {exp['width']}x{exp['height']} grey JPEG, {exp['points']} points, default finish, "
+        f"to PNG through huebrush-colorize (median of {exp['repeats']}: {runs} s): "
+        f"**{exp['total_s']:.2f} s** = load {exp['load_s']:.2f} + network {exp['network_s']:.2f}"
+        f" + render {exp['render_s']:.2f} + PNG {exp['save_s']:.2f} "
+        f"({exp['png_mb']:.1f} MB){extra}"
+    )
+
+
+def batch_line(row: dict[str, Any]) -> str:
+    """A batch through huebrush-colorize as one line."""
+    hints = f"{row['points']} points each, default finish" if row["points"] else "no hints"
+    return (
+        f"- Batch: huebrush-colorize on a folder of {row['photos']} {row['width']}x"
+        f"{row['height']} grey JPEGs, {hints}: **{row['per_minute']:.0f} photos a minute** "
+        f"({row['batch_s']:.1f} s for the folder, {row['one_photo_s']:.1f} s for one photo)"
+    )
+
+
 def speed_markdown(report: dict[str, Any]) -> str:
     """The speed report as markdown."""
     m = report["meta"]["machine"]
@@ -118,12 +143,9 @@ def speed_markdown(report: dict[str, Any]) -> str:
     if "skipped" in exp:
         lines.append(f"- 24 MP export: skipped ({exp['skipped']})")
     else:
-        lines.append(
-            f"- {exp['width']}x{exp['height']} export ({exp['device']}, {exp['precision']}): "
-            f"{exp['total_s']:.1f} s = load {exp['load_s']:.1f} + prepare {exp['prepare_s']:.1f}"
-            f" + predict {exp['predict_s']:.1f} + render {exp['render_s']:.1f}"
-            f" + PNG {exp['save_png_s']:.1f}"
-        )
+        lines.append(export_line(exp))
+    for row in report.get("batch", []):
+        lines.append(batch_line(row))
     mem = report["memory"]
     line = f"- Peak memory: {mem['peak_rss_mb']:.0f} MB RSS"
     if mem.get("cuda_max_allocated_mb") is not None:

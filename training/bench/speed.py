@@ -1,10 +1,13 @@
 """The speed bench: per-update latency (predict, and predict + render at 1 megapixel),
-threads, model load time and a 24-megapixel export, as the app and the CLI run them."""
+threads, model load time, a 24-megapixel scan from disk to disk and batches of 1-megapixel
+photos through huebrush-colorize, as the app and the CLI run them."""
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,11 +19,12 @@ from tqdm import tqdm
 
 from model.hints.document import Hints, Point
 from model.inference import Colorizer
-from model.io.load import load_image
 from model.io.pixels import LoadedImage
-from model.io.save import save_image
 
 EXPORT_SHAPE = (4000, 6000)  # 24 megapixels, 3:2
+EXPORT_POINTS = 5
+BATCH_SHAPE = (816, 1224)  # 1 megapixel
+BATCH_PHOTOS = 12
 
 SPEED_HINTS = 3
 
@@ -176,35 +180,153 @@ def _timed_prepare(col: Colorizer, photo: LoadedImage) -> float:
     return (time.perf_counter() - t0) * 1e3
 
 
-def bench_export(device: torch.device, weights: Path, workdir: Path) -> dict[str, Any]:
-    """One 24-megapixel export as the CLI does it: prepare, predict, render, save a PNG."""
-    col = Colorizer.load(weights, device=str(device))
-    _ = col.net
-    gray = synthetic_gray(*EXPORT_SHAPE, seed=2)
-    hints = changing_hints(1, seed=3)[0]
+class RssSampler:
+    """The process's resident memory sampled every 10 ms on a thread while in the block
+    (Linux /proc; elsewhere None): `before` when it started, `peak` while it ran."""
+
+    def __init__(self) -> None:
+        self.before: float | None = None
+        self.peak: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    @staticmethod
+    def rss_mb() -> float | None:
+        try:
+            with open("/proc/self/statm", encoding="ascii") as f:
+                pages = int(f.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            return None
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.01):
+            now = self.rss_mb()
+            if now is not None and (self.peak is None or now > self.peak):
+                self.peak = now
+
+    def __enter__(self) -> RssSampler:
+        self.before = self.peak = self.rss_mb()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _cli_stages() -> tuple[dict[str, float], Callable[[], None]]:
+    """Timers around huebrush-colorize's stages, where the CLI looks them up; and the undo."""
+    import model.cli as cli
+    import model.engines as engines
+
     stages: dict[str, float] = {}
-    t0 = time.perf_counter()
-    img = load_image(gray)
-    stages["load_s"] = time.perf_counter() - t0
-    t = time.perf_counter()
-    prep = col.prepare(img)
-    stages["prepare_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    pred = col.predict(prep, hints)
-    stages["predict_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    rgb = col.render(prep, pred)
-    stages["render_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    save_image(workdir / "export.png", rgb, bit_depth=img.bit_depth)
-    stages["save_png_s"] = time.perf_counter() - t
-    total = time.perf_counter() - t0
+    patched = [
+        (cli, "load_image", "load_s"),
+        (engines.NetEngine, "colours", "network_s"),
+        (cli, "render_rgb", "render_s"),
+        (cli, "save_image", "save_s"),
+    ]
+    saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patched]
+    for owner, name, key in patched:
+        setattr(owner, name, _timer(stages, key, getattr(owner, name)))
+
+    def undo() -> None:
+        for owner, name, fn in saved:
+            setattr(owner, name, fn)
+
+    return stages, undo
+
+
+def _timer(stages: dict[str, float], key: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            stages[key] = stages.get(key, 0.0) + time.perf_counter() - t0
+
+    return timed
+
+
+def run_cli(argv: list[str]) -> tuple[float, dict[str, float]]:
+    """huebrush-colorize in this process: its wall time and the time of its stages."""
+    from model.cli import main
+
+    stages, undo = _cli_stages()
+    try:
+        t0 = time.perf_counter()
+        if main([*argv, "--no-progress", "--overwrite"]) != 0:
+            raise RuntimeError(f"huebrush-colorize {' '.join(argv)} failed")
+        return time.perf_counter() - t0, stages
+    finally:
+        undo()
+
+
+def write_photos(folder: Path, shape: tuple[int, int], count: int, points: int) -> list[Path]:
+    """count synthetic grey JPEG scans (quality 92) in folder, each with a hint file of
+    `points` points when points > 0."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    hints = changing_hints(count, seed=3, k=max(1, points))
+    paths = []
+    for i in range(count):
+        path = folder / f"scan{i:03d}.jpg"
+        Image.fromarray(synthetic_gray(*shape, seed=2 + i)).save(path, quality=92)
+        if points:
+            hints[i].to_json(path.with_suffix(".hints.json"))
+        paths.append(path)
+    return paths
+
+
+def bench_export(weights: Path, workdir: Path, repeats: int = 3) -> dict[str, Any]:
+    """A 24-megapixel grey JPEG scan with 5 points, from disk to disk as huebrush-colorize
+    does it (default finish, PNG out), `repeats` times: the median run's stages, and the
+    resident memory it needed above the loaded model."""
+    src = write_photos(workdir / "in", EXPORT_SHAPE, 1, EXPORT_POINTS)[0]
+    argv = [str(src), "-o", str(workdir / "out"), "--weights", str(weights), "--device", "cpu"]
+    runs = []
+    for _ in range(repeats):
+        with RssSampler() as rss:
+            wall, stages = run_cli(argv)
+        disk_to_disk = sum(stages.values())
+        runs.append({"cli_s": wall, "total_s": disk_to_disk, **stages, "rss": rss})
+    median = sorted(runs, key=lambda r: r["total_s"])[len(runs) // 2]
+    rss = median.pop("rss")
     return {
         "width": EXPORT_SHAPE[1],
         "height": EXPORT_SHAPE[0],
-        "device": device.type,
-        "precision": precision_label(device, col.fast_math),
-        "total_s": total,
-        **stages,
-        "png_mb": (workdir / "export.png").stat().st_size / 2**20,
+        "points": EXPORT_POINTS,
+        "input": "grey JPEG, quality 92",
+        "device": "cpu",
+        "repeats": repeats,
+        "totals_s": sorted(r["total_s"] for r in runs),
+        **median,
+        "png_mb": (workdir / "out" / f"{src.stem}_color.png").stat().st_size / 2**20,
+        "rss_before_mb": rss.before,
+        "rss_peak_mb": rss.peak,
+    }
+
+
+def bench_batch(
+    weights: Path, workdir: Path, count: int = BATCH_PHOTOS, points: int = 0
+) -> dict[str, Any]:
+    """huebrush-colorize on a folder of `count` 1-megapixel grey JPEGs (with `points` points
+    each, default finish): photos a minute, from the folder's time minus a one-photo run
+    (so start-up and the model load are not counted), over count - 1 photos."""
+    folder = workdir / f"batch{points}"
+    paths = write_photos(folder, BATCH_SHAPE, count, points)
+    common = ["--weights", str(weights), "--device", "cpu"]
+    one, _ = run_cli([str(paths[0]), "-o", str(workdir / f"one{points}"), *common])
+    many, stages = run_cli([str(folder), "-o", str(workdir / f"out{points}"), *common])
+    return {
+        "photos": count,
+        "width": BATCH_SHAPE[1],
+        "height": BATCH_SHAPE[0],
+        "points": points,
+        "one_photo_s": one,
+        "batch_s": many,
+        "per_minute": 60.0 * (count - 1) / max(many - one, 1e-9),
+        "stages_s": stages,
     }
