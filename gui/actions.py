@@ -141,8 +141,9 @@ class Actions:
         self.suggest = a(
             "New Points Keep the Shown Colour",
             "N",
-            "New points start with the colour the photo shows there now, so a click "
-            "changes nothing until you pick a colour (off: the last colour you chose)",
+            "New points start with the colour the photo shows there and change nothing until "
+            "you choose their colour (off: they take the last colour you chose, and the "
+            "picture follows at once)",
             "suggest",
             checkable=True,
         )

@@ -5,10 +5,18 @@ controllers (gui.editing, gui.files) call the methods here. Every hint edit is a
 QUndoCommand that swaps whole (frozen) Hints values, so undo and redo are exact and the
 network always sees a consistent snapshot; Keep the Rest, a setting, is the one change
 outside the history.
+
+A point placed with the colour shown there (a click, a painted stroke) is *unchosen* until
+the user gives it a colour: it is drawn, selected, moved and removed like any other, but the
+network does not get it (`network_hints`), so a click alone changes nothing on screen. Which
+points are unchosen is part of each undo step, so undoing a colour choice makes its points
+unchosen again. A hint file knows nothing of it: saved, such a point is an ordinary point in
+the colour that was shown there, and it comes back as one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -22,6 +30,8 @@ AB = tuple[float, float]
 Selection = tuple[int, frozenset[int]]
 _NONE: Selection = (-1, frozenset())
 _MERGE_ID = 0x4855  # one id for all mergeable edits; the merge key decides what merges
+# Given a point's new place, the colour shown there (None: nothing shown yet).
+ShownColour = Callable[[float, float], AB | None]
 
 
 def _ab(ab: AB) -> AB:
@@ -30,7 +40,8 @@ def _ab(ab: AB) -> AB:
 
 
 class HintsEdit(QUndoCommand):
-    """Replace the document's hints (and selection) by `after`; undo restores `before`.
+    """Replace the document's hints (and selection, and which points are unchosen) by
+    `after`; undo restores `before`.
 
     Edits with the same non-None `merge_key` fold into one undo step while the earlier one
     is still open (a drag in progress); an edit with `final=True` closes the step.
@@ -44,11 +55,14 @@ class HintsEdit(QUndoCommand):
         select_after: int | Selection | None = None,
         merge_key: tuple[object, ...] | None = None,
         final: bool = True,
+        unchosen_after: frozenset[int] | None = None,
     ) -> None:
         super().__init__(text)
         self._doc = doc
         self.before = doc.hints
         self.after = after
+        self.unchosen_before = doc.unchosen
+        self.unchosen_after = doc.unchosen if unchosen_after is None else unchosen_after
         self.select_before = doc.selection_state
         if select_after is None:
             select_after = doc.selection_state
@@ -59,10 +73,10 @@ class HintsEdit(QUndoCommand):
         self.closed = final
 
     def redo(self) -> None:
-        self._doc._apply(self.after, self.select_after)
+        self._doc._apply(self.after, self.select_after, self.unchosen_after)
 
     def undo(self) -> None:
-        self._doc._apply(self.before, self.select_before)
+        self._doc._apply(self.before, self.select_before, self.unchosen_before)
 
     def id(self) -> int:
         return _MERGE_ID if self.merge_key is not None else -1
@@ -72,6 +86,7 @@ class HintsEdit(QUndoCommand):
             return False
         self.after = other.after
         self.select_after = other.select_after
+        self.unchosen_after = other.unchosen_after
         self.closed = other.closed
         self.setText(other.text())  # a stroke's step names its final count of points
         return True
@@ -98,6 +113,7 @@ class Document(QObject):
         self._hints = Hints()
         self._selected = -1
         self._group: frozenset[int] = frozenset()  # selected with the current point
+        self._unchosen: frozenset[int] = frozenset()  # points whose colour was not chosen yet
         self._interim = False
         self._stroke_base: tuple[Point, ...] | None = None  # the points before a stroke being drawn
         self.undo_stack = QUndoStack(self)
@@ -117,6 +133,20 @@ class Document(QObject):
     def points(self) -> tuple[Point, ...]:
         """The local colour points."""
         return self._hints.points
+
+    @property
+    def unchosen(self) -> frozenset[int]:
+        """Indices of the points placed with the colour shown there whose colour the user
+        has not chosen yet; the network does not get them."""
+        return self._unchosen
+
+    def network_hints(self, leave_out: int = -1) -> Hints:
+        """The hints the network gets: all but the unchosen points (and point `leave_out`,
+        for suggestions made without the point's own colour)."""
+        if not self._unchosen and not 0 <= leave_out < len(self.points):
+            return self._hints
+        gone = self._unchosen | {leave_out}
+        return self._hints.with_points(p for i, p in enumerate(self.points) if i not in gone)
 
     @property
     def selected(self) -> int:
@@ -148,12 +178,14 @@ class Document(QObject):
         """True when the hints differ from the last saved (or opened) state."""
         return not self.undo_stack.isClean()
 
-    def _apply(self, hints: Hints, state: Selection) -> None:
-        changed = hints != self._hints
+    def _apply(self, hints: Hints, state: Selection, unchosen: frozenset[int]) -> None:
+        n = len(hints.points)
+        unchosen = frozenset(i for i in unchosen if 0 <= i < n)
+        changed = hints != self._hints or unchosen != self._unchosen
         old = self.selection_state
         # Selection first, so hintsChanged listeners never see an index into the old points.
-        self._hints = hints
-        self._set_selection(state, len(hints.points))
+        self._hints, self._unchosen = hints, unchosen
+        self._set_selection(state, n)
         if changed:
             self.hintsChanged.emit()
         if self.selection_state != old:
@@ -215,15 +247,17 @@ class Document(QObject):
         self.undo_stack.clear()
         self._hints = start or Hints()
         self._selected, self._group = _NONE
+        self._unchosen = frozenset()
         self.imageChanged.emit()
         self.hintsChanged.emit()
         self.selectionChanged.emit(-1)
         self.undo_stack.setClean()
 
     def load_hints(self, hints: Hints, text: str = "Open session", clean: bool = True) -> None:
-        """Replace all hints (undoable); `clean` marks the result as saved."""
-        if hints != self._hints:
-            self._push(text, hints, -1)
+        """Replace all hints (undoable); `clean` marks the result as saved. Every point of
+        them is an ordinary one, whatever colour it has."""
+        if hints != self._hints or self._unchosen:
+            self._push(text, hints, -1, unchosen_after=frozenset())
         if clean:
             self.undo_stack.setClean()
 
@@ -244,10 +278,13 @@ class Document(QObject):
         select_after: int | Selection | None = None,
         merge_key: tuple[object, ...] | None = None,
         final: bool = True,
+        unchosen_after: frozenset[int] | None = None,
     ) -> None:
         self._interim = not final
         try:
-            self.undo_stack.push(HintsEdit(self, text, after, select_after, merge_key, final))
+            self.undo_stack.push(
+                HintsEdit(self, text, after, select_after, merge_key, final, unchosen_after)
+            )
         finally:
             self._interim = False
         if final and merge_key is not None:
@@ -259,20 +296,31 @@ class Document(QObject):
         return self._interim
 
     # -- points --------------------------------------------------------------------------
-    def add_point(self, x: float, y: float, ab: AB, size: int = DEFAULT_SIZE) -> int:
-        """Add a point and select it; returns its index."""
+    def add_point(
+        self, x: float, y: float, ab: AB, size: int = DEFAULT_SIZE, chosen: bool = True
+    ) -> int:
+        """Add a point and select it; returns its index. Not `chosen`: `ab` is only the
+        colour shown there, and the point stays out of the network's hints until it gets
+        a colour."""
         p = Point(0.0, 0.0, _ab(ab), size).moved(x, y).resized(size)
         pts = (*self.points, p)
-        self._push("Add point", self._hints.with_points(pts), len(pts) - 1)
-        return len(pts) - 1
+        i = len(pts) - 1
+        unchosen = self._unchosen if chosen else self._unchosen | {i}
+        self._push("Add point", self._hints.with_points(pts), i, unchosen_after=unchosen)
+        return i
 
     def add_points(
-        self, placed: list[tuple[float, float, AB]], size: int = DEFAULT_SIZE, final: bool = True
+        self,
+        placed: list[tuple[float, float, AB]],
+        size: int = DEFAULT_SIZE,
+        final: bool = True,
+        chosen: bool = True,
     ) -> tuple[int, ...]:
         """Add points (x, y, ab) as one undo step, all selected (a painted stroke: one pick
         in the picker then colours the whole stroke); returns their indices. A stroke still
         being drawn comes with `final=False` and more points each time: they replace the
-        previous call's, and the call with `final=True` closes the undo step."""
+        previous call's, and the call with `final=True` closes the undo step. Not `chosen`:
+        as for add_point."""
         if not placed:
             return ()
         base = self._stroke_base
@@ -284,7 +332,11 @@ class Document(QObject):
         text = "Add point" if len(new) == 1 else f"Paint {len(new)} points"
         self._stroke_base = None if final else base
         select = (added[-1], frozenset(added))
-        self._push(text, self._hints.with_points(pts), select, ("stroke", len(base)), final)
+        unchosen = frozenset(i for i in self._unchosen if i < len(base))
+        if not chosen:
+            unchosen |= frozenset(added)
+        key = ("stroke", len(base))
+        self._push(text, self._hints.with_points(pts), select, key, final, unchosen)
         return added
 
     def _replace_points(
@@ -293,13 +345,16 @@ class Document(QObject):
         text: str,
         merge_key: tuple[object, ...] | None = None,
         final: bool = True,
+        chosen: Iterable[int] = (),
     ) -> None:
         pts = list(self.points)
-        if all(pts[i] == p for i, p in changed.items()) and merge_key is None:
+        unchosen = self._unchosen - frozenset(chosen)
+        same = all(pts[i] == p for i, p in changed.items()) and unchosen == self._unchosen
+        if same and merge_key is None:
             return
         for i, p in changed.items():
             pts[i] = p
-        self._push(text, self._hints.with_points(pts), None, merge_key, final)
+        self._push(text, self._hints.with_points(pts), None, merge_key, final, unchosen)
 
     def _targets(self, index: int) -> tuple[int, ...]:
         """The points an edit of point `index` applies to: the selection if it is in it."""
@@ -310,10 +365,13 @@ class Document(QObject):
     def _plural(text: str, n: int) -> str:
         return f"{text} point" if n == 1 else f"{text} {n} points"
 
-    def move_point(self, index: int, x: float, y: float, final: bool = True) -> None:
+    def move_point(
+        self, index: int, x: float, y: float, final: bool = True, shown: ShownColour | None = None
+    ) -> None:
         """Move a point to (x, y), and the others selected with it by as much, as far as
         the photo's edges let all of them go; the moves of one drag (until `final`) are one
-        undo step."""
+        undo step. Unchosen points take the colour `shown` at their new place, so what they
+        carry (and a saved file keeps) is still the colour shown where they are."""
         if not 0 <= index < len(self.points):
             return
         targets = self._targets(index)
@@ -325,17 +383,23 @@ class Document(QObject):
             dx = min(max(x - pts[index].x, -min(xs)), 1.0 - max(xs))
             dy = min(max(y - pts[index].y, -min(ys)), 1.0 - max(ys))
             moved = {i: pts[i].moved(pts[i].x + dx, pts[i].y + dy) for i in targets}
+        if shown is not None:
+            for i in moved.keys() & self._unchosen:
+                ab = shown(moved[i].x, moved[i].y)
+                if ab is not None:
+                    moved[i] = moved[i].recoloured(_ab(ab))
         key = ("move", targets)
         self._replace_points(moved, self._plural("Move", len(targets)), key, final)
 
     def recolour_point(self, index: int, ab: AB, final: bool = True) -> None:
-        """Give a point (and the others selected with it) a new colour; a drag on the colour
+        """Give a point (and the others selected with it) a new colour, chosen: unchosen
+        points become ordinary ones, even in the colour they had; a drag on the colour
         plane is one undo step."""
         if 0 <= index < len(self.points):
             targets = self._targets(index)
             new = {i: self.points[i].recoloured(_ab(ab)) for i in targets}
             text = self._plural("Recolour", len(targets))
-            self._replace_points(new, text, ("recolour", targets), final)
+            self._replace_points(new, text, ("recolour", targets), final, targets)
 
     def resize_point(self, index: int, size: int) -> None:
         """Change the patch width of a point (and of the others selected with it), clamped
@@ -354,25 +418,32 @@ class Document(QObject):
 
     def remove_point(self, index: int) -> None:
         """Remove one point; nothing is selected afterwards."""
-        if 0 <= index < len(self.points):
-            pts = self.points[:index] + self.points[index + 1 :]
-            self._push("Remove point", self._hints.with_points(pts), -1)
+        self.remove_points((index,), select_after=False)
 
     def remove_selected(self) -> None:
         """Remove every selected point (one undo step); nothing is selected afterwards."""
         self.remove_points(self.selection)
 
-    def remove_points(self, indices: list[int] | tuple[int, ...]) -> None:
+    def remove_points(
+        self, indices: list[int] | tuple[int, ...], select_after: bool = True
+    ) -> None:
         """Remove these points (one undo step); selected points that stay, stay selected
-        (what is left of a stroke the eraser cut through can still be coloured at once)."""
+        (what is left of a stroke the eraser cut through can still be coloured at once),
+        unless not `select_after`."""
         gone = {i for i in indices if 0 <= i < len(self.points)}
         if not gone:
             return
         pts = tuple(p for i, p in enumerate(self.points) if i not in gone)
-        new = {old: old - sum(g < old for g in gone) for old in self.selection if old not in gone}
+
+        def renumbered(kept: Iterable[int]) -> dict[int, int]:
+            return {old: old - sum(g < old for g in gone) for old in kept if old not in gone}
+
+        new = renumbered(self.selection) if select_after else {}
         current = new.get(self._selected, max(new.values(), default=-1))
         after = (current, frozenset(new.values()))
-        self._push(self._plural("Remove", len(gone)), self._hints.with_points(pts), after)
+        unchosen = frozenset(renumbered(self._unchosen).values())
+        text = self._plural("Remove", len(gone))
+        self._push(text, self._hints.with_points(pts), after, unchosen_after=unchosen)
 
     # -- palette and saturation ----------------------------------------------------------
     @property
@@ -458,7 +529,7 @@ class Document(QObject):
                 edit.before = edit.before.with_keep_rest(on)
                 edit.after = edit.after.with_keep_rest(on)
         self.undo_stack.resetClean()  # what was saved has it the other way
-        self._apply(self._hints.with_keep_rest(on), self.selection_state)
+        self._apply(self._hints.with_keep_rest(on), self.selection_state, self._unchosen)
 
     def close_open_edit(self) -> None:
         """End a drag whose last step changed nothing, so the next drag is its own undo step."""
@@ -472,4 +543,4 @@ class Document(QObject):
         if not self._hints.empty:  # the enhancement and keep-the-rest are settings, and stay
             kept = Hints().with_enhance(self._hints.enhance, self._hints.enhance_output)
             kept = kept.with_keep_rest(self._hints.keep_rest)
-            self._push("Reset hints", kept, -1)
+            self._push("Reset hints", kept, -1, unchosen_after=frozenset())

@@ -66,8 +66,12 @@ class HintEditor(QObject):
     def _connect(self) -> None:
         doc, canvas, acts = self.doc, self.canvas, self.win.acts
         canvas.pointAddRequested.connect(self.add_point)
-        canvas.pointMoveRequested.connect(lambda i, x, y: doc.move_point(i, x, y, final=False))
-        canvas.pointMoveFinished.connect(lambda i, x, y: doc.move_point(i, x, y, final=True))
+        canvas.pointMoveRequested.connect(
+            lambda i, x, y: doc.move_point(i, x, y, False, self.shown_colour)
+        )
+        canvas.pointMoveFinished.connect(
+            lambda i, x, y: doc.move_point(i, x, y, True, self.shown_colour)
+        )
         canvas.pointSelected.connect(doc.select)
         canvas.pointToggled.connect(doc.toggle_selected)
         canvas.pointsBoxed.connect(doc.select_more)
@@ -118,11 +122,13 @@ class HintEditor(QObject):
 
     # -- points ----------------------------------------------------------------------------
     def add_point(self, x: float, y: float) -> None:
-        """A click on the photo: a point there, in the colour a new point gets."""
+        """A click on the photo: a point there, in the colour a new point gets; in the
+        colour shown there it is unchosen, and the picture stays as it is."""
         if self.doc.image is None:
             return
         size = self.win.prefs.point_size
-        self.doc.add_point(x, y, self._colour_for_new_point(x, y), size)
+        chosen = self._new_colour_chosen()
+        self.doc.add_point(x, y, self._colour_for_new_point(x, y), size, chosen)
 
     def add_stroke(
         self, path: list[tuple[float, float]], final: bool = True, continued: bool = False
@@ -150,7 +156,10 @@ class HintEditor(QObject):
         self._stroke_colours = [] if final else colours
         self._stroke_end = where[-1] if final else None
         self.doc.add_points(
-            [(x, y, ab) for (x, y), ab in zip(where, colours, strict=True)], size, final
+            [(x, y, ab) for (x, y), ab in zip(where, colours, strict=True)],
+            size,
+            final,
+            self._new_colour_chosen(),
         )
         if final and len(where) > 1:
             self.win.statusBar().showMessage(
@@ -181,12 +190,23 @@ class HintEditor(QObject):
         self.update_picker()
         win.statusBar().showMessage(f"New points and strokes: {size} px", 3000)
 
+    def _new_colour_chosen(self) -> bool:
+        """New points get a colour the user chose (N off, once a colour was chosen) rather
+        than the one shown where they are."""
+        return not self.win.acts.suggest.isChecked() and self.last_colour is not None
+
     def _colour_for_new_point(self, x: float, y: float) -> AB:
-        L = self.lightness_at(x, y)
+        if not self._new_colour_chosen():
+            shown = self.shown_colour(x, y)
+            if shown is not None:
+                return shown
+        return snapped(self.lightness_at(x, y), self.last_colour or (0.0, 0.0))
+
+    def shown_colour(self, x: float, y: float) -> AB | None:
+        """The colour the result on screen shows at (x, y), in the gamut at its lightness;
+        None before the first result."""
         pred = self.link.prediction
-        if (self.win.acts.suggest.isChecked() or self.last_colour is None) and pred:
-            return snapped(L, shown_at(pred, x, y))
-        return snapped(L, self.last_colour or (0.0, 0.0))
+        return None if pred is None else snapped(self.lightness_at(x, y), shown_at(pred, x, y))
 
     def lightness_at(self, x: float, y: float) -> float:
         """Mean lightness of a 3×3 preview neighbourhood around the fractional point."""
@@ -349,11 +369,16 @@ class HintEditor(QObject):
         with QSignalBlocker(self.win.acts.keep_rest):
             self.win.acts.keep_rest.setChecked(hints.keep_rest)
         self.canvas.set_keep_rest(hints.keep_rest)
+        unchosen = self.doc.unchosen
         marks = [
             PointMark(
-                p.x, p.y, lab_qcolor(swatch_lightness(self.lightness_at(p.x, p.y)), p.ab), p.size
+                p.x,
+                p.y,
+                lab_qcolor(swatch_lightness(self.lightness_at(p.x, p.y)), p.ab),
+                p.size,
+                i in unchosen,
             )
-            for p in hints.points
+            for i, p in enumerate(hints.points)
         ]
         self.canvas.set_marks(marks, self.doc.selected, self.doc.group)
         self.win.palette.set_hints(hints.palette, hints.saturation)
@@ -382,25 +407,39 @@ class HintEditor(QObject):
             self.picker.set_point(None, None, None, self.win.prefs.point_size)
             self.picker.set_suggestions([])
             return
+        doc = self.doc
         self.picker.set_point(
-            self.doc.selected, self.lightness_at(p.x, p.y), p.ab, p.size, len(self.doc.group)
+            doc.selected,
+            self.lightness_at(p.x, p.y),
+            p.ab,
+            p.size,
+            len(doc.group),
+            unchosen=bool(doc.unchosen & set(doc.selection)),
         )
         self._update_suggestions()
 
     def _update_suggestions(self) -> None:
         """Suggestions for the selected point come from a prediction without that point (in
         the worker's idle time); until they arrive, from the prediction on screen."""
-        p, i, pred = self.doc.selected_point, self.doc.selected, self.link.prediction
+        p, i, link = self.doc.selected_point, self.doc.selected, self.link
+        pred = link.prediction
         if p is None or pred is None:
             return
-        others = self.doc.hints.with_points(q for j, q in enumerate(self.doc.points) if j != i)
-        key = (self.link.token, others, p.x, p.y)
+        others = self.doc.network_hints(leave_out=i)
+        key = (link.token, others, p.x, p.y)
         if key == self._suggest_key:
             if self._suggested is not None:
                 self.picker.set_suggestions(self._suggested)
             return
         self._suggest_key, self._suggested = key, None
-        self.picker.set_suggestions(suggestions_at(pred, p.x, p.y, MAX_SUGGESTIONS))
+        shown = suggestions_at(pred, p.x, p.y, MAX_SUGGESTIONS)
+        if others == link.shown_hints and not link.last_result_draft:
+            # The network never got this point (unchosen): what is shown is already the
+            # prediction without it, so a click costs no pass of the network at all.
+            self._suggested = shown
+            self.picker.set_suggestions(shown)
+            return
+        self.picker.set_suggestions(shown)
         self.link.worker.request_suggestions(
             SuggestRequest(self.link.token, key, others, p.x, p.y, MAX_SUGGESTIONS)
         )

@@ -155,9 +155,9 @@ class ExportController(QObject):
             return False
         depth = image.bit_depth if path.suffix.lower() in SIXTEEN_BIT_SUFFIXES else 8
         meta = image.meta if self.win.prefs.keep_metadata else NO_META
-        job = ExportJob(
-            self.link.token, path, self.doc.hints, depth, image.output_icc_profile, meta
-        )
+        # What is on screen: points whose colour is not chosen yet are not in it.
+        hints = self.doc.network_hints()
+        job = ExportJob(self.link.token, path, hints, depth, image.output_icc_profile, meta)
         self._exporting[str(path)] = job
         if self.doc.path is not None and not self.files.is_sample:
             self._exported_to[self.doc.path] = path
@@ -231,7 +231,7 @@ class ExportController(QObject):
         skipped: list[str] = []
         for src in photos:
             if same_file(src, self.doc.path):
-                hints = self.doc.hints
+                hints = self.doc.network_hints()
             elif sidecar_path(src).is_file():
                 try:
                     hints = Hints.from_json(sidecar_path(src))

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayo
 
 #: (keys, what they do), as the shortcuts table shows them.
 SHORTCUTS: tuple[tuple[str, str], ...] = (
-    ("Click on the photo", "add a colour point"),
+    ("Click on the photo", "add a colour point (it changes nothing until you choose its colour)"),
     ("Drag a point", "move it (a selected point: all the selected ones)"),
     ("Shift+click or Ctrl+click a point", "add it to the selection, or take it out"),
     ("Shift+drag or Ctrl+drag on the photo", "select the points inside a box"),
@@ -27,7 +27,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Arrow keys (Shift: x10)", "nudge the selected points by a screen pixel"),
     ("Arrow keys on the colour square (Shift: x5)", "fine-tune the colour"),
     ("Tab / Shift+Tab, Esc", "select the next / previous point, none"),
-    ("N", "new points keep the colour shown (off: your last colour)"),
+    ("N", "new points keep the colour shown and wait for yours (off: your last colour)"),
     ("K", "keep the rest: points colour only their own regions"),
     ("Ctrl+Shift+Backspace", "remove all hints"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo"),
@@ -57,7 +57,8 @@ GUIDE = """
 <li><b>Open</b> a black-and-white photo (Ctrl+O, or drop it on the window). Without any
 hints the network colours it automatically.</li>
 <li><b>Click</b> where you know the colour: a colour point appears, at first with the colour
-shown there. Choose its colour under <i>Colour of point</i>: the square holds every colour
+shown there (its white ring dotted), and the picture stays as it is until you choose the
+point's colour under <i>Colour of point</i>: the square holds every colour
 possible at that point's brightness; <i>Suggested</i> are the colours the network finds
 likely there, most likely first and each a different colour (a swatch's tip says how
 likely); <i>Recent</i> are yours.</li>

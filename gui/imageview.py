@@ -72,6 +72,7 @@ class PointMark:
     y: float
     colour: QColor
     size: int  # patch width at the network's working resolution
+    unchosen: bool = False  # its colour is only the one shown there: the network lacks it
 
 
 class ViewTransform(QObject):

@@ -1,9 +1,10 @@
 """`python -m gui.latency`: time from a click on the photo to the repainted colour result.
 
 Runs the real main window offscreen (unless a display is forced), clicks points onto a photo
-one after another and measures each click until the result for it has been painted. Prints
-p50/p95 per worker thread count; the 'network' column is the worker's own share (request to
-finished preview), the rest is queueing, signal delivery and painting.
+one after another, each given a colour in the picker at once (a click alone changes nothing
+the network sees), and measures from each click until the result for it has been painted.
+Prints p50/p95 per worker thread count; the 'network' column is the worker's own share
+(request to finished preview), the rest is queueing, signal delivery and painting.
 
 `--drag S` instead drags one point around for S seconds (a mouse move every 16 ms) and
 reports what a user sees while dragging: results painted per second, how old the shown
@@ -87,6 +88,7 @@ def measure(
     from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtTest import QTest
 
+    from gui.colours import snapped
     from gui.preferences import Preferences
 
     with measuring_window(weights, threads, Preferences("cpu", size)) as win:
@@ -121,9 +123,11 @@ def measure(
         nets: list[float] = []
         for i in range(WARMUP_EDITS + edits):
             fx, fy = rng.uniform(0.1, 0.9, 2)
+            a, b = snapped(win.editor.lightness_at(fx, fy), tuple(rng.uniform(-40, 40, 2)))
             pos = view.to_widget(float(fx), float(fy)).toPoint()
             t0 = time.perf_counter()
             QTest.mouseClick(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+            win.picker.colourPicked.emit(a, b, True)  # as a click on a colour of the picker
             wait_for(shown)
             ms = (time.perf_counter() - t0) * 1000
             if i >= WARMUP_EDITS:
@@ -142,6 +146,7 @@ def measure_drag(
     from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtTest import QTest
 
+    from gui.colours import snapped
     from gui.preferences import Preferences
 
     with measuring_window(weights, threads, Preferences("cpu", size, drafts=drafts)) as win:
@@ -175,6 +180,7 @@ def measure_drag(
             Qt.KeyboardModifier.NoModifier,
             view.to_widget(0.5, 0.5).toPoint(),
         )
+        win.picker.colourPicked.emit(*snapped(win.editor.lightness_at(0.5, 0.5), (30, 30)), True)
         run_until(settled)
         for _ in range(WARMUP_EDITS):  # warm the draft size's network shapes too
             win.doc.move_point(0, 0.5, 0.45, final=True)

@@ -226,7 +226,7 @@ class MainWindow(QMainWindow):
         interim = self.doc.interim
         self.editor.sync_enhancement()  # before the render request, which must see it
         self.editor.show_hints()
-        self.render_link.request(interim)
+        self.render_link.follow(interim)
         self.editor.follow_picker(interim)  # during a drag the network comes first
         if not interim:
             self.update_enabled()  # Select All follows the number of points

@@ -121,12 +121,14 @@ def paint_marks(p: QPainter, view: ImageView, scale: float) -> None:
             p.drawRect(r)
         rad = SWATCH_RADIUS + (1.5 if selected else 0.0)
         # The colour fills the disc; a white then a black ring outside it make the
-        # swatch stand out on light, dark and busy backgrounds alike.
+        # swatch stand out on light, dark and busy backgrounds alike. A point whose colour
+        # was not chosen yet (it changes nothing) has the white ring dotted.
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(m.colour)
         p.drawEllipse(c, rad, rad)
         p.setBrush(Qt.BrushStyle.NoBrush)
-        p.setPen(QPen(QColor(255, 255, 255), 2))
+        white = Qt.PenStyle.DotLine if m.unchosen else Qt.PenStyle.SolidLine
+        p.setPen(QPen(QColor(255, 255, 255), 2, white))
         p.drawEllipse(c, rad + 1, rad + 1)
         p.setPen(QPen(QColor(0, 0, 0), 1.5))
         p.drawEllipse(c, rad + 2.6, rad + 2.6)

@@ -331,17 +331,20 @@ class ColourPicker(QWidget):
         ab: AB | None,
         size: int,
         others: int = 0,
+        unchosen: bool = False,
     ) -> None:
         """Show point `index` (None: nothing selected) at lightness L with colour ab;
         `others` more points are selected with it, and a colour or size chosen here goes to
-        all of them."""
+        all of them. `unchosen`: it (or one of them) has only the colour shown there, and
+        changes nothing until a colour is chosen here."""
         self.lightness, self.ab = lightness, ab
         enabled = index is not None and lightness is not None
         if enabled:
             more = f" and {others} more (colour and size go to all)" if others else ""
+            pending = " <i>Choose a colour to use it.</i>" if unchosen else ""
             self.title.setText(
                 f"<b>Point {index + 1}</b>{more} — brightness L {lightness:.0f}, "  # type: ignore[operator]
-                f"a {ab[0]:+.0f}, b {ab[1]:+.0f}"  # type: ignore[index]
+                f"a {ab[0]:+.0f}, b {ab[1]:+.0f}{pending}"  # type: ignore[index]
             )
         else:
             self.title.setText("<b>No point selected.</b> Click the photo to add a colour point.")

@@ -3,7 +3,9 @@ the canvas and the status bar.
 
 One worker thread renders; each request carries the photo's token and a generation number,
 so the newest request wins and an answer for another photo, or older than what is shown,
-is dropped.
+is dropped. The worker gets the document's network hints: a point whose colour the user has
+not chosen yet is left out, and an edit that changes nothing the network gets (a click, a
+move of such a point) asks for no render at all.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from gui.preferences import Preferences
 from gui.worker import InferenceWorker, OpenedPhoto, RenderResult
 from model.colour.enhance import EnhanceSettings
 from model.finish import Finish
+from model.hints.document import Hints
 from model.inference import Prediction, working_shape
 
 if TYPE_CHECKING:
@@ -44,6 +47,8 @@ class RenderLink(QObject):
         self._generation = 0
         self.photo: OpenedPhoto | None = None
         self.prediction: Prediction | None = None  # of the result on screen
+        self.shown_hints: Hints | None = None  # what the network had for it
+        self._sent: tuple[int, Hints] | None = None  # the photo and hints asked for last
         self.last_latency_ms = 0.0  # request to finished preview, for the status bar
         self.last_result_refined = False
         self.last_result_draft = False  # the result on screen is a quick smaller-size draft
@@ -92,7 +97,7 @@ class RenderLink(QObject):
         if photo.token != self.token:
             return  # the user opened something else meanwhile
         self.photo = photo
-        self.prediction = None
+        self.prediction = self.shown_hints = None
         self.opened.emit(photo)
 
     def _on_open_failed(self, token: int, message: str) -> None:
@@ -101,12 +106,20 @@ class RenderLink(QObject):
 
     # -- rendering -------------------------------------------------------------------------
     def request(self, interim: bool = False) -> None:
-        """Colour the document's hints; interim: one step of a drag, more will follow."""
+        """Colour the document's network hints; interim: one step of a drag, more will
+        follow."""
         doc = self.win.doc
         if doc.image is None or self.photo is None:
             return
+        hints = doc.network_hints()
         self._generation += 1
-        self.worker.request(self._generation, self.token, doc.hints, interim)
+        self._sent = (self.token, hints)
+        self.worker.request(self._generation, self.token, hints, interim)
+
+    def follow(self, interim: bool = False) -> None:
+        """The document's hints changed: a render, unless the network gets what it got."""
+        if self._sent != (self.token, self.win.doc.network_hints()):
+            self.request(interim)
 
     def send_enhancement(self, settings: EnhanceSettings) -> None:
         """The worker follows the session's input enhancement."""
@@ -123,7 +136,7 @@ class RenderLink(QObject):
             return  # another photo's, or older than what is shown: never step backwards
         first = res.generation != canvas.shown_generation
         self._deaths = 0
-        self.prediction = res.prediction
+        self.prediction, self.shown_hints = res.prediction, res.hints
         canvas.set_result(res.image, res.generation)
         self.last_result_refined = res.refined
         label = self.latency_label

@@ -213,14 +213,17 @@ def test_suggestions_are_drafted_where_full_updates_are_slow(
     real_predict = colorizer.predict
     shapes: list[tuple[int, int]] = []
 
-    def recording(prep, hints):
-        if not hints.points:  # the suggestions' prediction leaves the selected point out
+    def recording(prep, hints, head=None):
+        if len(hints.points) == 1:  # the suggestions' prediction leaves the selected point out
             shapes.append(prep.work_shape)
-        return real_predict(prep, hints)
+        return real_predict(prep, hints, head)
 
+    window.doc.add_point(0.3, 0.5, (30.0, 30.0))
+    window.doc.add_point(0.7, 0.5, (-30.0, 30.0))
+    wait_rendered(qtbot, window)
     colorizer.predict = recording
     try:
-        window.doc.add_point(0.5, 0.5, (30.0, 30.0))
+        window.doc.select(0)  # the screen shows both points: its suggestions need a pass
         qtbot.waitUntil(lambda: bool(shapes), timeout=TIMEOUT_MS)
     finally:
         colorizer.predict = real_predict

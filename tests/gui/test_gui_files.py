@@ -32,8 +32,9 @@ def warnings(monkeypatch) -> list[str]:
 
 def add_points(window: MainWindow) -> None:
     view = window.canvas.result
-    for fx, fy in ((0.2, 0.3), (0.6, 0.5), (0.8, 0.8)):
+    for fx, fy, a, b in ((0.2, 0.3, 20, 10), (0.6, 0.5, -10, 30), (0.8, 0.8, 30, -20)):
         click(view, fx, fy)
+        window.editor.use_colour((a, b))  # a click's point counts once it has a chosen colour
     window.doc.resize_point(1, 8)
     window.doc.set_saturation(0.4)
 
@@ -314,6 +315,7 @@ def test_export_folder_colours_every_photo_with_its_own_hints(
     saved.to_json(sidecar_path(src / "p2.tif"))
     open_photo(qtbot, window, src / "p1.png")
     click(window.canvas.result, 0.5, 0.5)  # unsaved: the export takes what is on screen
+    window.editor.use_colour((0.0, 40.0))
     on_screen = window.doc.hints
     items, skipped = window.exports.plan_folder_export(out)
     assert [it.src.name for it in items] == ["p1.png", "p2.tif", "p3.jpg", "p4.png"]

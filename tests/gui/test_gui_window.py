@@ -192,10 +192,12 @@ def test_suggestions_leave_the_points_own_colour_out(qtbot, tiny_net, photo, tmp
     try:
         open_photo(qtbot, window, photo)
         click(window.canvas.result, 0.3, 0.6)
+        window.editor.use_colour((20.0, 20.0))
         wait_rendered(qtbot, window)
         # On screen the network saw this point (1); the suggestions come from none (0).
         qtbot.waitUntil(lambda: top() == pytest.approx(marked(0), abs=1e-3), timeout=TIMEOUT_MS)
         click(window.canvas.result, 0.7, 0.3)
+        window.editor.use_colour((-20.0, 20.0))
         window.doc.select(0)
         wait_rendered(qtbot, window)
         qtbot.waitUntil(lambda: top() == pytest.approx(marked(1), abs=1e-3), timeout=TIMEOUT_MS)
