@@ -22,7 +22,7 @@ from gui.imageview import PointMark
 from gui.loader import LatestLoader
 from gui.palette import PhotoPalette, photo_palette
 from gui.picker import MAX_SUGGESTIONS
-from gui.worker import SuggestRequest
+from gui.workitems import SuggestRequest
 from model.colour.enhance import EnhanceSettings
 from model.hints.document import MAX_SIZE, MIN_SIZE, HintError, Hints
 from model.hints.stroke import stroke_positions

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QProgressBar, QToolButton, Q
 from gui import filedialogs
 from gui.actions import connect_actions
 from gui.batch import BatchItem, FolderExportDialog, FolderExporter
-from gui.worker import ColorizerFactory, ExportJob
+from gui.workitems import ColorizerFactory, ExportJob
 from model.hints.document import HintError, Hints, sidecar_path
 from model.io.folder import folder_photos, output_for
 from model.io.naming import default_output_suffix, output_path_for, same_file

@@ -20,7 +20,7 @@ from gui.loader import LatestLoader
 from gui.recovery import RecoveryStore
 from gui.reference import reference_from_path
 from gui.resources import images_filter, sample_photo
-from gui.worker import OpenedPhoto
+from gui.workitems import OpenedPhoto
 from model.hints.document import HintError, Hints, sidecar_path
 from model.io.folder import folder_photos, neighbour_photo
 from model.io.load import SUPPORTED_SUFFIXES

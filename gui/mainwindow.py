@@ -30,7 +30,8 @@ from gui.qtfix import protect_none
 from gui.reference import ReferencePanel
 from gui.renderlink import RenderLink
 from gui.resources import app_icon, model_card_excerpt
-from gui.worker import ColorizerFactory, InferenceWorker
+from gui.worker import InferenceWorker
+from gui.workitems import ColorizerFactory
 from model import __version__
 from model.device import usable_cores
 from model.inference import Colorizer

@@ -9,6 +9,7 @@ the worker then replaces it with the edge-aware result once the user pauses.
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -25,8 +26,9 @@ from model.colour.colorspace import (
     srgb_to_linear,
 )
 from model.colour.gamut import in_gamut, lab_to_rgb_keep_l
-from model.inference import fit_ab
+from model.inference import fit_ab, resize_plane
 
+PREVIEW_PIXELS = 2_000_000  # on-screen copies of big scans stay below this
 _LUT_SIZE = 1 << 14  # linear-light steps; < 0.25 of an 8-bit level even in the steep dark end
 _L_STEPS, _HUE_STEPS = 101, 360  # gamut boundary table
 
@@ -172,3 +174,12 @@ def refined_preview(ab: np.ndarray, L: np.ndarray) -> np.ndarray:
     if not needs_refining(ab, L):
         return fast_preview(ab, L)
     return lab_to_srgb8(L, fit_ab(ab, L))
+
+
+def preview_plane(L: np.ndarray, max_pixels: int = PREVIEW_PIXELS) -> np.ndarray:
+    """L reduced (area average) to at most max_pixels; small photos are returned as is."""
+    h, w = L.shape
+    if h * w <= max_pixels:
+        return L
+    s = math.sqrt(max_pixels / (h * w))
+    return resize_plane(L, max(1, int(h * s)), max(1, int(w * s)))

@@ -18,7 +18,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QProgressBar, QWidget
 
 from gui.preferences import Preferences
-from gui.worker import InferenceWorker, OpenedPhoto, RenderResult
+from gui.worker import InferenceWorker
+from gui.workitems import OpenedPhoto, RenderResult
 from model.colour.enhance import EnhanceSettings
 from model.finish import Finish
 from model.hints.document import Hints

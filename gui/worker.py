@@ -1,8 +1,11 @@
 """All network work in one background thread; the newest request wins.
 
-The GUI thread only posts requests into single-slot mailboxes and receives results through
-queued signals. Each render request carries a generation number: a pending request is
-replaced by a newer one (superseded). A result finished after a newer request came in is
+The GUI thread only posts requests into single-slot mailboxes (gui.mailbox, which also says
+what runs next) and receives results through queued signals. Each render request carries a
+generation number: a pending request is replaced by a newer one (superseded). Per-photo work
+(reading it, Colorizer.prepare, which caches the network's photo state) is done once when the
+photo opens; the finish's other views are prepared one at a time in the pause before it, so
+each edit costs only the per-edit pass. A result finished after a newer request came in is
 still shown, as it is newer than what is on screen: during a drag the mouse sends a request
 every few milliseconds, and dropping every overtaken result would show nothing until the
 pointer rests. The view never steps backwards, as results are computed and delivered in
@@ -12,14 +15,9 @@ are dropped once a newer request is waiting.
 
 from __future__ import annotations
 
-import dataclasses
-import math
-import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +27,26 @@ from PySide6.QtCore import QObject, QThread, Signal
 from PySide6.QtGui import QImage
 
 from gui.colours import rgb_to_qimage
-from gui.preview import FastPreview, lab_to_srgb8, needs_refining, refined_preview
-from model import __version__
+from gui.drafts import draft_size, scaled_points
+from gui.mailbox import Job, Mailbox
+from gui.preview import FastPreview, lab_to_srgb8, needs_refining, preview_plane, refined_preview
+from gui.workitems import (
+    ColorizerFactory,
+    ExportJob,
+    OpenedPhoto,
+    RenderRequest,
+    RenderResult,
+    SuggestRequest,
+    describe_error,
+    export_note,
+)
 from model.colour.bins import N_BINS, top_modes
 from model.colour.enhance import EnhanceSettings
-from model.engines import net_description
 from model.finish import Finish
 from model.hints.document import Hints, sidecar_path
-from model.inference import Colorizer, Prediction, Prepared, resize_plane, suggestions_at
+from model.inference import Colorizer, Prediction, Prepared, suggestions_at
 from model.io.errors import ImageLoadError
 from model.io.load import load_image
-from model.io.photometa import NO_META, PhotoMeta
 from model.io.pixels import LoadedImage
 from model.io.save import save_image
 from model.network.weights import WeightsError
@@ -48,119 +55,12 @@ from model.views import View, finished_prediction, unprepared_views, view_input
 # Qt's PNG "quality" is the inverse of zlib's effort: at 80 a pasted 24 MP image took 1.6 s
 # (18 MB), at the default 5.7 s (13 MB); the file is a temporary copy.
 PASTED_PNG_QUALITY = 80
-PREVIEW_PIXELS = 2_000_000  # on-screen copies of big scans stay below this
 # The first answer to an edit is drawn at about what a fitted view shows; converting all
 # 2 MP of a big scan's preview took ~100 ms per edit. The sharp copy follows on a pause.
 FAST_PIXELS = 600_000
 REFINE_DELAY_S = 0.2  # quiet time before the slower edge-aware preview is computed
 FINISH_DELAY_S = 0.5  # and before the colours are finished (model.views)
-# Where one full update is slow (fp32 on a CPU without bf16: ~0.3 s at 256), each step of
-# a drag is answered from a smaller working size so the colour keeps up with the pointer;
-# the full-size update follows on the release, or when the pointer rests. A draft at 160
-# instead of 256 costs ~0.2 dB.
-DRAFT_TRIGGER_MS = 180.0
-DRAFT_TARGET_MS = 120.0
-DRAFT_MIN_SIZE = 128
-# Clicks and other single edits are drafted too only where a full update is slower than
-# this (e.g. a 512 working size without bf16: 1.3 s): a draft first delays the full answer
-# by the draft's time, worth it only when that answer is far off.
-CLICK_DRAFT_MS = 500.0
 FINAL_DELAY_S = 0.25  # during a drag: the full update waits for the pointer to rest
-
-ColorizerFactory = Callable[[str, int], Colorizer]
-
-
-@dataclass(frozen=True)
-class OpenedPhoto:
-    """A photo loaded and prepared for the network, with its on-screen grey preview."""
-
-    token: int
-    image: LoadedImage
-    path: Path | None
-    preview_L: np.ndarray  # (h, w) lightness 0..100, at most PREVIEW_PIXELS
-    gray: QImage
-    work_shape: tuple[int, int]
-    elapsed_ms: float
-
-
-@dataclass(frozen=True)
-class RenderResult:
-    """One preview render for the hints of one generation."""
-
-    generation: int
-    token: int
-    hints: Hints
-    image: QImage
-    prediction: Prediction
-    latency_ms: float  # from the request to the finished preview
-    refined: bool  # the edge-aware version (or one that needs none)
-    draft: int | None = None  # the smaller working size of a quick first answer, else None
-    finished: Finish | None = None  # a pause's follow-up: how the colours were finished
-
-
-@dataclass(frozen=True)
-class RenderRequest:
-    """Colour photo `token` with `hints`; interim: one step of a drag, more will follow."""
-
-    generation: int
-    token: int
-    hints: Hints
-    t0: float  # when it was asked for
-    interim: bool = False
-
-
-@dataclass(frozen=True)
-class ExportJob:
-    """Render at full resolution and save, plus the hint file beside the output."""
-
-    token: int
-    path: Path
-    hints: Hints
-    bit_depth: int
-    icc_profile: bytes | None = None
-    photo_meta: PhotoMeta = NO_META  # the source photo's own metadata, to carry over
-
-
-@dataclass(frozen=True)
-class SuggestRequest:
-    """The colours the network suggests at (x, y) from every hint but that point's own:
-    with it, the distribution there only echoes the colour the user already chose."""
-
-    token: int
-    key: object  # handed back with the answer, so the asker can tell a stale one
-    hints: Hints
-    x: float
-    y: float
-    k: int
-
-
-def draft_size(full_ms: float, working_size: int) -> int | None:
-    """Working size of a quick first answer when a full update takes full_ms, or None.
-
-    Scaled so the draft takes about DRAFT_TARGET_MS (time grows with the pixel count),
-    rounded down to the network's multiple of 32 and no smaller than DRAFT_MIN_SIZE.
-    """
-    if full_ms <= DRAFT_TRIGGER_MS:
-        return None
-    size = int(working_size * math.sqrt(DRAFT_TARGET_MS / full_ms)) // 32 * 32
-    size = max(size, DRAFT_MIN_SIZE)
-    return size if size < working_size else None
-
-
-def scaled_points(hints: Hints, ratio: float) -> Hints:
-    """The hints with each point's patch width scaled by ratio (at least 1 pixel), so a
-    draft at a smaller working size covers the same share of the photo."""
-    points = tuple(dataclasses.replace(p, size=max(1, round(p.size * ratio))) for p in hints.points)
-    return dataclasses.replace(hints, points=points)
-
-
-def preview_plane(L: np.ndarray, max_pixels: int = PREVIEW_PIXELS) -> np.ndarray:
-    """L reduced (area average) to at most max_pixels; small photos are returned as is."""
-    h, w = L.shape
-    if h * w <= max_pixels:
-        return L
-    s = math.sqrt(max_pixels / (h * w))
-    return resize_plane(L, max(1, int(h * s)), max(1, int(w * s)))
 
 
 def grey_preview(L: np.ndarray) -> QImage:
@@ -177,25 +77,6 @@ def keep_pasted(image: QImage, path: Path) -> None:
 
 def _is_device_failure(err: BaseException, colorizer: Colorizer) -> bool:
     return isinstance(err, RuntimeError) and colorizer.device.type == "cuda"
-
-
-def export_note(
-    colorizer: Colorizer, enhance: EnhanceSettings, finish: Finish = Finish.PASS
-) -> dict[str, str]:
-    """Huebrush's own metadata for an exported file: the program, weights, finish and
-    enhancement."""
-    name = f"Huebrush {__version__}"
-    desc = net_description(colorizer, finish)
-    if enhance.active:
-        desc += f"; {enhance.describe()}"
-    return {"Software": name, "Description": desc}
-
-
-def describe_error(err: BaseException) -> str:
-    """One line for the user: out-of-memory gets advice, the rest the exception's message."""
-    if isinstance(err, MemoryError) or "out of memory" in str(err).lower():
-        return "Out of memory. Try a smaller working resolution in Preferences."
-    return str(err).strip().splitlines()[0] if str(err).strip() else err.__class__.__name__
 
 
 class InferenceWorker(QThread):
@@ -229,23 +110,9 @@ class InferenceWorker(QThread):
         # How the colours of a photo with points are finished once the user pauses
         # (model.views); exports are finished the same way, so they match what is shown.
         self.finish = Finish.PASS
-        self._cond = threading.Condition()
-        self._stopping = False
-        self._config: tuple[str, int] | None = (device, working_size)
-        self._enhance_pending: EnhanceSettings | None = None
-        self._open: tuple[Any, Path | None, int] | None = None
-        self._render: RenderRequest | None = None
-        self._settled = 0  # drags ended up to this generation (see settle)
-        # One deferred job, run only after a quiet spell: ("final", delay, render args) after
-        # a draft, ("refine", delay, render args + prediction) for the sharp preview, or
-        # ("finish", delay, (generation, token, hints)) for the colours once the user pauses.
-        self._deferred: tuple[str, float, Any] | None = None
-        self._spell: tuple[object, float] | None = None  # the deferred job and its deadline
+        self.mailbox = Mailbox((device, working_size))
         self._views_failed: Prepared | None = None  # its views failed to prepare: the finish tries
-        self._exports: list[ExportJob] = []
-        self._suggest: SuggestRequest | None = None
         self._busy = False
-        self.latest_generation = 0
         # Thread-owned state: touched only inside run().
         self._colorizer: Colorizer | None = None
         self._prep: Prepared | None = None
@@ -267,81 +134,56 @@ class InferenceWorker(QThread):
         self.delivered = 0
         self.dropped = 0
         self.overtaken = 0  # results shown although a newer request was already waiting
-        self.superseded = 0
 
-    # -- requests (GUI thread) -----------------------------------------------------------
+    # -- requests (GUI thread): see gui.mailbox -----------------------------------------
     def open_photo(self, source: Any, path: Path | None, token: int) -> None:
-        """Load (if a path) and prepare a photo; replaces any photo still waiting."""
-        with self._cond:
-            self._open = (source, path, token)
-            self._cond.notify()
+        self.mailbox.open_photo(source, path, token)
 
     def request(self, generation: int, token: int, hints: Hints, interim: bool = False) -> None:
-        """Render `hints` on photo `token`; a still-pending older request is discarded.
-
-        interim: a step of a drag, which is drafted where full updates are slow.
-        """
-        with self._cond:
-            if self._render is not None:
-                self.superseded += 1
-            self.latest_generation = max(self.latest_generation, generation)
-            self._render = RenderRequest(generation, token, hints, time.perf_counter(), interim)
-            self._cond.notify()
+        self.mailbox.request(generation, token, hints, interim)
 
     def settle(self, generation: int) -> None:
-        """A drag ended at `generation`: its full-size update need not wait for a pause."""
-        with self._cond:
-            self._settled = max(self._settled, generation)
-            deferred = self._deferred
-            if deferred is not None and deferred[0] == "final":
-                self._deferred = ("final", 0.0, deferred[2])
-                self._cond.notify()
+        self.mailbox.settle(generation)
 
     def export(self, job: ExportJob) -> None:
-        """Queue a full-resolution export (exports are never dropped)."""
-        with self._cond:
-            self._exports.append(job)
-            self._cond.notify()
+        self.mailbox.export(job)
 
     def reconfigure(self, device: str, working_size: int) -> None:
-        """Use a new device / working resolution; the current photo is prepared again."""
-        with self._cond:
-            self._config = (device, working_size)
-            self._cond.notify()
+        self.mailbox.reconfigure(device, working_size)
 
     @property
     def enhancement(self) -> EnhanceSettings:
-        """The enhancement the network sees, or will once the queued change is done."""
-        with self._cond:
-            return self._enhance_pending or self._enhance
+        return self.mailbox.enhancement
 
     def set_enhancement(self, settings: EnhanceSettings) -> None:
-        """Enhance the lightness the network sees (the photo is prepared again)."""
-        with self._cond:
-            self._enhance_pending = settings
-            self._cond.notify()
+        self.mailbox.set_enhancement(settings)
 
     def request_suggestions(self, req: SuggestRequest) -> None:
-        """Work out suggestions when nothing on screen waits; a newer request replaces it."""
-        with self._cond:
-            self._suggest = req
-            self._cond.notify()
+        self.mailbox.request_suggestions(req)
+
+    @property
+    def latest_generation(self) -> int:
+        """The newest render request's generation."""
+        return self.mailbox.latest_generation
+
+    @property
+    def superseded(self) -> int:
+        """Render requests replaced while they waited."""
+        return self.mailbox.superseded
 
     def stop(self) -> None:
         """Finish the current job, then end the thread (pending requests are discarded)."""
-        with self._cond:
-            self._stopping = True
-            self._cond.notify()
+        self.mailbox.stop()
         self.wait()
 
     # -- the thread ----------------------------------------------------------------------
     def run(self) -> None:
-        current: tuple[str, Any] = ("render", None)
+        current: Job = ("render", None)
         try:
             if self._threads:
                 torch.set_num_threads(self._threads)
             while True:
-                job = self._next_job()
+                job = self.mailbox.next_job(lambda: bool(self._views_to_prepare()), self._idle)
                 if job is None:
                     return
                 current = job
@@ -356,64 +198,12 @@ class InferenceWorker(QThread):
             name, text = type(err).__name__, describe_error(err)
             self.died.emit(text if text == name else f"{name}: {text}")
 
-    def _next_job(self) -> tuple[str, Any] | None:
-        """Wait for work; a deferred job (final, refine, finish) runs only after its quiet
-        spell, during which a finish's views are prepared.
+    def _idle(self) -> None:
+        if self._busy:
+            self._busy = False
+            self.busyChanged.emit(False)
 
-        None: stop.
-        """
-        with self._cond:
-            while not self._stopping and not self._has_work():
-                deferred = self._deferred
-                if deferred is not None:
-                    # The spell counts from when this job was deferred: a wake-up that brings
-                    # no screen work (a request for suggestions), or the views prepared
-                    # meanwhile, must not cut it short or draw it out.
-                    if self._spell is None or self._spell[0] is not deferred:
-                        self._spell = (deferred, time.monotonic() + deferred[1])
-                    remaining = self._spell[1] - time.monotonic()
-                    if remaining > 0:
-                        if deferred[0] == "finish" and self._views_to_prepare():
-                            return "views", None
-                        self._cond.wait(remaining)
-                        continue
-                    self._deferred = None
-                    return deferred[0], deferred[2]
-                # Background work: after the screen's, and after its quiet spell.
-                if self._suggest is not None:
-                    job, self._suggest = ("suggest", self._suggest), None
-                    return job
-                if self._busy:
-                    self._busy = False
-                    self.busyChanged.emit(False)
-                self._cond.wait()
-            if self._stopping:
-                return None
-            self._deferred = None  # newer work makes it stale
-            return self._take()
-
-    def _has_work(self) -> bool:
-        return bool(
-            self._config or self._enhance_pending or self._open or self._exports or self._render
-        )
-
-    def _take(self) -> tuple[str, Any]:
-        # Order matters: a new device or photo makes older renders meaningless.
-        if self._config is not None:
-            job, self._config = ("config", self._config), None
-        elif self._enhance_pending is not None:
-            # Taken under the lock, so `enhancement` never reports the old setting meanwhile.
-            self._enhance = self._enhance_pending
-            job, self._enhance_pending = ("enhance", self._enhance_pending), None
-        elif self._open is not None:
-            job, self._open = ("open", self._open), None
-        elif self._exports:
-            job = ("export", self._exports.pop(0))
-        else:
-            job, self._render = ("render", self._render), None
-        return job
-
-    def _run_guarded(self, job: tuple[str, Any]) -> None:
+    def _run_guarded(self, job: Job) -> None:
         kind, arg = job
         handler = getattr(self, f"_do_{kind}")
         for attempt in (0, 1):
@@ -518,10 +308,10 @@ class InferenceWorker(QThread):
         grey = grey_preview(preview)
         self.opened.emit(OpenedPhoto(token, image, path, preview, grey, prep.work_shape, ms))
 
-    def _draft_size(self) -> int | None:
+    def _draft_size(self, interim: bool = True) -> int | None:
         if not self.drafts or not self._full_ms or self._colorizer is None:
             return None  # the first update of a configuration is full size, and timed
-        return draft_size(min(self._full_ms), self._colorizer.working_size)
+        return draft_size(min(self._full_ms), self._colorizer.working_size, interim)
 
     def _do_render(self, req: RenderRequest) -> None:
         fast = self._fast
@@ -532,9 +322,7 @@ class InferenceWorker(QThread):
             or fast is None
         ):
             return  # meant for a photo that is no longer (or not yet) prepared
-        size = self._draft_size()
-        if size is not None and not req.interim and min(self._full_ms) <= CLICK_DRAFT_MS:
-            size = None
+        size = self._draft_size(req.interim)
         if size is None:
             self._full(req)
             return
@@ -544,9 +332,7 @@ class InferenceWorker(QThread):
             req.generation, req.token, req.hints, fast(pred.ab), pred, req.t0, False, size
         )
         if not overtaken:  # a drag's pointer may rest without a release: full size on a pause
-            with self._cond:
-                settled = not req.interim or req.generation <= self._settled
-                self._deferred = ("final", 0.0 if settled else FINAL_DELAY_S, req)
+            self.mailbox.defer_final(req, FINAL_DELAY_S)
 
     def _draft_predict(self, size: int, hints: Hints) -> Prediction:
         """A prediction at the smaller working size `size` (its preparation kept for reuse)."""
@@ -577,7 +363,7 @@ class InferenceWorker(QThread):
         overtaken = self._overtaken(generation)
         self._deliver(generation, token, hints, fast(pred.ab), pred, t0, refined)
         if not refined and not overtaken:
-            self._defer("refine", REFINE_DELAY_S, (generation, token, hints, pred, t0))
+            self.mailbox.defer("refine", REFINE_DELAY_S, (generation, token, hints, pred, t0))
         elif not overtaken:
             self._maybe_finish(generation, token, hints)
 
@@ -596,7 +382,7 @@ class InferenceWorker(QThread):
     def _maybe_finish(self, generation: int, token: int, hints: Hints) -> None:
         """Queue the finish of these hints' colours, after a pause."""
         if self._finishing(hints) is not Finish.PASS and self._finished_for(token, hints) is None:
-            self._defer("finish", FINISH_DELAY_S, (generation, token, hints))
+            self.mailbox.defer("finish", FINISH_DELAY_S, (generation, token, hints))
 
     def _do_finish(self, arg: tuple[int, int, Hints]) -> None:
         generation, token, hints = arg
@@ -614,7 +400,7 @@ class InferenceWorker(QThread):
             self._prep,
             hints,
             finish,
-            stop=lambda: self._has_work() or generation < self.latest_generation,
+            stop=lambda: self.mailbox.has_work() or generation < self.latest_generation,
         )
         if pred is None:
             return
@@ -640,10 +426,6 @@ class InferenceWorker(QThread):
         if todo:
             assert self._prep is not None
             view_input(self._need_colorizer(), self._prep, todo[0])
-
-    def _defer(self, kind: str, delay: float, arg: Any) -> None:
-        with self._cond:
-            self._deferred = (kind, delay, arg)
 
     def _do_refine(self, arg: tuple[int, int, Hints, Prediction, float]) -> None:
         generation, token, hints, pred, t0 = arg

@@ -33,9 +33,9 @@ def _none_guard() -> None:
 def _no_chance_drafts(monkeypatch) -> None:
     """The tiny network is never slow, but one stall of a busy runner would switch the worker
     to drafts and change what a test sees; test_gui_drafts turns them on deliberately."""
-    import gui.worker
+    import gui.drafts
 
-    monkeypatch.setattr(gui.worker, "DRAFT_TRIGGER_MS", float("inf"))
+    monkeypatch.setattr(gui.drafts, "DRAFT_TRIGGER_MS", float("inf"))
 
 
 # Every call that blocks until a user answers. A test expecting one patches it itself.

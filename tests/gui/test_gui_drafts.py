@@ -8,26 +8,27 @@ import pytest
 from guihelpers import TIMEOUT_MS, open_photo, wait_rendered, wait_result
 from PySide6.QtCore import QSettings
 
+import gui.drafts as drafts_mod
 import gui.worker as worker_mod
+from gui.drafts import draft_size, scaled_points
 from gui.preferences import Preferences, PreferencesDialog
-from gui.worker import draft_size, scaled_points
 from model.hints.document import Hints, Point
 
 
 def test_draft_size_scales_with_the_measured_time(monkeypatch) -> None:
     monkeypatch.undo()  # the real thresholds, not the suite's no-drafts default
     assert draft_size(60.0, 256) is None  # bf16 or a GPU: fast enough without drafts
-    assert draft_size(worker_mod.DRAFT_TRIGGER_MS, 256) is None
+    assert draft_size(drafts_mod.DRAFT_TRIGGER_MS, 256) is None
     # fp32 on an AVX2-only CPU (~290 ms at 256): about DRAFT_TARGET_MS at 160
     assert draft_size(290.0, 256) == 160
     assert draft_size(200.0, 256) == 192
-    assert draft_size(5000.0, 256) == worker_mod.DRAFT_MIN_SIZE
+    assert draft_size(5000.0, 256) == drafts_mod.DRAFT_MIN_SIZE
     assert draft_size(400.0, 512) == 256
-    assert draft_size(1000.0, worker_mod.DRAFT_MIN_SIZE) is None  # nothing smaller to use
+    assert draft_size(1000.0, drafts_mod.DRAFT_MIN_SIZE) is None  # nothing smaller to use
     for ms in (190.0, 300.0, 700.0, 3000.0):
         for size in (160, 256, 384, 512):
             d = draft_size(ms, size)
-            assert d is None or (d % 32 == 0 and worker_mod.DRAFT_MIN_SIZE <= d < size)
+            assert d is None or (d % 32 == 0 and drafts_mod.DRAFT_MIN_SIZE <= d < size)
 
 
 def test_scaled_points_keep_their_share_of_the_photo() -> None:
@@ -41,8 +42,8 @@ def test_scaled_points_keep_their_share_of_the_photo() -> None:
 @pytest.fixture
 def slow_machine(monkeypatch) -> None:
     """Every full update counts as slow, so drafts are used at the smallest size."""
-    monkeypatch.setattr(worker_mod, "DRAFT_TRIGGER_MS", -1.0)
-    monkeypatch.setattr(worker_mod, "DRAFT_TARGET_MS", 1e-3)
+    monkeypatch.setattr(drafts_mod, "DRAFT_TRIGGER_MS", -1.0)
+    monkeypatch.setattr(drafts_mod, "DRAFT_TARGET_MS", 1e-3)
 
 
 def test_drag_step_is_drafted_then_updated_at_full_size(qtbot, window, photo, slow_machine) -> None:
@@ -60,7 +61,7 @@ def test_drag_step_is_drafted_then_updated_at_full_size(qtbot, window, photo, sl
     mine = lambda: [r for r in results if r.generation == gen]  # noqa: E731
     qtbot.waitUntil(lambda: any(r.draft is None for r in mine()), timeout=TIMEOUT_MS)
     draft, final = mine()[0], next(r for r in mine() if r.draft is None)
-    assert draft.draft == worker_mod.DRAFT_MIN_SIZE
+    assert draft.draft == drafts_mod.DRAFT_MIN_SIZE
     assert draft.prediction.ab.shape[0] < full_shape[0]
     assert final.prediction.ab.shape == full_shape
     assert not draft.refined
@@ -193,7 +194,7 @@ def test_clicks_are_drafted_only_where_a_full_update_is_very_slow(
     window.doc.add_point(0.3, 0.5, (30.0, 30.0))
     wait_result(qtbot, results, window.render_link.generation)
     assert all(r.draft is None for r in results if r.generation == window.render_link.generation)
-    monkeypatch.setattr(worker_mod, "CLICK_DRAFT_MS", -1.0)  # now every update is "very slow"
+    monkeypatch.setattr(drafts_mod, "CLICK_DRAFT_MS", -1.0)  # now every update is "very slow"
     window.doc.add_point(0.7, 0.5, (-30.0, 30.0))
     gen = window.render_link.generation
     qtbot.waitUntil(
@@ -201,7 +202,7 @@ def test_clicks_are_drafted_only_where_a_full_update_is_very_slow(
         timeout=TIMEOUT_MS,
     )
     drafts = [r.draft for r in results if r.generation == gen]
-    assert drafts[0] == worker_mod.DRAFT_MIN_SIZE and drafts[-1] is None
+    assert drafts[0] == drafts_mod.DRAFT_MIN_SIZE and drafts[-1] is None
 
 
 def test_suggestions_are_drafted_where_full_updates_are_slow(
@@ -228,7 +229,7 @@ def test_suggestions_are_drafted_where_full_updates_are_slow(
     finally:
         colorizer.predict = real_predict
     worker = window.worker
-    assert worker._draft_prep is not None and worker._draft_prep[0] == worker_mod.DRAFT_MIN_SIZE
+    assert worker._draft_prep is not None and worker._draft_prep[0] == drafts_mod.DRAFT_MIN_SIZE
     assert shapes[0] == worker._draft_prep[1].work_shape != worker._prep.work_shape
 
 
@@ -243,7 +244,7 @@ def test_drafts_keep_the_rest_at_the_full_sizes_reach(qtbot, window, photo, slow
     colorizer.predict = lambda prep, hints, head=None: seen.append(hints) or real(prep, hints)
     user = Point(0.5, 0.5, (30.0, 30.0), 9)
     hints = Hints((user,), keep_rest=True)
-    window.worker._draft_predict(worker_mod.DRAFT_MIN_SIZE, hints)
+    window.worker._draft_predict(drafts_mod.DRAFT_MIN_SIZE, hints)
     sent = seen[-1]
     assert sent.points[0].size < user.size  # the draft's smaller patch...
     anchors = sent.points[1:]

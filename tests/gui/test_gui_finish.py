@@ -113,7 +113,8 @@ def test_the_views_are_prepared_while_the_pause_runs(qtbot, window, photo, monke
     # The edit's answer came before the views were prepared, but this test's slot gets it
     # only once the GUI thread runs its queued call.
     wait_result(qtbot, results, window.render_link.generation)
-    assert worker._deferred is not None and worker._deferred[0] == "finish"  # still pausing
+    deferred = worker.mailbox.deferred
+    assert deferred is not None and deferred[0] == "finish"  # still pausing
     assert not any(r.finished for r in results)
     cached = prep.cache["views"]
     fresh = dataclasses.replace(prep, cache={})

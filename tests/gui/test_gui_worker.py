@@ -10,8 +10,7 @@ from guihelpers import TIMEOUT_MS, open_photo, wait_rendered
 from PIL import Image
 
 import gui.worker as worker_mod
-from gui.preview import fast_preview, needs_refining, refined_preview
-from gui.worker import preview_plane
+from gui.preview import PREVIEW_PIXELS, fast_preview, needs_refining, preview_plane, refined_preview
 from model.hints.document import Hints, Point
 from model.inference import resize_plane, to_uint8
 
@@ -90,7 +89,7 @@ def test_out_of_memory_is_explained(qtbot, window, photo) -> None:
         window.doc.add_point(0.5, 0.5, (20.0, 20.0))
     assert "memory" in blocker.args[0].lower()
     # The picker's suggestions fail too, silently: the user is told once per edit.
-    qtbot.waitUntil(lambda: window.worker._suggest is None, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.worker.mailbox.suggestion is None, timeout=TIMEOUT_MS)
     qtbot.wait(300)
     assert len(failures) == 1
     del colorizer.predict
@@ -115,7 +114,7 @@ def test_gpu_failure_falls_back_to_cpu(qtbot, window, photo, monkeypatch) -> Non
 def test_preview_and_render_sizes(factory) -> None:
     big = np.random.default_rng(0).uniform(0, 100, (3000, 2000)).astype(np.float32)
     small = preview_plane(big)
-    assert small.shape[0] * small.shape[1] <= worker_mod.PREVIEW_PIXELS
+    assert small.shape[0] * small.shape[1] <= PREVIEW_PIXELS
     assert small.shape[0] / small.shape[1] == pytest.approx(1.5, rel=0.01)
 
     colorizer = factory("cpu", 256)
@@ -196,7 +195,7 @@ def test_background_requests_do_not_cut_the_quiet_spell_short(
     # must still wait until the user has paused.
     import time
 
-    from gui.worker import SuggestRequest
+    from gui.workitems import SuggestRequest
     from model.hints.document import Hints
 
     monkeypatch.setattr(worker_mod, "REFINE_DELAY_S", 0.6)
