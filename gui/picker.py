@@ -341,7 +341,7 @@ class ColourPicker(QWidget):
         enabled = index is not None and lightness is not None
         if enabled:
             more = f" and {others} more (colour and size go to all)" if others else ""
-            pending = " <i>Choose a colour to use it.</i>" if unchosen else ""
+            pending = "<br><i>Not used yet: choose a colour.</i>" if unchosen else ""
             self.title.setText(
                 f"<b>Point {index + 1}</b>{more} — brightness L {lightness:.0f}, "  # type: ignore[operator]
                 f"a {ab[0]:+.0f}, b {ab[1]:+.0f}{pending}"  # type: ignore[index]

@@ -115,7 +115,7 @@ def test_a_click_changes_nothing_until_a_colour_is_chosen(qtbot, window: MainWin
     click(window.canvas.result, 0.4, 0.5)
     assert window.doc.unchosen == {0} and window.doc.selected == 0
     assert window.canvas.result.marks[0].unchosen
-    assert "Choose a colour" in window.picker.title.text()
+    assert "Not used yet" in window.picker.title.text()
     assert nothing_rendered(qtbot, window, before)
     assert window.picker.suggestions  # from the screen: the network never had the point
 
