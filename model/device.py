@@ -64,7 +64,13 @@ def cpu_has_bf16() -> bool:
 
     Asks PyTorch's own CPU probe (CPUID: Windows and macOS have no /proc/cpuinfo, and a
     Ryzen 7000 laptop has AVX-512 BF16), falling back to /proc/cpuinfo where it is missing.
+    False where torch or oneDNN were told to stay below AVX-512 (ATEN_CPU_CAPABILITY=avx2,
+    ONEDNN_MAX_CPU_ISA=AVX2: how an AVX2 laptop is timed on a newer CPU), as bf16 is
+    emulated there whatever the CPU has.
     """
+    held = (os.environ.get(v, "").upper() for v in ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA"))
+    if any(isa in ("DEFAULT", "SSE41", "AVX", "AVX2", "AVX2_VNNI") for isa in held):
+        return False
     probes = [getattr(torch.cpu, n, None) for n in _TORCH_PROBES]
     if all(callable(p) for p in probes):
         try:
