@@ -47,7 +47,7 @@ class EditConfig(JsonConfig):
     blocks: int = 6
     heads: int = 4
     max_tokens: int = 256
-    gf_radius: int = 2
+    gf_radius: int = 1
     gf_eps: float = 1e-3
     c7: int = 256
     c8: int = 128
@@ -136,8 +136,8 @@ class EditHead(nn.Module):
         self.out_ab = nn.Conv2d(d, 2 + len(cfg.spreads), 1)
         self.out_logits = nn.Conv2d(d, cfg.n_bins, 1)
         nn.init.zeros_(self.out_ab.weight)
-        # The nearest spread half on at first, the wider ones nearly off.
-        gates = [0.0] + [-4.0] * (len(cfg.spreads) - 1)
+        # The nearest spread mostly on at first, the wider ones half.
+        gates = [2.0] + [0.0] * (len(cfg.spreads) - 1)
         self.out_ab.bias = nn.Parameter(torch.tensor([0.0, 0.0, *gates]))
         nn.init.zeros_(self.glob[2].weight)  # type: ignore[arg-type]
         nn.init.zeros_(self.glob[2].bias)  # type: ignore[arg-type]
@@ -251,7 +251,9 @@ class EditHead(nn.Module):
         o = self.out_ab(x).float()
         delta = o[:, :2]
         for i, sp in enumerate(spreads):
-            delta = delta + torch.sigmoid(o[:, 2 + i : 3 + i]) * sp[:, :2]
+            # Weighted by the spread's confidence, so a change stays near its hint unless
+            # the decoder carries it further itself.
+            delta = delta + torch.sigmoid(o[:, 2 + i : 3 + i]) * sp[:, 2:3] * sp[:, :2]
         delta = delta * AB_SCALE
         up = guided_upsample(pf.guide_lo, delta, pf.guide_hi, self.cfg.gf_radius, self.cfg.gf_eps)
         return pf.base + up, self.out_logits(x)
