@@ -52,11 +52,12 @@ def export_item(colorizer: Colorizer, item: BatchItem) -> None:
     finish = item.finish.applied(item.hints)
     pred = finished_prediction(colorizer, prep, item.hints, finish)
     assert pred is not None  # nothing to stop it
-    rgb = colorizer.render(prep, pred, enhance.output_lightness(image, work))
+    depth = image.bit_depth if item.dest.suffix.lower() in SIXTEEN_BIT_SUFFIXES else 8
+    rgb = colorizer.render(prep, pred, enhance.output_lightness(image, work), depth)
     save_image(
         item.dest,
         rgb,
-        bit_depth=image.bit_depth if item.dest.suffix.lower() in SIXTEEN_BIT_SUFFIXES else 8,
+        bit_depth=depth,
         alpha=image.alpha,
         icc_profile=image.output_icc_profile,
         metadata=export_note(colorizer, enhance, finish),

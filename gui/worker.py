@@ -48,7 +48,7 @@ from model.inference import Colorizer, Prediction, Prepared, suggestions_at
 from model.io.errors import ImageLoadError
 from model.io.load import load_image
 from model.io.pixels import LoadedImage
-from model.io.save import save_image
+from model.io.save import SIXTEEN_BIT_SUFFIXES, save_image
 from model.network.weights import WeightsError
 from model.views import View, finished_prediction, unprepared_views, view_input
 
@@ -501,8 +501,10 @@ class InferenceWorker(QThread):
                 generation = self.latest_generation
                 if self._shown == (generation, job.token, job.hints):  # still what is shown
                     self._deliver_finished(generation, job.token, job.hints, finish, pred, t0)
-        # Full resolution, under the photo's own L (or the enhanced one, if asked for).
-        rgb = colorizer.render(self._prep, pred, self._out_L)
+        # Full resolution, under the photo's own L (or the enhanced one, if asked for),
+        # straight to the file's 8 or 16 bits: no float copy of a big scan.
+        depth = job.bit_depth if job.path.suffix.lower() in SIXTEEN_BIT_SUFFIXES else 8
+        rgb = colorizer.render(self._prep, pred, self._out_L, depth)
         save_image(
             job.path,
             rgb,
