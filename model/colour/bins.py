@@ -33,7 +33,10 @@ def bin_centers() -> np.ndarray:
     r, gg, b = np.meshgrid(g, g, g, indexing="ij")
     ab = rgb_to_lab(np.stack([r, gg, b], -1).reshape(-1, 3))[:, 1:]
     # Dense gamut samples: unique ab at 1-unit resolution keep the distance search small.
-    ab = np.unique(np.round(ab), axis=0)
+    # Unique as one integer key per (a, b): np.unique(axis=0) took ~0.3 s holding the GIL,
+    # which froze the window while the worker built these bins on the first photo.
+    key = np.unique((np.round(ab).astype(np.int64) + 1024) @ np.array([4096, 1]))
+    ab = np.stack([key // 4096, key % 4096], -1).astype(np.float64) - 1024.0
     axis = np.arange(-120.0, 121.0, GRID_STEP)
     grid = np.stack(np.meshgrid(axis, axis, indexing="ij"), -1).reshape(-1, 2)
     d2 = cKDTree(ab).query(grid)[0] ** 2
