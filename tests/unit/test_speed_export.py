@@ -37,3 +37,15 @@ def test_the_stage_timers_are_taken_off_again(tmp_path: Path, tiny_weights: Path
     src = speed.write_photos(tmp_path / "in", (30, 40), 1, 0)[0]
     speed.run_cli([str(src), "-o", str(tmp_path / "out"), "--weights", str(tiny_weights)])
     assert cli.render_rgb is before
+
+
+def test_a_held_instruction_set_is_named_in_the_report() -> None:
+    import json
+
+    from training.bench.reports import speed_markdown
+
+    root = Path(__file__).resolve().parents[2]
+    report = json.loads((root / "docs/bench/avx2/speed.json").read_text(encoding="utf-8"))
+    assert "held to ATEN_CPU_CAPABILITY=avx2" in speed_markdown(report).splitlines()[0]
+    report["meta"]["isa_held"] = {}
+    assert "held to" not in speed_markdown(report)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -48,6 +49,7 @@ from training.bench.quality import (
     weights_info,
 )
 from training.bench.reports import (
+    ISA_VARIABLES,
     PUBLISHED_LABEL,
     PUBLISHED_SIGGRAPH17,
     quality_markdown,
@@ -196,6 +198,8 @@ def cmd_speed(args: argparse.Namespace) -> int:
         "meta": {
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": machine_info(),
+            # An instruction set held down to time an older CPU on this one (AVX2 laptops).
+            "isa_held": {v: os.environ[v] for v in ISA_VARIABLES if os.environ.get(v)},
             "weights": {"path": str(weights), "id": Colorizer.load(weights).weights_id()},
             "repeats": args.repeats,
             "warmup": args.warmup,

@@ -93,6 +93,10 @@ def quality_plot(report: dict[str, Any], path: Path) -> bool:
     return True
 
 
+#: Environment variables that hold torch and oneDNN below the CPU's instruction set.
+ISA_VARIABLES = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA")
+
+
 def export_line(exp: dict[str, Any]) -> str:
     """The 24-megapixel disk-to-disk export as one line: the median run's stages."""
     extra = ""
@@ -121,9 +125,12 @@ def batch_line(row: dict[str, Any]) -> str:
 def speed_markdown(report: dict[str, Any]) -> str:
     """The speed report as markdown."""
     m = report["meta"]["machine"]
+    held = report["meta"].get("isa_held") or {}
     lines = [
         f"Speed on {m['processor']} ({m['cpu_count']} CPUs, torch {m['torch']}), "
-        f"weights {report['meta']['weights']['id']}.",
+        f"weights {report['meta']['weights']['id']}"
+        + (", held to " + " ".join(f"{k}={v}" for k, v in held.items()) if held else "")
+        + ".",
         "",
         "| Device | Precision | Threads | Working size | Measure | p50 ms | p95 ms | n |",
         "|---|---|---:|---:|---|---:|---:|---:|",
