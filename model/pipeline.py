@@ -3,8 +3,9 @@ of its own, so that while one photo is rendered and written the next one is colo
 network and the one after it is read. Photos come out in their order, each once, with the
 value of its last stage or the error of the stage that failed (the later stages skip it).
 
-Stages run numpy, torch, Pillow and deflate code, which let go of the GIL; the queues between
-them hold `lookahead` photos, so memory holds a few photos, never the batch. Messages that
+Stages run numpy, torch, Pillow and deflate code, which let go of the GIL. At most `in_flight`
+photos are between reading and being handed back (default 2: one written while the next is
+read and coloured), so memory holds two photos, never the batch. Messages that
 libraries emit while a stage works on a photo can be routed to that photo (`current_notes`).
 """
 
@@ -54,11 +55,12 @@ class Pipeline:
     item). threads=False runs them one after another in the calling thread."""
 
     def __init__(
-        self, stages: Sequence[Callable[[Any], Any]], threads: bool = True, lookahead: int = 1
+        self, stages: Sequence[Callable[[Any], Any]], threads: bool = True, in_flight: int = 2
     ) -> None:
         self.stages = list(stages)
         self.threads = threads
-        self.lookahead = max(1, lookahead)
+        self.in_flight = max(1, in_flight)
+        self._slots = threading.Semaphore(self.in_flight)
         self._stop = threading.Event()
 
     @property
@@ -78,7 +80,7 @@ class Pipeline:
         if not self.threads:
             yield from self._run_inline(items)
             return
-        queues = [queue.Queue[Any](self.lookahead) for _ in range(len(self.stages) + 1)]
+        queues = [queue.Queue[Any](self.in_flight) for _ in range(len(self.stages) + 1)]
         workers = [threading.Thread(target=self._feed, args=(items, queues[0]), name=_NAME)]
         workers += [
             threading.Thread(target=self._work, args=(stage, queues[i], queues[i + 1]), name=_NAME)
@@ -89,6 +91,7 @@ class Pipeline:
         try:
             while (job := self._get(queues[-1], poll)) is not _END:
                 yield job
+                self._slots.release()  # done with: the next photo may be read
         finally:
             self.stop()
             for w in workers:
@@ -106,6 +109,9 @@ class Pipeline:
 
     def _feed(self, items: Iterable[Any], out: queue.Queue[Any]) -> None:
         for item in items:
+            while not self._slots.acquire(timeout=_POLL_S):
+                if self.stopped:
+                    return
             if self.stopped or not self._put(out, Job(item, item)):
                 return
         self._put(out, _END)

@@ -129,3 +129,27 @@ def test_a_batch_writes_what_one_photo_at_a_time_writes(tmp_path: Path, tiny_wei
     assert [p.name for p in batch] == [f"p{i}_color.png" for i in range(4)]
     for p in batch:
         assert p.read_bytes() == (tmp_path / "single" / p.name).read_bytes()
+
+
+@pytest.mark.parametrize("in_flight", [1, 2, 3])
+def test_no_more_than_in_flight_photos_are_held(in_flight: int) -> None:
+    held = 0
+    most = 0
+    lock = threading.Lock()
+
+    def read(v: int) -> int:
+        nonlocal held, most
+        with lock:
+            held += 1
+            most = max(most, held)
+        return v
+
+    def write(v: int) -> int:
+        time.sleep(0.01)
+        return v
+
+    for job in Pipeline([read, write], in_flight=in_flight).run(range(12)):
+        with lock:
+            held -= 1
+        assert job.error is None
+    assert most == in_flight
