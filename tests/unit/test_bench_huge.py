@@ -32,7 +32,7 @@ def test_small_run_records_time_memory_and_stages(tmp_path: Path, tiny_weights: 
     assert report["wall_s"] > 0 and report["cpu_s"] > 0
     assert 50 < report["peak_rss_mb"] < 8000  # a Python with torch, in MB
     stages = report["stages"]
-    for key in ("load_s", "prepare_s", "predict_s", "render_s", "save_png_s"):
+    for key in ("load_s", "prepare_s", "predict_s", "render_s", "save_s"):
         assert stages[key] >= 0, key
     assert sum(v for k, v in stages.items() if k != "cli_total_s") <= report["wall_s"]
     assert "--hints" in report["command"]

@@ -88,7 +88,7 @@ def child_main(cli_args: list[str]) -> int:
     stages: dict[str, float] = {}
     # Patched where they are looked up, so the CLI's own code runs as shipped.
     cli.load_image = _timed(stages, "load_s", cli.load_image)
-    cli.save_image = _timed(stages, "save_png_s", cli.save_image)
+    cli.save_image = _timed(stages, "save_s", cli.save_image)
     for name in ("prepare", "predict"):
         setattr(
             inference.Colorizer,
@@ -146,7 +146,7 @@ def run_cli_child(cli_args: list[str], stages_path: Path) -> dict[str, Any]:
 def markdown_row(r: dict[str, Any]) -> str:
     s = r["stages"]
     parts = ("load_s", "prepare_s", "predict_s", "upsample_s", "lab_to_rgb_s", "render_s")
-    parts += ("save_png_s",)
+    parts += ("save_s", "save_png_s")  # save_png_s: rows recorded when only PNG was timed
     stage_text = " + ".join(f"{k[:-2]} {s[k]:.1f}" for k in parts if k in s)
     return (
         f"| {r['date'][:10]} | {r['width']}x{r['height']} ({r['megapixels']:.1f} MP"
