@@ -334,13 +334,8 @@ class EditNet(ColorNet):
         )
 
     def forward(
-        self,
-        L: torch.Tensor,
-        local: torch.Tensor,
-        glob: torch.Tensor,
-        sem: torch.Tensor | None = None,
-        prior: torch.Tensor | None = None,
-        sem_bias: torch.Tensor | None = None,
-        head: nn.Module | None = None,
+        self, L: torch.Tensor, local: torch.Tensor, glob: torch.Tensor, *_: Any, **__: Any
     ) -> NetOutput:
+        """The whole network at once (training, the benchmarks): the U-Net's cached inputs
+        and a replacement head, which the U-Net's forward takes, mean nothing here."""
         return self.from_state(self.photo_state(L), L, local, glob)
