@@ -253,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     photo = args.photo or sample_photo()
     if args.drag:
-        print(f"photo {photo}, weights {weights}, working size {args.size}, {args.drag} s drag")
+        print(f"photo {Path(photo).name}, weights {Path(weights).name}, ", end="")
+        print(f"working size {args.size}, {args.drag} s drag")
         print(
             f"{'threads':>7}  {'drafts':>6}  {'updates/s':>9}  {'drafted':>7}  "
             f"{'age p50':>7}  {'age p95':>7}  {'release to full':>15}"
@@ -268,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
         return 0
-    print(f"photo {photo}, weights {weights}, working size {args.size}, {args.edits} clicks")
+    print(f"photo {Path(photo).name}, weights {Path(weights).name}, ", end="")
+    print(f"working size {args.size}, {args.edits} clicks")
     print(f"{'threads':>7}  {'p50 ms':>7}  {'p95 ms':>7}  {'mean':>7}  {'network p50':>11}  device")
     for n in args.threads:
         totals, nets, device = measure(photo, weights, n, args.edits, args.size, args.seed)

@@ -200,7 +200,7 @@ def cmd_speed(args: argparse.Namespace) -> int:
             "machine": machine_info(),
             # An instruction set held down to time an older CPU on this one (AVX2 laptops).
             "isa_held": {v: os.environ[v] for v in ISA_VARIABLES if os.environ.get(v)},
-            "weights": {"path": str(weights), "id": Colorizer.load(weights).weights_id()},
+            "weights": {"path": weights.name, "id": Colorizer.load(weights).weights_id()},
             "repeats": args.repeats,
             "warmup": args.warmup,
             "hints_per_update": SPEED_HINTS,

@@ -176,8 +176,12 @@ def weights_info(engines: dict[str, Engine], weights: str | None) -> dict[str, A
     net = next((engines[n] for n in _FINISHES if n in engines), None)
     if isinstance(net, NetEngine):
         col = net.colorizer
-        return {"path": str(col.weights_path), "id": col.weights_id(), "device": col.device_name}
-    return {"path": weights, "id": None, "note": "net not run"}
+        return {
+            "path": Path(str(col.weights_path)).name,
+            "id": col.weights_id(),
+            "device": col.device_name,
+        }
+    return {"path": Path(weights).name if weights else None, "id": None, "note": "net not run"}
 
 
 # What must match for rows of an earlier report to stand beside new ones.
